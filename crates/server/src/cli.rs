@@ -1,0 +1,91 @@
+//! Command line: `agent-console serve [...]`, turned into a validated [`Config`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::Tokens;
+use crate::config::{normalize_base_path, Config, FileConfig, Mode};
+
+/// The `agent-console` command line.
+#[derive(Debug, Parser)]
+#[command(name = "agent-console", version, about = "Web console for Coder workspace agents")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and the Coder API (embedded backend, or a proxy with --coder-url).
+    Serve(ServeArgs),
+}
+
+/// Flags of `agent-console serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Non-loopback addresses need both tokens set explicitly.
+    #[arg(long, default_value = "127.0.0.1:7080", env = "AGENT_CONSOLE_LISTEN")]
+    pub listen: SocketAddr,
+    /// Directory holding the built web app (Trunk's dist/).
+    #[arg(long, default_value = "dist", env = "AGENT_CONSOLE_DIST")]
+    pub dist: PathBuf,
+    /// Proxy /api/v2 to this coderd instead of running the embedded backend.
+    #[arg(long, env = "AGENT_CONSOLE_CODER_URL")]
+    pub coder_url: Option<String>,
+    /// Session token for user routes of the embedded backend (random when absent).
+    #[arg(long, env = "AGENT_CONSOLE_SESSION_TOKEN", hide_env_values = true)]
+    pub session_token: Option<String>,
+    /// Agent token for /workspaceagents/me/* of the embedded backend (random when absent).
+    #[arg(long, env = "AGENT_CONSOLE_AGENT_TOKEN", hide_env_values = true)]
+    pub agent_token: Option<String>,
+    /// Path prefix the app is served under, e.g. /console.
+    #[arg(long, default_value = "", env = "AGENT_CONSOLE_BASE_PATH")]
+    pub base_path: String,
+    /// CSP frame-ancestors sources allowed to embed the app in a frame.
+    #[arg(long, default_value = "'self'", env = "AGENT_CONSOLE_FRAME_ANCESTORS")]
+    pub frame_ancestors: String,
+    /// TOML configuration of the embedded backend (startup scripts, external auth, DERP map, ...).
+    #[arg(long, env = "AGENT_CONSOLE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// Validates the flags and builds the server configuration.
+    pub fn into_config(self) -> anyhow::Result<Config> {
+        let base_path = normalize_base_path(&self.base_path)?;
+        let frame_ancestors = self.frame_ancestors.trim().to_owned();
+        if frame_ancestors.is_empty() || frame_ancestors.contains([';', ',', '\n', '\r']) {
+            bail!("--frame-ancestors must be a space-separated list of CSP sources");
+        }
+        let mode = match self.coder_url {
+            Some(url) => {
+                let upstream = url::Url::parse(&url).with_context(|| format!("--coder-url {url:?}"))?;
+                if !matches!(upstream.scheme(), "http" | "https") || upstream.host_str().is_none() {
+                    bail!("--coder-url must be an http(s) URL with a host");
+                }
+                Mode::Proxy { upstream }
+            }
+            None => {
+                let explicit = self.session_token.is_some() && self.agent_token.is_some();
+                if !self.listen.ip().is_loopback() && !explicit {
+                    bail!(
+                        "refusing to listen on non-loopback address {} without both --session-token and --agent-token",
+                        self.listen
+                    );
+                }
+                let file = match &self.config {
+                    Some(path) => FileConfig::load(path)?,
+                    None => FileConfig::default(),
+                };
+                let tokens = Tokens::new(self.session_token, self.agent_token)?;
+                Mode::Embedded { tokens, file: Box::new(file) }
+            }
+        };
+        Ok(Config { listen: self.listen, dist: self.dist, base_path, frame_ancestors, mode })
+    }
+}

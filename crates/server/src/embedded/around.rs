@@ -1,0 +1,250 @@
+//! What a client needs around the agent: the user (`/users/me`), the deployment (`/buildinfo`,
+//! `/regions`, `/applications/host`) and the workspace holding the agent (`/workspaces`).
+//!
+//! Bodies are the `coder_api` types, extended with the other fields a coderd sends (so clients
+//! written against coderd find them too); values describe the single emulated user, workspace and
+//! build.
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use coder_api::{AppHostResponse, BuildInfo, Region, RegionsResponse, User, Workspace, WorkspaceBuild, WorkspaceResource};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::agent::{API_VERSION, VERSION};
+use super::Embedded;
+use crate::error::ApiResult;
+
+/// The deployment's base URL as this request reached it.
+fn access_url(headers: &HeaderMap, e: &Embedded) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| e.local_addr().to_string());
+    format!("http://{host}")
+}
+
+/// Serialises `typed` and adds the keys of `extra` it does not already have.
+fn extended(typed: impl Serialize, extra: Value) -> Value {
+    let mut value = serde_json::to_value(typed).unwrap_or(Value::Null);
+    if let (Some(obj), Value::Object(extra)) = (value.as_object_mut(), extra) {
+        for (k, v) in extra {
+            obj.entry(k).or_insert(v);
+        }
+    }
+    value
+}
+
+/// `GET /users/me`.
+pub async fn user_me(State(e): State<Embedded>) -> Json<Value> {
+    Json(user_json(&e))
+}
+
+fn user_json(e: &Embedded) -> Value {
+    let id = &e.agent().identity;
+    let host = &e.agent().host;
+    let user = User {
+        id: id.user_id,
+        username: host.username.clone(),
+        email: format!("{}@localhost", host.username),
+        name: host.username.clone(),
+        avatar_url: String::new(),
+        created_at: Some(id.created_at),
+        status: "active".into(),
+    };
+    extended(
+        user,
+        json!({
+            "updated_at": id.created_at,
+            "last_seen_at": chrono::Utc::now(),
+            "login_type": "token",
+            "theme_preference": "",
+            "organization_ids": [id.organization_id],
+            "roles": [{"name": "owner", "display_name": "Owner", "organization_id": ""}],
+        }),
+    )
+}
+
+/// `GET /buildinfo` (no auth, like coderd).
+pub async fn buildinfo(State(e): State<Embedded>, headers: HeaderMap) -> Json<Value> {
+    let info = BuildInfo {
+        version: VERSION.into(),
+        agent_api_version: API_VERSION.into(),
+        external_url: "https://github.com/coder/coder".into(),
+        dashboard_url: access_url(&headers, &e),
+        workspace_proxy: false,
+        deployment_id: e.agent().identity.deployment_id.to_string(),
+    };
+    Json(extended(
+        info,
+        json!({"telemetry": false, "provisioner_api_version": "1.4", "upgrade_message": ""}),
+    ))
+}
+
+/// `GET /applications/host`.
+pub async fn applications_host(State(e): State<Embedded>) -> Json<AppHostResponse> {
+    Json(AppHostResponse { host: e.wildcard_hostname() })
+}
+
+/// `GET /regions`.
+pub async fn regions(State(e): State<Embedded>, headers: HeaderMap) -> Json<RegionsResponse> {
+    Json(RegionsResponse {
+        regions: vec![Region {
+            id: e.agent().identity.deployment_id,
+            name: "primary".into(),
+            display_name: "Default".into(),
+            icon_url: "/emojis/1f3e1.png".into(),
+            healthy: true,
+            path_app_url: access_url(&headers, &e),
+            wildcard_hostname: e.wildcard_hostname(),
+        }],
+    })
+}
+
+/// Query of `GET /workspaces`.
+#[derive(Debug, Deserialize)]
+pub struct WorkspacesQuery {
+    /// coderd's search string; only `name:`/`owner:` terms and bare words are understood here.
+    #[serde(default)]
+    pub q: String,
+}
+
+/// `GET /workspaces`: `{workspaces, count}` with the one workspace (if it matches `q`).
+pub async fn workspaces(State(e): State<Embedded>, Query(query): Query<WorkspacesQuery>) -> ApiResult<Json<Value>> {
+    let ws = workspace_json(&e);
+    let list = if matches_query(&e, &query.q) { vec![ws] } else { Vec::new() };
+    Ok(Json(json!({ "count": list.len(), "workspaces": list })))
+}
+
+/// Whether the workspace matches a coderd-style search (`owner:me name:foo bar`).
+fn matches_query(e: &Embedded, q: &str) -> bool {
+    let host = &e.agent().host;
+    q.split_whitespace().all(|term| match term.split_once(':') {
+        Some(("owner", v)) => v == "me" || v.eq_ignore_ascii_case(&host.username),
+        Some(("name", v)) => host.workspace_name.contains(&v.to_ascii_lowercase()),
+        Some(_) => true,
+        None => host.workspace_name.contains(&term.to_ascii_lowercase()),
+    })
+}
+
+/// `GET /workspaces/{id}`-shaped JSON of the emulated workspace.
+pub fn workspace_json(e: &Embedded) -> Value {
+    let agent = e.agent();
+    let id = &agent.identity;
+    let host = &agent.host;
+    let wire_agent = agent.to_wire();
+    let healthy = wire_agent.health.healthy;
+    let failing: Vec<_> = if healthy { Vec::new() } else { vec![id.agent_id] };
+    let job = json!({
+        "id": id.job_id,
+        "created_at": id.created_at,
+        "started_at": id.created_at,
+        "completed_at": id.created_at,
+        "status": "succeeded",
+        "file_id": uuid::Uuid::nil(),
+        "tags": {"scope": "organization"},
+        "queue_position": 0,
+        "queue_size": 0,
+        "organization_id": id.organization_id,
+        "input": {"workspace_build_id": id.build_id},
+        "type": "workspace_build",
+        "metadata": {
+            "template_version_name": "local",
+            "template_id": id.template_id,
+            "template_name": "local-machine",
+            "template_display_name": "This machine",
+            "template_icon": "",
+            "workspace_id": id.workspace_id,
+            "workspace_name": host.workspace_name,
+        },
+        "logs_overflowed": false,
+    });
+    let resource = extended(
+        WorkspaceResource {
+            id: id.resource_id,
+            name: host.hostname.clone(),
+            kind: "local_machine".into(),
+            agents: vec![wire_agent],
+        },
+        json!({
+            "created_at": id.created_at,
+            "job_id": id.job_id,
+            "workspace_transition": "start",
+            "hide": false,
+            "icon": "",
+            "metadata": [],
+            "daily_cost": 0,
+        }),
+    );
+    let build = WorkspaceBuild {
+        id: id.build_id,
+        build_number: 1,
+        status: coder_api::WorkspaceStatus::Running,
+        transition: coder_api::WorkspaceTransition::Start,
+        resources: Vec::new(),
+    };
+    let mut build = extended(
+        build,
+        json!({
+            "created_at": id.created_at,
+            "updated_at": id.created_at,
+            "workspace_id": id.workspace_id,
+            "workspace_name": host.workspace_name,
+            "workspace_owner_id": id.user_id,
+            "workspace_owner_name": host.username,
+            "workspace_owner_avatar_url": "",
+            "template_version_id": id.template_version_id,
+            "template_version_name": "local",
+            "initiator_id": id.user_id,
+            "initiator_name": host.username,
+            "job": job,
+            "reason": "initiator",
+            "deadline": null,
+            "max_deadline": null,
+            "daily_cost": 0,
+            "template_version_preset_id": null,
+        }),
+    );
+    // The resource (with its agent) is already JSON with its extra fields.
+    build["resources"] = json!([resource]);
+    let workspace = Workspace {
+        id: id.workspace_id,
+        name: host.workspace_name.clone(),
+        owner_id: id.user_id,
+        owner_name: host.username.clone(),
+        template_name: "local-machine".into(),
+        template_display_name: "This machine".into(),
+        created_at: Some(id.created_at),
+        latest_build: WorkspaceBuild::default(),
+    };
+    let mut workspace = extended(
+        workspace,
+        json!({
+            "updated_at": id.created_at,
+            "owner_avatar_url": "",
+            "organization_id": id.organization_id,
+            "organization_name": "default",
+            "template_id": id.template_id,
+            "template_icon": "",
+            "template_allow_user_cancel_workspace_jobs": false,
+            "template_active_version_id": id.template_version_id,
+            "template_require_active_version": false,
+            "latest_app_status": null,
+            "outdated": false,
+            "autostart_schedule": null,
+            "ttl_ms": null,
+            "last_used_at": chrono::Utc::now(),
+            "deleting_at": null,
+            "dormant_at": null,
+            "health": {"healthy": healthy, "failing_agents": failing},
+            "automatic_updates": "never",
+            "allow_renames": false,
+            "favorite": false,
+            "next_start_at": null,
+        }),
+    );
+    workspace["latest_build"] = build;
+    workspace
+}

@@ -1,0 +1,250 @@
+//! The agent's logs, in memory: ordered, ids increasing from 1 across all sources, with coderd's
+//! 1 MiB cap on total output bytes per agent.
+//!
+//! Followers are woken through a `watch` channel carrying the last id; they then ask for
+//! everything after the last id they sent. A slow follower therefore never loses or repeats a line:
+//! it may skip notifications, never logs.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use coder_api::{LogLevel, WorkspaceAgentLog as StoredLog, WorkspaceAgentLogSource as LogSource};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+pub use coder_api::EXTERNAL_LOG_SOURCE_ID;
+
+/// coderd's `max_logs_length` constraint: 1 MiB of output per agent.
+pub const MAX_LOGS_LENGTH: usize = 1 << 20;
+
+/// One line to append.
+#[derive(Debug, Clone)]
+pub struct NewLog {
+    /// When it was produced.
+    pub created_at: DateTime<Utc>,
+    /// Its level.
+    pub level: LogLevel,
+    /// The text.
+    pub output: String,
+}
+
+/// Why an append was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppendError {
+    /// The 1 MiB cap is (or would be) exceeded; the agent is now marked overflowed.
+    LimitExceeded,
+    /// The log source does not exist.
+    UnknownSource(Uuid),
+}
+
+/// Shared, cheap-to-clone handle to the store.
+#[derive(Clone)]
+pub struct LogStore {
+    inner: Arc<Mutex<Inner>>,
+    last_id: watch::Sender<i64>,
+    agent_id: Uuid,
+}
+
+struct Inner {
+    logs: Vec<StoredLog>,
+    next_id: i64,
+    length: usize,
+    overflowed: bool,
+    sources: Vec<LogSource>,
+    source_index: HashMap<Uuid, usize>,
+}
+
+impl LogStore {
+    /// An empty store for agent `agent_id`.
+    pub fn new(agent_id: Uuid) -> Self {
+        let (last_id, _) = watch::channel(0);
+        LogStore {
+            inner: Arc::new(Mutex::new(Inner {
+                logs: Vec::new(),
+                next_id: 1,
+                length: 0,
+                overflowed: false,
+                sources: Vec::new(),
+                source_index: HashMap::new(),
+            })),
+            last_id,
+            agent_id,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves consistent data (every mutation is one push), so
+        // poisoning is ignored rather than spread.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Creates (or replaces the name and icon of) a log source.
+    pub fn upsert_source(&self, id: Uuid, display_name: &str, icon: &str) -> LogSource {
+        let mut inner = self.lock();
+        if let Some(&i) = inner.source_index.get(&id) {
+            let s = &mut inner.sources[i];
+            s.display_name = display_name.to_owned();
+            s.icon = icon.to_owned();
+            return s.clone();
+        }
+        let source = LogSource {
+            workspace_agent_id: self.agent_id,
+            id,
+            created_at: Utc::now(),
+            display_name: display_name.to_owned(),
+            icon: icon.to_owned(),
+        };
+        let index = inner.sources.len();
+        inner.sources.push(source.clone());
+        inner.source_index.insert(id, index);
+        source
+    }
+
+    /// Whether source `id` exists.
+    pub fn has_source(&self, id: Uuid) -> bool {
+        self.lock().source_index.contains_key(&id)
+    }
+
+    /// Every log source, in creation order.
+    pub fn sources(&self) -> Vec<LogSource> {
+        self.lock().sources.clone()
+    }
+
+    /// Appends lines of one source atomically (all or none), like coderd's single insert: refused
+    /// once the agent has overflowed, or when they would take the total past [`MAX_LOGS_LENGTH`]
+    /// (which marks the agent overflowed). Returns the ids given to the lines.
+    pub fn append(&self, source_id: Uuid, lines: Vec<NewLog>) -> Result<std::ops::RangeInclusive<i64>, AppendError> {
+        let mut inner = self.lock();
+        if !inner.source_index.contains_key(&source_id) {
+            return Err(AppendError::UnknownSource(source_id));
+        }
+        if inner.overflowed {
+            return Err(AppendError::LimitExceeded);
+        }
+        let added: usize = lines.iter().map(|l| l.output.len()).sum();
+        if inner.length + added > MAX_LOGS_LENGTH {
+            inner.overflowed = true;
+            drop(inner);
+            // Followers re-read the agent; wake them even though no line was added.
+            self.last_id.send_modify(|_| {});
+            return Err(AppendError::LimitExceeded);
+        }
+        let first = inner.next_id;
+        for line in lines {
+            let id = inner.next_id;
+            inner.next_id += 1;
+            inner.logs.push(StoredLog {
+                id,
+                created_at: line.created_at,
+                output: line.output,
+                level: line.level,
+                source_id,
+            });
+        }
+        inner.length += added;
+        let last = inner.next_id - 1;
+        drop(inner);
+        if last >= first {
+            self.last_id.send_replace(last);
+        }
+        Ok(first..=last)
+    }
+
+    /// Appends one line, creating nothing: a convenience for the script runner.
+    pub fn append_line(&self, source_id: Uuid, level: LogLevel, output: String, created_at: DateTime<Utc>) {
+        let _ = self.append(source_id, vec![NewLog { created_at, level, output }]);
+    }
+
+    /// Every log with `id > after`, in id order.
+    pub fn after(&self, after: i64) -> Vec<StoredLog> {
+        let inner = self.lock();
+        // Ids are dense from 1, so the position of id `after + 1` is `after`.
+        let start = usize::try_from(after.max(0)).unwrap_or(usize::MAX).min(inner.logs.len());
+        inner.logs[start..].to_vec()
+    }
+
+    /// Total output bytes stored (`logs_length`).
+    pub fn length(&self) -> usize {
+        self.lock().length
+    }
+
+    /// Whether the cap was hit (`logs_overflowed`).
+    pub fn overflowed(&self) -> bool {
+        self.lock().overflowed
+    }
+
+    /// A receiver woken whenever lines are added (its value is the last id).
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.last_id.subscribe()
+    }
+}
+
+impl crate::embedded::scripts::LogSink for LogStore {
+    fn append(
+        &self,
+        source_id: Uuid,
+        level: crate::embedded::scripts::LogLevel,
+        output: String,
+        created_at: DateTime<Utc>,
+    ) {
+        use crate::embedded::scripts::LogLevel as L;
+        let level = match level {
+            L::Trace => LogLevel::Trace,
+            L::Debug => LogLevel::Debug,
+            L::Info => LogLevel::Info,
+            L::Warn => LogLevel::Warn,
+            L::Error => LogLevel::Error,
+        };
+        self.append_line(source_id, level, output, created_at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(s: &str) -> NewLog {
+        NewLog { created_at: Utc::now(), level: LogLevel::Info, output: s.into() }
+    }
+
+    #[test]
+    fn ids_increase_across_sources() {
+        let store = LogStore::new(Uuid::nil());
+        let a = Uuid::new_v4();
+        store.upsert_source(a, "A", "");
+        store.upsert_source(EXTERNAL_LOG_SOURCE_ID, "External", "");
+        assert_eq!(store.append(a, vec![line("1"), line("2")]).unwrap(), 1..=2);
+        assert_eq!(store.append(EXTERNAL_LOG_SOURCE_ID, vec![line("3")]).unwrap(), 3..=3);
+        assert_eq!(store.after(0).iter().map(|l| l.id).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(store.after(2)[0].output, "3");
+        assert!(store.after(3).is_empty());
+        assert!(store.after(99).is_empty());
+        assert_eq!(store.length(), 3);
+        let unknown = Uuid::new_v4();
+        assert_eq!(store.append(unknown, vec![line("x")]), Err(AppendError::UnknownSource(unknown)));
+    }
+
+    #[test]
+    fn cap_overflows_and_sticks() {
+        let store = LogStore::new(Uuid::nil());
+        let s = Uuid::new_v4();
+        store.upsert_source(s, "S", "");
+        let big = "x".repeat(MAX_LOGS_LENGTH - 10);
+        store.append(s, vec![line(&big)]).unwrap();
+        assert_eq!(store.append(s, vec![line(&"y".repeat(11))]), Err(AppendError::LimitExceeded));
+        assert!(store.overflowed());
+        assert_eq!(store.append(s, vec![line("z")]), Err(AppendError::LimitExceeded));
+        assert_eq!(store.length(), MAX_LOGS_LENGTH - 10);
+    }
+
+    #[test]
+    fn subscribers_see_the_last_id() {
+        let store = LogStore::new(Uuid::nil());
+        let s = Uuid::new_v4();
+        store.upsert_source(s, "S", "");
+        let rx = store.subscribe();
+        store.append(s, vec![line("a"), line("b")]).unwrap();
+        assert_eq!(*rx.borrow(), 2);
+    }
+}

@@ -1,0 +1,250 @@
+//! Log routes: reading (`GET .../logs`, the removed `.../startup-logs`; REST or WebSocket follow)
+//! and the agent writing (`PATCH /me/logs`, `POST /me/log-source`).
+
+use axum::extract::ws::{Message, WebSocket};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use coder_api::LogLevel;
+
+use super::log_store::{AppendError, NewLog, EXTERNAL_LOG_SOURCE_ID};
+use super::ws::{upgrade, ws_close, Upgrade, HEARTBEAT};
+use super::Embedded;
+use crate::error::{ApiError, ApiResult};
+
+/// Icon coderd gives the external log source.
+const EXTERNAL_ICON: &str = "/emojis/1f310.png";
+
+/// Parsed query of the logs routes.
+#[derive(Debug, PartialEq)]
+pub struct LogsQuery {
+    /// Only logs with a greater id.
+    pub after: i64,
+    /// `follow` present (any value, even `false`, as coderd checks presence only).
+    pub follow: bool,
+}
+
+/// Parses `after`/`follow` like coderd (`before` is ignored, as coderd ignores it; `no_compression`
+/// needs nothing since compression is never negotiated).
+pub fn parse_logs_query(raw: Option<&str>) -> ApiResult<LogsQuery> {
+    let mut q = LogsQuery { after: 0, follow: false };
+    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match &*k {
+            "follow" => q.follow = true,
+            "after" if !v.is_empty() => match v.parse::<i64>() {
+                Ok(n) if n >= 0 => q.after = n,
+                _ => {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "Query param \"after\" must be an integer greater than or equal to zero.",
+                    )
+                    .validation("after", "Must be an integer greater than or equal to zero"))
+                }
+            },
+            _ => {}
+        }
+    }
+    Ok(q)
+}
+
+/// `GET /workspaceagents/{id}/logs` and `.../startup-logs`.
+pub async fn get_logs(
+    State(e): State<Embedded>,
+    Path(agent): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> ApiResult<Response> {
+    e.check_agent_param(&agent)?;
+    let q = parse_logs_query(raw.as_deref())?;
+    if !q.follow {
+        return Ok(Json(e.agent().logs.after(q.after)).into_response());
+    }
+    let ws = upgrade(&headers, ws)?;
+    Ok(ws.on_upgrade(move |socket| follow(socket, e, q.after)).into_response())
+}
+
+/// Sends the backlog after `after` as the first frame, then each new batch. Every batch is
+/// "everything after the last id sent", so lagging behind notifications loses nothing and repeats
+/// nothing.
+async fn follow(mut socket: WebSocket, e: Embedded, after: i64) {
+    let store = e.agent().logs.clone();
+    // Subscribe before reading the backlog so a line added in between wakes us.
+    let mut rx = store.subscribe();
+    rx.borrow_and_update();
+    let shutdown = e.shutdown_token();
+    let mut last = after;
+    let mut first = true;
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    loop {
+        let batch = store.after(last);
+        if first || !batch.is_empty() {
+            first = false;
+            if let Some(l) = batch.last() {
+                last = l.id;
+            }
+            let text = serde_json::to_string(&batch).unwrap_or_else(|_| "[]".into());
+            if socket.send(Message::Text(text.into())).await.is_err() {
+                return;
+            }
+        }
+        loop {
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() { return; }
+                    break;
+                }
+                msg = socket.recv() => match msg {
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                    Some(Ok(_)) => {}
+                },
+                _ = ping.tick() => {
+                    if socket.send(Message::Ping(Default::default())).await.is_err() { return; }
+                }
+                _ = shutdown.cancelled() => {
+                    ws_close(&mut socket, 1001, "server shutting down").await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// `PATCH /workspaceagents/me/logs`.
+pub async fn patch_logs(State(e): State<Embedded>, body: axum::body::Bytes) -> ApiResult<Response> {
+    let value: Value = serde_json::from_slice(&body).map_err(|err| {
+        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.").detail(err.to_string())
+    })?;
+    let (source_id, lines) = validate_patch(&value)?;
+    let store = &e.agent().logs;
+    if source_id == EXTERNAL_LOG_SOURCE_ID && !store.has_source(source_id) {
+        store.upsert_source(source_id, "External", EXTERNAL_ICON);
+    }
+    match store.append(source_id, lines) {
+        Ok(_) => Ok((StatusCode::OK, Json(json!({"message": "Logs appended."}))).into_response()),
+        Err(AppendError::LimitExceeded) => Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Logs limit exceeded")),
+        Err(AppendError::UnknownSource(id)) => Err(unknown_source(id)),
+    }
+}
+
+fn unknown_source(id: Uuid) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "Log source not found.")
+        .validation("log_source_id", format!("No log source with id {id}; create it with POST /workspaceagents/me/log-source."))
+}
+
+/// Checks a `PatchLogs` body: `logs` a non-empty array of `{created_at?, level?, output}`, levels
+/// known (empty means `info`, as coderd defaults it), `log_source_id` a UUID (absent or nil means the
+/// external source).
+fn validate_patch(value: &Value) -> ApiResult<(Uuid, Vec<NewLog>)> {
+    let invalid = |field: String, detail: String| {
+        ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.").validation(field, detail)
+    };
+    let source_id = match value.get("log_source_id") {
+        None | Some(Value::Null) => EXTERNAL_LOG_SOURCE_ID,
+        Some(Value::String(s)) => match Uuid::parse_str(s) {
+            Ok(id) if id.is_nil() => EXTERNAL_LOG_SOURCE_ID,
+            Ok(id) => id,
+            Err(_) => return Err(invalid("log_source_id".into(), format!("Invalid UUID {s:?}."))),
+        },
+        Some(_) => return Err(invalid("log_source_id".into(), "Must be a UUID string.".into())),
+    };
+    let logs = match value.get("logs") {
+        Some(Value::Array(a)) if !a.is_empty() => a,
+        Some(Value::Array(_)) | None | Some(Value::Null) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "No logs provided.").validation("logs", "Must contain at least one log."))
+        }
+        Some(_) => return Err(invalid("logs".into(), "Must be an array.".into())),
+    };
+    let mut lines = Vec::with_capacity(logs.len());
+    for (i, log) in logs.iter().enumerate() {
+        let output = match log.get("output") {
+            Some(Value::String(s)) => s.clone(),
+            None | Some(Value::Null) => String::new(),
+            Some(_) => return Err(invalid(format!("logs[{i}].output"), "Must be a string.".into())),
+        };
+        let level = match log.get("level").and_then(Value::as_str).unwrap_or("") {
+            "" | "info" => LogLevel::Info,
+            "trace" => LogLevel::Trace,
+            "debug" => LogLevel::Debug,
+            "warn" => LogLevel::Warn,
+            "error" => LogLevel::Error,
+            other => {
+                return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid log level provided.")
+                    .detail(format!("invalid log level: {other:?}"))
+                    .validation(format!("logs[{i}].level"), "Must be one of trace, debug, info, warn, error."))
+            }
+        };
+        let created_at = match log.get("created_at") {
+            None | Some(Value::Null) => Utc::now(),
+            Some(Value::String(s)) => match DateTime::parse_from_rfc3339(s) {
+                // Go's zero time means "not set".
+                Ok(t) if t.timestamp() > 0 => t.with_timezone(&Utc),
+                Ok(_) => Utc::now(),
+                Err(_) => return Err(invalid(format!("logs[{i}].created_at"), "Must be an RFC 3339 time.".into())),
+            },
+            Some(_) => return Err(invalid(format!("logs[{i}].created_at"), "Must be an RFC 3339 time.".into())),
+        };
+        lines.push(NewLog { created_at, level, output });
+    }
+    Ok((source_id, lines))
+}
+
+/// `POST /workspaceagents/me/log-source`: creates (or renames) a log source; 201 with the source,
+/// as coderd answers.
+pub async fn post_log_source(State(e): State<Embedded>, body: axum::body::Bytes) -> ApiResult<Response> {
+    let value: Value = serde_json::from_slice(&body).map_err(|err| {
+        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.").detail(err.to_string())
+    })?;
+    let id = value
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .filter(|id| !id.is_nil())
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.").validation("id", "Must be a non-nil UUID.")
+        })?;
+    let text = |key: &str| -> ApiResult<String> {
+        match value.get(key) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.").validation(key, "Must be a string.")),
+        }
+    };
+    let (display_name, icon) = (text("display_name")?, text("icon")?);
+    let source = e.agent().logs.upsert_source(id, &display_name, &icon);
+    Ok((StatusCode::CREATED, Json(source)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_rules() {
+        assert_eq!(parse_logs_query(None).unwrap(), LogsQuery { after: 0, follow: false });
+        assert_eq!(parse_logs_query(Some("follow=false&after=7")).unwrap(), LogsQuery { after: 7, follow: true });
+        assert_eq!(parse_logs_query(Some("follow&before=x")).unwrap(), LogsQuery { after: 0, follow: true });
+        for bad in ["after=-1", "after=abc", "after=1.5"] {
+            let err = parse_logs_query(Some(bad)).unwrap_err();
+            assert_eq!(err.status, StatusCode::BAD_REQUEST);
+            assert_eq!(err.validations()[0].field, "after");
+        }
+    }
+
+    #[test]
+    fn patch_validation() {
+        let ok = json!({"logs": [{"output": "a", "level": ""}, {"output": "b", "level": "warn", "created_at": "2024-01-01T00:00:00Z"}]});
+        let (src, lines) = validate_patch(&ok).unwrap();
+        assert_eq!(src, EXTERNAL_LOG_SOURCE_ID);
+        assert_eq!(lines[0].level, LogLevel::Info);
+        assert_eq!(lines[1].level, LogLevel::Warn);
+        assert!(validate_patch(&json!({"logs": []})).is_err());
+        assert!(validate_patch(&json!({"logs": [{"output": "a", "level": "loud"}]})).is_err());
+        assert!(validate_patch(&json!({"log_source_id": "nope", "logs": [{"output": "a"}]})).is_err());
+    }
+}

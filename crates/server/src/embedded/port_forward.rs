@@ -1,0 +1,827 @@
+//! Port forwarding for real: requests to `{port}[s]--{agent}--{workspace}--{user}.localhost` are
+//! proxied to that port on this machine.
+//!
+//! The embedded backend reports `*.localhost:{port}` as its wildcard app host; browsers resolve
+//! every `*.localhost` name to loopback, so the links the ports view builds reach this server, and
+//! [`forward`] relays them to `127.0.0.1:{port}` (or `[::1]:{port}` when nothing listens on IPv4).
+//! Plain HTTP is streamed both ways; upgrades (WebSocket and any other) are relayed as raw bytes
+//! once the upstream server has accepted them.
+//!
+//! As coderd does, ports below 9 and its ignored ports are refused, and names that are not this
+//! agent's give 404. On a non-loopback bind a forwarded port needs the user's session, the way
+//! coderd requires sign-in for port-forwarded apps; the session token is never passed upstream.
+//!
+//! Wiring: a middleware in front of every route calls [`forward_target`] on each request and, when
+//! it returns a target, answers with [`forward`] instead of the console's own routes.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Request, Response, StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::Json;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use tokio::net::TcpStream;
+
+use super::ports::{is_ignored_port, MIN_PORT};
+
+/// The cookie coderd keeps the session token in.
+pub const SESSION_COOKIE: &str = "coder_session_token";
+/// The header coderd reads the session token from.
+pub const SESSION_HEADER: &str = "coder-session-token";
+/// The query parameter that may carry the session token (it is then stored in a cookie for the
+/// forwarded host, like coderd's subdomain-app sign-in).
+pub const SESSION_QUERY: &str = "coder_session_token";
+/// Marks requests this server sent upstream, so a request forwarded back to the console itself
+/// is recognised and stopped instead of looping.
+const LOOP_HEADER: &str = "x-agent-console-forwarded";
+
+/// The parts of a port-forward host name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForwardTarget {
+    /// The port on this machine.
+    pub port: u16,
+    /// Whether the `s` suffix asked for HTTPS to the target.
+    pub https: bool,
+    /// Agent name (lowercased).
+    pub agent: String,
+    /// Workspace name (lowercased).
+    pub workspace: String,
+    /// Owner's username (lowercased).
+    pub user: String,
+}
+
+/// Parses a Host value `{port}[s]--{agent}--{workspace}--{user}.localhost[:port]`
+/// (case-insensitive; a trailing dot is allowed). Anything else gives `None`.
+pub fn parse_forward_host(host: &str) -> Option<ForwardTarget> {
+    let host = host.trim().to_ascii_lowercase();
+    // Drop a `:port` suffix; a forward host is never an IPv6 literal.
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        Some(_) => return None,
+        None => &host,
+    };
+    let label = name.trim_end_matches('.').strip_suffix(".localhost")?;
+    if label.contains('.') {
+        return None;
+    }
+    let mut parts = label.split("--");
+    let (port_part, agent, workspace, user) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || [agent, workspace, user].iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let (digits, https) = match port_part.strip_suffix('s') {
+        Some(digits) => (digits, true),
+        None => (port_part, false),
+    };
+    if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(ForwardTarget {
+        port: digits.parse().ok()?,
+        https,
+        agent: agent.to_owned(),
+        workspace: workspace.to_owned(),
+        user: user.to_owned(),
+    })
+}
+
+/// The forward target named by a request's Host (or, for HTTP/2, its URI authority), if any.
+pub fn forward_target<B>(req: &Request<B>) -> Option<ForwardTarget> {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .and_then(parse_forward_host)
+}
+
+/// Who the embedded agent is and how forwarded requests are authorised.
+#[derive(Clone, Debug)]
+pub struct ForwardConfig {
+    /// The embedded agent's name.
+    pub agent_name: String,
+    /// Its workspace's name.
+    pub workspace_name: String,
+    /// The workspace owner's username.
+    pub owner_name: String,
+    /// Require the user's session token (set when the server binds a non-loopback address).
+    pub requires_session: bool,
+    /// The user's session token, checked when `requires_session` is set.
+    pub session_token: String,
+    /// The console server's own port, refused so a request cannot be forwarded back to it.
+    pub console_port: Option<u16>,
+}
+
+/// Answers a request for `target`: checks names, port and session, then proxies it to the port.
+///
+/// Errors are coderd-style JSON (`{message, detail?}`): 404 for another agent's names, 400 for a
+/// refused port, 401 without a valid session (when required), 502 when nothing answers on the
+/// port or HTTPS was asked for, 508 when a request comes back to the console itself.
+pub async fn forward(
+    req: Request<Body>,
+    target: ForwardTarget,
+    config: &ForwardConfig,
+) -> Response<Body> {
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    if !same(&target.agent, &config.agent_name)
+        || !same(&target.workspace, &config.workspace_name)
+        || !same(&target.user, &config.owner_name)
+    {
+        return error(
+            StatusCode::NOT_FOUND,
+            "No workspace agent by that name.".to_owned(),
+            Some(format!(
+                "This server forwards ports of agent \"{}\" in workspace \"{}\" owned by \"{}\" only.",
+                config.agent_name, config.workspace_name, config.owner_name
+            )),
+        );
+    }
+    if is_ignored_port(target.port) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "Port {} cannot be forwarded: ports below {MIN_PORT} and well-known service ports are reserved.",
+                target.port
+            ),
+            None,
+        );
+    }
+    if Some(target.port) == config.console_port || req.headers().contains_key(LOOP_HEADER) {
+        return error(
+            StatusCode::LOOP_DETECTED,
+            format!(
+                "Port {} is the console itself, so it cannot be forwarded.",
+                target.port
+            ),
+            None,
+        );
+    }
+
+    let mut req = req;
+    let presented = take_session_token(&mut req);
+    let mut set_cookie = None;
+    if config.requires_session {
+        match presented {
+            Some((token, from_query))
+                if constant_time_eq(token.as_bytes(), config.session_token.as_bytes()) =>
+            {
+                if from_query {
+                    set_cookie = Some(token);
+                }
+            }
+            _ => {
+                return error(
+                    StatusCode::UNAUTHORIZED,
+                    "Sign in to open a forwarded port.".to_owned(),
+                    Some(format!(
+                        "Send the session token in the {SESSION_COOKIE} cookie, the Coder-Session-Token header or the {SESSION_QUERY} query parameter."
+                    )),
+                );
+            }
+        }
+    }
+    if target.https {
+        return error(
+            StatusCode::BAD_GATEWAY,
+            format!(
+                "Port {} was asked for over HTTPS, which this agent cannot forward.",
+                target.port
+            ),
+            Some(
+                "Open the port over HTTP instead (without the \"s\" after the port number)."
+                    .to_owned(),
+            ),
+        );
+    }
+
+    let mut response = match proxy(req, target.port).await {
+        Ok(response) => response,
+        Err(err) => return err,
+    };
+    if let Some(token) = set_cookie {
+        if let Ok(value) = HeaderValue::from_str(&format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
+        )) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Sends `req` to `port` on loopback and relays the response (and the upgraded connection).
+async fn proxy(mut req: Request<Body>, port: u16) -> Result<Response<Body>, Response<Body>> {
+    let upgrade = is_upgrade(req.headers());
+    let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
+    prepare_upstream_request(&mut req);
+
+    let stream = connect(port).await.map_err(|err| {
+        error(
+            StatusCode::BAD_GATEWAY,
+            format!("Nothing is answering on port {port}."),
+            Some(err.to_string()),
+        )
+    })?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|err| upstream_error(port, &err))?;
+    tokio::spawn(async move {
+        // Ends when the upstream connection closes; its errors surface through the response.
+        let _ = connection.with_upgrades().await;
+    });
+
+    let mut response = sender
+        .send_request(req)
+        .await
+        .map_err(|err| upstream_error(port, &err))?;
+    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        if let Some(client_upgrade) = client_upgrade {
+            let upstream_upgrade = hyper::upgrade::on(&mut response);
+            tokio::spawn(async move {
+                if let (Ok(client), Ok(upstream)) = (client_upgrade.await, upstream_upgrade.await) {
+                    let _ = tokio::io::copy_bidirectional(
+                        &mut TokioIo::new(client),
+                        &mut TokioIo::new(upstream),
+                    )
+                    .await;
+                }
+            });
+        }
+    } else {
+        strip_hop_by_hop(response.headers_mut(), false);
+    }
+    Ok(response.map(Body::new))
+}
+
+/// Connects to `port` on 127.0.0.1, then on ::1 if IPv4 refused.
+async fn connect(port: u16) -> std::io::Result<TcpStream> {
+    match TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await {
+        Ok(stream) => Ok(stream),
+        Err(v4_err) => TcpStream::connect((Ipv6Addr::LOCALHOST, port))
+            .await
+            .map_err(|_| v4_err),
+    }
+}
+
+/// Rewrites the client's request for the upstream server: origin-form URI without the session
+/// query parameter, no hop-by-hop headers (except an upgrade's), forwarding headers added. The
+/// Host is kept, as coderd's reverse proxy keeps it.
+fn prepare_upstream_request(req: &mut Request<Body>) {
+    let path = req.uri().path().to_owned();
+    let query = req
+        .uri()
+        .query()
+        .map(strip_session_query)
+        .filter(|q| !q.is_empty());
+    let path_and_query = match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
+    *req.uri_mut() = path_and_query
+        .parse()
+        .unwrap_or_else(|_| Uri::from_static("/"));
+    *req.version_mut() = axum::http::Version::HTTP_11;
+
+    let client_addr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let upgrade = is_upgrade(req.headers());
+    let headers = req.headers_mut();
+    strip_hop_by_hop(headers, upgrade);
+    let host = headers.get(header::HOST).cloned();
+    if let Some(host) = host {
+        headers.insert("x-forwarded-host", host);
+    }
+    headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    if let Some(ip) = client_addr {
+        let value = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+            Some(previous) => format!("{previous}, {ip}"),
+            None => ip.to_string(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert("x-forwarded-for", value);
+        }
+    }
+    headers.insert(LOOP_HEADER, HeaderValue::from_static("1"));
+}
+
+/// Removes the session token from the request (header, cookie and query parameter) and returns
+/// it with whether it came from the query string. The header wins over the cookie, which wins
+/// over the query, as in coderd.
+fn take_session_token(req: &mut Request<Body>) -> Option<(String, bool)> {
+    let headers = req.headers_mut();
+    let from_header = headers
+        .remove(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok().map(str::to_owned))
+        .filter(|t| !t.is_empty());
+
+    let mut from_cookie = None;
+    let cookies: Vec<HeaderValue> = headers.get_all(header::COOKIE).iter().cloned().collect();
+    headers.remove(header::COOKIE);
+    for cookie in cookies {
+        let Ok(text) = cookie.to_str() else {
+            headers.append(header::COOKIE, cookie);
+            continue;
+        };
+        let mut kept = Vec::new();
+        for pair in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some((name, value)) if name.trim() == SESSION_COOKIE => {
+                    if from_cookie.is_none() && !value.is_empty() {
+                        from_cookie = Some(value.trim_matches('"').to_owned());
+                    }
+                }
+                _ => kept.push(pair),
+            }
+        }
+        if !kept.is_empty() {
+            if let Ok(value) = HeaderValue::from_str(&kept.join("; ")) {
+                headers.append(header::COOKIE, value);
+            }
+        }
+    }
+
+    let from_query = req.uri().query().and_then(|query| {
+        query
+            .split('&')
+            .find_map(|pair| match pair.split_once('=') {
+                Some((SESSION_QUERY, value)) if !value.is_empty() => Some(value.to_owned()),
+                _ => None,
+            })
+    });
+    // The query parameter itself is dropped when the URI is rewritten for upstream.
+    from_header
+        .or(from_cookie)
+        .map(|t| (t, false))
+        .or(from_query.map(|t| (t, true)))
+}
+
+fn strip_session_query(query: &str) -> String {
+    query
+        .split('&')
+        .filter(|pair| pair.split('=').next() != Some(SESSION_QUERY))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Whether the request asks to switch protocols (WebSocket or other).
+fn is_upgrade(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::UPGRADE)
+        && connection_tokens(headers).any(|t| t.eq_ignore_ascii_case("upgrade"))
+}
+
+fn connection_tokens(headers: &HeaderMap) -> impl Iterator<Item = String> + '_ {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// Removes headers that describe one hop and must not be relayed. For an upgrade the
+/// `Connection: upgrade` and `Upgrade` headers are what the next hop needs, so they stay.
+fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
+    let named: Vec<HeaderName> = connection_tokens(headers)
+        .filter(|t| !(keep_upgrade && t.eq_ignore_ascii_case("upgrade")))
+        .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in [
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+    ] {
+        headers.remove(name);
+    }
+    if keep_upgrade {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    } else {
+        headers.remove(header::CONNECTION);
+        headers.remove(header::UPGRADE);
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn upstream_error(port: u16, err: &hyper::Error) -> Response<Body> {
+    error(
+        StatusCode::BAD_GATEWAY,
+        format!("The server on port {port} did not answer properly."),
+        Some(err.to_string()),
+    )
+}
+
+/// A coderd-shaped error response: `{"message": ..., "detail": ...}`.
+fn error(status: StatusCode, message: String, detail: Option<String>) -> Response<Body> {
+    let body = match detail {
+        Some(detail) => json!({ "message": message, "detail": detail }),
+        None => json!({ "message": message }),
+    };
+    (status, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::extract::ws::{Message as AxumMessage, WebSocketUpgrade};
+    use axum::routing::{any, get, post};
+    use axum::Router;
+    use futures_util::{SinkExt, StreamExt};
+    use http_body_util::BodyExt;
+    use tokio::net::TcpListener;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    const TOKEN: &str = "secret-session-token";
+
+    fn config(requires_session: bool) -> ForwardConfig {
+        ForwardConfig {
+            agent_name: "main".into(),
+            workspace_name: "dev".into(),
+            owner_name: "alice".into(),
+            requires_session,
+            session_token: TOKEN.into(),
+            console_port: None,
+        }
+    }
+
+    async fn serve(listener: TcpListener, app: Router) -> SocketAddr {
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        addr
+    }
+
+    /// An app to forward to: reports what it received, echoes bodies and WebSocket messages.
+    async fn upstream(listener: TcpListener) -> u16 {
+        let app = Router::new()
+            .route(
+                "/inspect",
+                get(|req: Request<Body>| async move {
+                    let h = |name: &str| {
+                        req.headers()
+                            .get(name)
+                            .map(|v| v.to_str().unwrap().to_owned())
+                            .unwrap_or_else(|| "-".into())
+                    };
+                    format!(
+                        "uri={} host={} cookie={} token={} fwd-host={} loop={}",
+                        req.uri(),
+                        h("host"),
+                        h("cookie"),
+                        h("coder-session-token"),
+                        h("x-forwarded-host"),
+                        h(LOOP_HEADER)
+                    )
+                }),
+            )
+            .route("/echo", post(|body: Body| async move { Body::new(body) }))
+            .route(
+                "/ws",
+                any(|ws: WebSocketUpgrade| async move {
+                    ws.on_upgrade(|mut socket| async move {
+                        while let Some(Ok(msg)) = socket.recv().await {
+                            let reply = match msg {
+                                AxumMessage::Text(t) => {
+                                    AxumMessage::Text(format!("echo:{}", t.as_str()).into())
+                                }
+                                AxumMessage::Binary(b) => AxumMessage::Binary(b),
+                                AxumMessage::Close(_) => break,
+                                _ => continue,
+                            };
+                            if socket.send(reply).await.is_err() {
+                                break;
+                            }
+                        }
+                    })
+                }),
+            );
+        serve(listener, app).await.port()
+    }
+
+    /// The console side: forwards when the Host names a port, else 418 so tests can tell.
+    async fn console(config: ForwardConfig) -> SocketAddr {
+        let app = Router::new().fallback(move |req: Request<Body>| {
+            let config = config.clone();
+            async move {
+                match forward_target(&req) {
+                    Some(target) => forward(req, target, &config).await,
+                    None => StatusCode::IM_A_TEAPOT.into_response(),
+                }
+            }
+        });
+        serve(TcpListener::bind("127.0.0.1:0").await.unwrap(), app).await
+    }
+
+    async fn request(
+        console: SocketAddr,
+        host: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (StatusCode, HeaderMap, String) {
+        let stream = TcpStream::connect(console).await.unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", host);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let response = sender
+            .send_request(builder.body(Body::from(body.to_owned())).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    fn host(port: u16) -> String {
+        format!("{port}--main--dev--alice.localhost:7080")
+    }
+
+    #[test]
+    fn parses_forward_hosts() {
+        let target = |port, https| ForwardTarget {
+            port,
+            https,
+            agent: "main".into(),
+            workspace: "dev".into(),
+            user: "alice".into(),
+        };
+        assert_eq!(
+            parse_forward_host("8080--main--dev--alice.localhost"),
+            Some(target(8080, false))
+        );
+        assert_eq!(
+            parse_forward_host("8080--main--dev--alice.localhost:7080"),
+            Some(target(8080, false))
+        );
+        assert_eq!(
+            parse_forward_host("443s--Main--DEV--Alice.LOCALHOST."),
+            Some(target(443, true))
+        );
+        assert_eq!(
+            parse_forward_host("3000--my-agent--my-ws--bob.localhost").map(|t| (
+                t.port,
+                t.agent,
+                t.workspace
+            )),
+            Some((3000, "my-agent".into(), "my-ws".into()))
+        );
+        for bad in [
+            "localhost:7080",
+            "127.0.0.1:7080",
+            "8080--main--dev.localhost",
+            "8080--main--dev--alice--x.localhost",
+            "8080--main--dev--alice.example.com",
+            "8080--main--dev--alice.sub.localhost",
+            "a.8080--main--dev--alice.localhost",
+            "x8080--main--dev--alice.localhost",
+            "8080x--main--dev--alice.localhost",
+            "s--main--dev--alice.localhost",
+            "99999--main--dev--alice.localhost",
+            "123456--main--dev--alice.localhost",
+            "8080----dev--alice.localhost",
+            "8080--main--dev--alice.localhost:abc",
+            "[::1]:7080",
+            "",
+        ] {
+            assert_eq!(parse_forward_host(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn strips_session_from_query() {
+        assert_eq!(
+            strip_session_query("a=1&coder_session_token=x&b=2"),
+            "a=1&b=2"
+        );
+        assert_eq!(strip_session_query("coder_session_token=x"), "");
+        assert_eq!(
+            strip_session_query("coder_session_token_other=x"),
+            "coder_session_token_other=x"
+        );
+    }
+
+    #[tokio::test]
+    async fn http_reaches_the_port_without_the_session() {
+        let port = upstream(TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
+        let console = console(config(false)).await;
+        let (status, _, body) = request(
+            console,
+            &host(port),
+            "GET",
+            "/inspect?x=1&y=two",
+            &[
+                ("cookie", "theme=dark; coder_session_token=abc; lang=en"),
+                ("coder-session-token", "abc"),
+            ],
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("uri=/inspect?x=1&y=two "), "{body}");
+        assert!(body.contains(&format!("host={}", host(port))), "{body}");
+        assert!(body.contains("cookie=theme=dark; lang=en "), "{body}");
+        assert!(body.contains("token=- "), "{body}");
+        assert!(body.contains(&format!("fwd-host={}", host(port))), "{body}");
+
+        // Streaming body both ways.
+        let big = "0123456789".repeat(100_000);
+        let (status, _, body) = request(console, &host(port), "POST", "/echo", &[], &big).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body.len(), big.len());
+        assert!(body == big);
+
+        // A Host that is not a forward host goes to the console's own routes.
+        let (status, _, _) = request(console, "localhost:7080", "GET", "/inspect", &[], "").await;
+        assert_eq!(status, StatusCode::IM_A_TEAPOT);
+    }
+
+    #[tokio::test]
+    async fn websocket_is_relayed_both_ways() {
+        let port = upstream(TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
+        let console = console(config(false)).await;
+        let mut req = format!("ws://{console}/ws").into_client_request().unwrap();
+        req.headers_mut()
+            .insert("host", host(port).parse().unwrap());
+        let stream = TcpStream::connect(console).await.unwrap();
+        let (mut ws, response) = tokio_tungstenite::client_async(req, stream).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
+        for i in 0..3 {
+            ws.send(Message::text(format!("hello {i}"))).await.unwrap();
+            assert_eq!(
+                ws.next().await.unwrap().unwrap(),
+                Message::text(format!("echo:hello {i}"))
+            );
+        }
+        let payload = vec![7u8; 200_000];
+        ws.send(Message::binary(payload.clone())).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::binary(payload));
+        ws.close(None).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn falls_back_to_ipv6() {
+        let Ok(listener) = TcpListener::bind("[::1]:0").await else {
+            return; // no IPv6 loopback here
+        };
+        let port = upstream(listener).await;
+        let console = console(config(false)).await;
+        let (status, _, body) = request(console, &host(port), "GET", "/inspect", &[], "").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    #[tokio::test]
+    async fn refuses_reserved_ports_and_other_names() {
+        let mut cfg = config(false);
+        cfg.console_port = Some(7080);
+        let console = console(cfg).await;
+        for port in [5, 22, 5432, 27017] {
+            let (status, _, body) = request(console, &host(port), "GET", "/", &[], "").await;
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert!(
+                json["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("Port {port} ")),
+                "{body}"
+            );
+        }
+        for other in [
+            "8080--other--dev--alice.localhost",
+            "8080--main--prod--alice.localhost",
+            "8080--main--dev--bob.localhost",
+        ] {
+            let (status, _, body) = request(console, other, "GET", "/", &[], "").await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{other}");
+            assert!(body.contains("\"message\""));
+        }
+        // Names match case-insensitively.
+        let (status, _, _) = request(
+            console,
+            "7080--MAIN--Dev--ALICE.localhost",
+            "GET",
+            "/",
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::LOOP_DETECTED,
+            "the console's own port is refused"
+        );
+        let (status, _, _) = request(
+            console,
+            "8443s--main--dev--alice.localhost",
+            "GET",
+            "/",
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY);
+    }
+
+    #[tokio::test]
+    async fn closed_port_gives_bad_gateway() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let console = console(config(false)).await;
+        let (status, _, body) = request(console, &host(port), "GET", "/", &[], "").await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY);
+        assert!(body.contains(&format!("port {port}")), "{body}");
+    }
+
+    #[tokio::test]
+    async fn session_required_on_non_loopback() {
+        let port = upstream(TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
+        let console = console(config(true)).await;
+        let h = host(port);
+
+        let (status, _, body) = request(console, &h, "GET", "/inspect", &[], "").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        let (status, _, _) = request(
+            console,
+            &h,
+            "GET",
+            "/inspect",
+            &[("coder-session-token", "wrong")],
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        let cookie = format!("{SESSION_COOKIE}={TOKEN}");
+        let (status, _, body) =
+            request(console, &h, "GET", "/inspect", &[("cookie", &cookie)], "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains("cookie=- "),
+            "the session cookie is not passed on: {body}"
+        );
+
+        let (status, _, _) = request(
+            console,
+            &h,
+            "GET",
+            "/inspect",
+            &[("coder-session-token", TOKEN)],
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+
+        let path = format!("/inspect?a=1&{SESSION_QUERY}={TOKEN}");
+        let (status, headers, body) = request(console, &h, "GET", &path, &[], "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("uri=/inspect?a=1 "), "{body}");
+        let set_cookie = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        assert!(
+            set_cookie.starts_with(&format!("{SESSION_COOKIE}={TOKEN};")),
+            "{set_cookie}"
+        );
+
+        // WebSocket upgrades need the session too.
+        let mut req = format!("ws://{console}/ws").into_client_request().unwrap();
+        req.headers_mut().insert("host", h.parse().unwrap());
+        let stream = TcpStream::connect(console).await.unwrap();
+        assert!(tokio_tungstenite::client_async(req, stream).await.is_err());
+    }
+}

@@ -1,0 +1,273 @@
+//! `GET /workspaceagents/{id}/pty`: the web terminal's WebSocket, on the PTY sessions of
+//! [`super::pty`].
+//!
+//! Server → client: raw PTY bytes in binary frames (the replay first). Client → server: text or
+//! binary frames forming one concatenated JSON stream of `{data?, height?, width?}` objects; an
+//! object may span frames and a frame may hold several objects. Output and input run in separate
+//! tasks so a shell that stops reading input never stalls its output, and vice versa.
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use uuid::Uuid;
+
+use super::pty::{AttachOptions, Attachment, PtyEvent, PtyInput};
+use super::ws::{upgrade, Upgrade, HEARTBEAT};
+use super::Embedded;
+use crate::error::{ApiError, ApiResult, Validation};
+
+/// Largest incomplete JSON input kept while waiting for the rest of an object.
+const MAX_PENDING_INPUT: usize = 1 << 20;
+
+/// Parsed query of the PTY route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PtyQuery {
+    /// Session id.
+    pub reconnect: Uuid,
+    /// Columns (0: not given).
+    pub width: u16,
+    /// Rows (0: not given).
+    pub height: u16,
+    /// Command instead of a login shell.
+    pub command: Option<String>,
+}
+
+/// Parses the query like coderd's query parser: every problem becomes one validation.
+pub fn parse_pty_query(raw: Option<&str>) -> ApiResult<PtyQuery> {
+    let mut reconnect = None;
+    let mut width = None;
+    let mut height = None;
+    let mut command = None;
+    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match &*k {
+            "reconnect" if reconnect.is_none() => reconnect = Some(v.into_owned()),
+            "width" if width.is_none() => width = Some(v.into_owned()),
+            "height" if height.is_none() => height = Some(v.into_owned()),
+            "command" if command.is_none() => command = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    let mut problems = Vec::new();
+    let reconnect = match reconnect.as_deref() {
+        None | Some("") => {
+            problems.push(Validation {
+                field: "reconnect".into(),
+                detail: "Query param \"reconnect\" is required and cannot be empty".into(),
+            });
+            None
+        }
+        Some(s) => match Uuid::parse_str(s) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                problems.push(Validation {
+                    field: "reconnect".into(),
+                    detail: "Query param \"reconnect\" must be a valid uuid".into(),
+                });
+                None
+            }
+        },
+    };
+    let mut size = |name: &str, value: Option<String>| -> u16 {
+        match value.as_deref() {
+            None | Some("") => 0,
+            Some(s) => s.parse::<u16>().unwrap_or_else(|_| {
+                problems.push(Validation {
+                    field: name.into(),
+                    detail: format!("Query param {name:?} must be a valid positive integer no larger than 65535"),
+                });
+                0
+            }),
+        }
+    };
+    let width = size("width", width);
+    let height = size("height", height);
+    match reconnect {
+        Some(reconnect) if problems.is_empty() => {
+            Ok(PtyQuery { reconnect, width, height, command: command.filter(|c| !c.is_empty()) })
+        }
+        _ => Err(ApiError::invalid_query(problems)),
+    }
+}
+
+/// One client message (`workspacesdk.ReconnectingPTYRequest`).
+pub type PtyRequest = coder_api::ReconnectingPtyRequest;
+
+/// Accumulates input frames and yields the complete JSON objects they contain.
+#[derive(Debug, Default)]
+pub struct InputDecoder {
+    pending: Vec<u8>,
+}
+
+impl InputDecoder {
+    /// Adds a frame's bytes and returns every complete request now available; an error means the
+    /// stream is not JSON (or is too large to be waiting on).
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<PtyRequest>, String> {
+        self.pending.extend_from_slice(bytes);
+        let mut out = Vec::new();
+        let mut stream = serde_json::Deserializer::from_slice(&self.pending).into_iter::<PtyRequest>();
+        let mut consumed = 0;
+        loop {
+            match stream.next() {
+                Some(Ok(req)) => {
+                    consumed = stream.byte_offset();
+                    out.push(req);
+                }
+                None => {
+                    consumed = stream.byte_offset();
+                    break;
+                }
+                Some(Err(e)) if e.is_eof() => break,
+                Some(Err(e)) => return Err(e.to_string()),
+            }
+        }
+        self.pending.drain(..consumed);
+        if self.pending.len() > MAX_PENDING_INPUT {
+            return Err("incomplete input message is too large".into());
+        }
+        Ok(out)
+    }
+}
+
+/// `GET /workspaceagents/{id}/pty`.
+pub async fn pty(
+    State(e): State<Embedded>,
+    Path(agent): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> ApiResult<Response> {
+    // coderd answers an unauthenticated terminal request with 404, not 401.
+    if crate::auth::require_session(&headers, &uri_with_query(raw.as_deref()), e.tokens()).is_err() {
+        return Err(ApiError::not_found());
+    }
+    e.check_agent_param(&agent)?;
+    let q = parse_pty_query(raw.as_deref())?;
+    let ws = upgrade(&headers, ws)?;
+    let options = AttachOptions { width: q.width, height: q.height, command: q.command.clone() };
+    let attachment = match e.ptys().attach(q.reconnect, options).await {
+        Ok(a) => a,
+        Err(err) => return Err(ApiError::internal("Failed to start a terminal session.", err)),
+    };
+    Ok(ws.on_upgrade(move |socket| run(socket, attachment, e)).into_response())
+}
+
+fn uri_with_query(raw: Option<&str>) -> axum::http::Uri {
+    let s = match raw {
+        Some(q) => format!("/?{q}"),
+        None => "/".to_owned(),
+    };
+    s.parse().unwrap_or_default()
+}
+
+async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
+    let (mut sink, stream) = socket.split();
+    let input = attachment.input();
+    let replay = attachment.take_replay();
+    if !replay.is_empty() && sink.send(Message::Binary(replay)).await.is_err() {
+        return;
+    }
+    let mut reader = tokio::spawn(read_input(stream, input));
+    let shutdown = e.shutdown_token();
+    let close = tokio::select! {
+        close = write_output(&mut sink, &mut attachment) => close,
+        res = &mut reader => match res {
+            Ok(Some(close)) => Some(close),
+            _ => None,
+        },
+        _ = shutdown.cancelled() => Some((1001, "server shutting down".to_owned())),
+    };
+    reader.abort();
+    if let Some((code, reason)) = close {
+        let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+    }
+    let _ = sink.close().await;
+}
+
+/// Forwards output until the session ends; returns the close to send.
+async fn write_output(
+    sink: &mut SplitSink<WebSocket, Message>,
+    attachment: &mut Attachment,
+) -> Option<(u16, String)> {
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    loop {
+        tokio::select! {
+            event = attachment.recv() => match event {
+                PtyEvent::Output(bytes) => {
+                    if sink.send(Message::Binary(bytes)).await.is_err() { return None; }
+                }
+                PtyEvent::Exited => return Some((1000, String::new())),
+                PtyEvent::Lagged => return Some((1011, "terminal output fell behind; reconnect to resume".into())),
+            },
+            _ = ping.tick() => {
+                if sink.send(Message::Ping(Default::default())).await.is_err() { return None; }
+            }
+        }
+    }
+}
+
+/// Reads client frames into PTY input and resizes. Returns a close to send on bad input, or
+/// `None` when the client went away.
+async fn read_input(
+    mut stream: SplitStream<WebSocket>,
+    input: PtyInput,
+) -> Option<(u16, String)> {
+    let mut decoder = InputDecoder::default();
+    while let Some(Ok(msg)) = stream.next().await {
+        let bytes = match msg {
+            Message::Text(t) => t.as_str().as_bytes().to_vec(),
+            Message::Binary(b) => b.to_vec(),
+            Message::Close(_) => return None,
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        let requests = match decoder.push(&bytes) {
+            Ok(r) => r,
+            Err(err) => return Some((1007, format!("invalid terminal input: {err}"))),
+        };
+        for req in requests {
+            if let Some(data) = req.data.as_deref().filter(|d| !d.is_empty()) {
+                if input.write(data.as_bytes()).await.is_err() {
+                    return None;
+                }
+            }
+            if let Some((w, h)) = req.size() {
+                // A failed resize is not worth ending the session over.
+                let _ = input.resize(w, h);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_validation() {
+        let id = Uuid::new_v4();
+        let q = parse_pty_query(Some(&format!("reconnect={id}&width=100&height=30&command=top"))).unwrap();
+        assert_eq!((q.width, q.height, q.command.as_deref()), (100, 30, Some("top")));
+        let err = parse_pty_query(None).unwrap_err();
+        assert_eq!(err.body.message, "Invalid query parameters.");
+        assert_eq!(err.validations()[0].field, "reconnect");
+        let err = parse_pty_query(Some("reconnect=nope&width=-1&height=x")).unwrap_err();
+        let fields: Vec<_> = err.validations().iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["reconnect", "width", "height"]);
+    }
+
+    #[test]
+    fn decoder_handles_split_and_joined_objects() {
+        let mut d = InputDecoder::default();
+        assert_eq!(d.push(br#"{"data":"ab"#).unwrap(), vec![]);
+        let reqs = d.push(br#"c"}{"height":10,"width":20} {"data":"x","height":1,"width":2}"#).unwrap();
+        assert_eq!(reqs.len(), 3);
+        assert_eq!(reqs[0].data.as_deref(), Some("abc"));
+        assert_eq!((reqs[1].height, reqs[1].width), (Some(10), Some(20)));
+        assert_eq!(reqs[2].data.as_deref(), Some("x"));
+        assert!(d.pending.is_empty());
+        assert!(d.push(b"]").is_err());
+    }
+}

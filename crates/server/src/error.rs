@@ -1,0 +1,70 @@
+//! The JSON error every API route answers with: coderd's `{message, detail?, validations?}`
+//! (`coder_api::Response`) with its HTTP status.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+pub use coder_api::ValidationError as Validation;
+
+/// An error response: status plus coderd's `Response` body.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The body.
+    pub body: coder_api::Response,
+}
+
+impl ApiError {
+    /// An error with a message only.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError { status, body: coder_api::Response::message(message) }
+    }
+
+    /// Adds `detail`.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.body.detail = Some(detail.into());
+        self
+    }
+
+    /// Adds one validation.
+    pub fn validation(mut self, field: impl Into<String>, detail: impl Into<String>) -> Self {
+        self.body = self.body.with_validation(field, detail);
+        self
+    }
+
+    /// The validations (empty when there are none).
+    pub fn validations(&self) -> &[Validation] {
+        self.body.validations.as_deref().unwrap_or_default()
+    }
+
+    /// 400 "Invalid query parameters." with the given validations, as coderd's query parser reports.
+    pub fn invalid_query(validations: Vec<Validation>) -> Self {
+        ApiError { status: StatusCode::BAD_REQUEST, body: coder_api::Response::invalid_query(validations) }
+    }
+
+    /// 404 for an unknown resource.
+    pub fn not_found() -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "Resource not found or you do not have access to this resource")
+    }
+
+    /// 404 for an unknown API route.
+    pub fn route_not_found() -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "Route not found.")
+    }
+
+    /// 500 with a message and the underlying error as detail.
+    pub fn internal(message: impl Into<String>, err: impl std::fmt::Display) -> Self {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message).detail(err.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+/// Handler result type.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,131 @@
+//! Proxy mode: every `/api/v2/*` request goes to a real coderd, HTTP and WebSocket alike.
+//!
+//! Bodies stream both ways (a log follow or a PTY is never buffered). Host and Origin are
+//! rewritten to the upstream's so coderd's same-origin checks pass; because that rewrite would
+//! defeat coderd's Origin check, the caller's Origin is checked against the caller's Host here
+//! first. Tokens (header, cookie, query) pass through untouched, and redirects are returned to the
+//! caller rather than followed.
+
+mod http;
+mod websocket;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderName};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::ApiError;
+
+/// The upstream coderd and an HTTP client for it (cheap to clone).
+#[derive(Clone)]
+pub struct Proxy {
+    upstream: url::Url,
+    client: reqwest::Client,
+    shutdown: CancellationToken,
+}
+
+impl Proxy {
+    /// A proxy to `upstream` (an `http` or `https` base URL, possibly with a path prefix).
+    pub fn new(upstream: url::Url, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()?;
+        Ok(Proxy { upstream, client, shutdown })
+    }
+
+    /// The upstream URL for `/api/v2{rest}?{query}`.
+    pub fn upstream_url(&self, rest: &str, query: Option<&str>) -> url::Url {
+        let mut url = self.upstream.clone();
+        let prefix = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{prefix}/api/v2{rest}"));
+        url.set_query(query);
+        url
+    }
+
+    /// `scheme://host[:port]` of the upstream, the Origin coderd expects.
+    pub fn upstream_origin(&self) -> String {
+        self.upstream.origin().ascii_serialization()
+    }
+
+    /// `host[:port]` of the upstream, the Host coderd expects.
+    pub fn upstream_host(&self) -> String {
+        let host = self.upstream.host_str().unwrap_or("localhost");
+        match self.upstream.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_owned(),
+        }
+    }
+}
+
+/// Routes under `/api/v2`: everything goes upstream.
+pub fn router(p: Proxy) -> Router {
+    Router::new()
+        .route("/", any(forward))
+        .route("/{*rest}", any(forward))
+        .with_state(p)
+}
+
+async fn forward(State(p): State<Proxy>, req: Request) -> Response {
+    let result = if is_websocket_upgrade(req.headers()) {
+        websocket::forward(p, req).await
+    } else {
+        http::forward(p, req).await
+    };
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    let has_token = |name: HeaderName, token: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    };
+    has_token(header::CONNECTION, "upgrade") && has_token(header::UPGRADE, "websocket")
+}
+
+/// Headers that belong to one hop and are never forwarded (RFC 9110 §7.6.1), plus Host, which is
+/// the upstream's.
+pub(crate) fn is_hop_header(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "proxy-connection"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "host"
+    )
+}
+
+fn bad_gateway(err: impl std::fmt::Display) -> ApiError {
+    ApiError::new(axum::http::StatusCode::BAD_GATEWAY, "The Coder server could not be reached.").detail(err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_urls() {
+        let p = Proxy::new("https://coder.example.com/sub/".parse().unwrap(), CancellationToken::new()).unwrap();
+        assert_eq!(
+            p.upstream_url("/workspaceagents/x/logs", Some("follow&after=3")).as_str(),
+            "https://coder.example.com/sub/api/v2/workspaceagents/x/logs?follow&after=3"
+        );
+        assert_eq!(p.upstream_origin(), "https://coder.example.com");
+        assert_eq!(p.upstream_host(), "coder.example.com");
+        let p = Proxy::new("http://127.0.0.1:3000".parse().unwrap(), CancellationToken::new()).unwrap();
+        assert_eq!(p.upstream_url("", None).as_str(), "http://127.0.0.1:3000/api/v2");
+        assert_eq!(p.upstream_host(), "127.0.0.1:3000");
+    }
+}

@@ -1,0 +1,154 @@
+//! The `agent-console` binary itself: its banner, the loopback rule, clean shutdown, and that
+//! tokens never reach its log output.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_agent-console");
+
+fn config_file() -> common::TempDir {
+    let dir = common::TempDir::new("cfg");
+    std::fs::write(dir.0.join("config.toml"), "scripts = []\n").unwrap();
+    dir
+}
+
+/// Starts `agent-console serve` with `args`; returns the child and its banner lines.
+fn spawn(args: &[&str]) -> (Child, Vec<String>) {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = Vec::new();
+    for _ in 0..3 {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        banner.push(line.trim_end().to_owned());
+    }
+    (child, banner)
+}
+
+fn terminate(child: &mut Child) {
+    // Only the process this test started, by its id.
+    let status = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > within {
+            let _ = child.kill();
+            panic!("agent-console did not exit within {within:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn addr_of(banner: &[String]) -> String {
+    let first = &banner[0];
+    let start = first.find("http://").unwrap() + "http://".len();
+    first[start..].trim_end_matches('/').to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prints_a_sign_in_link_and_keeps_tokens_out_of_the_log() {
+    let cfg = config_file();
+    let cfg_path = cfg.0.join("config.toml");
+    let session = "sess-0123456789-abcdefghijklmnopqrstuv";
+    let agent = "0d6f1f2e-3a4b-4c5d-8e9f-a0b1c2d3e4f5";
+    let (mut child, banner) = spawn(&[
+        "--listen", "127.0.0.1:0", "--session-token", session, "--agent-token", agent,
+        "--config", cfg_path.to_str().unwrap(), "--dist", "/nonexistent",
+    ]);
+    let addr = addr_of(&banner);
+    assert_eq!(banner[1], format!("Sign in: http://{addr}/#token={session}"));
+    assert!(banner[2].contains(agent));
+
+    let client = reqwest::Client::new();
+    let base = format!("http://{addr}");
+    let ws: serde_json::Value = client
+        .get(format!("{base}/api/v2/workspaces?coder_session_token={session}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let agent_id = ws["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"].as_str().unwrap().to_owned();
+    for req in [
+        client.get(format!("{base}/api/v2/users/me")).header("Coder-Session-Token", session),
+        client.get(format!("{base}/api/v2/users/me")).header("Cookie", format!("coder_session_token={session}")),
+        client.get(format!("{base}/api/v2/users/me")).header("Authorization", format!("Bearer {session}")),
+        client.get(format!("{base}/api/v2/users/me?coder_session_token=wrong-{session}")),
+        client.get(format!("{base}/api/v2/workspaceagents/me/gitsshkey")).header("Coder-Session-Token", agent),
+    ] {
+        req.send().await.unwrap();
+    }
+    // A WebSocket with the token in its query, open while the server shuts down.
+    let url = format!("ws://{addr}/api/v2/workspaceagents/{agent_id}/logs?follow&coder_session_token={session}");
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let first = common::next_msg(&mut socket).await;
+    assert!(matches!(first, Some(tokio_tungstenite::tungstenite::Message::Text(_))));
+
+    terminate(&mut child);
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    let mut log = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(log.contains("GET /api/v2/users/me 200"), "requests are logged: {log}");
+    assert!(log.contains(&format!("GET /api/v2/workspaceagents/{agent_id}/logs 101")), "{log}");
+    assert!(!log.contains(session), "session token leaked into the log: {log}");
+    assert!(!log.contains(agent), "agent token leaked into the log: {log}");
+    assert!(!log.contains("coder_session_token="), "query strings are not logged: {log}");
+}
+
+#[test]
+fn generates_tokens_when_none_are_given() {
+    let cfg = config_file();
+    let (mut child, banner) =
+        spawn(&["--listen", "127.0.0.1:0", "--config", cfg.0.join("config.toml").to_str().unwrap()]);
+    let token = banner[1].rsplit("#token=").next().unwrap();
+    let (id, secret) = token.split_once('-').unwrap();
+    assert_eq!((id.len(), secret.len()), (10, 22), "{token}");
+    let agent = banner[2].rsplit(' ').next().unwrap();
+    assert!(uuid::Uuid::parse_str(agent).is_ok(), "{agent}");
+    terminate(&mut child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}
+
+#[test]
+fn refuses_a_non_loopback_address_without_tokens() {
+    for args in [
+        vec!["--listen", "0.0.0.0:0"],
+        vec!["--listen", "0.0.0.0:0", "--session-token", "only-one"],
+    ] {
+        let out = Command::new(BIN).arg("serve").args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("refusing to listen on non-loopback address"), "{err}");
+    }
+}
+
+#[test]
+fn rejects_bad_flags() {
+    for args in [
+        vec!["--coder-url", "ftp://x"],
+        vec!["--base-path", "/a b"],
+        vec!["--frame-ancestors", "'self'; script-src *"],
+        vec!["--config", "/nonexistent/agent-console.toml"],
+    ] {
+        let out = Command::new(BIN).arg("serve").arg("--listen").arg("127.0.0.1:0").args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+    }
+}

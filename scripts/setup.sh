@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what building (and, with --test, testing) Agent Console needs on a Debian 12 machine
+# with rustup and Node 20. Idempotent: each step is skipped when the right version is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=0.2.130
+TRUNK_VERSION=0.21.14
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
+  step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes)"
+  # No --locked: its lockfile wants a webpki-roots the registry does not serve.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if [[ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
+  step "installing trunk $TRUNK_VERSION (about 7 minutes)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked --force
+fi
+
+# npm ci only when node_modules does not match package-lock.json.
+if ! cmp -s package-lock.json node_modules/.package-lock.json.ci-stamp 2>/dev/null; then
+  step "installing npm packages"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.package-lock.json.ci-stamp
+fi
+
+step "fetching crates (trunk builds offline)"
+cargo fetch --locked --quiet
+
+if (( want_test )); then
+  if ! command -v /usr/bin/chromium >/dev/null || ! command -v /usr/bin/chromedriver >/dev/null; then
+    step "installing Debian chromium and chromium-driver"
+    sudo_cmd=""
+    (( EUID != 0 )) && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver
+  fi
+fi
+step "set-up complete"

@@ -1,0 +1,86 @@
+//! The frame of one agent's pages: loads the agent (refreshed every few seconds), shows its name
+//! and state, the tabs between its views, and shares the agent with the view below.
+use crate::api::{get_json, use_poll, ApiError, Loaded};
+use crate::shell::use_shell;
+use crate::ui::{AgentStateBadge, ErrorBanner, ErrorView, NotFoundView, Skeleton};
+use coder_api::WorkspaceAgent;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::use_params_map;
+
+/// How often the agent is re-read while one of its pages is open.
+const AGENT_REFRESH_MS: u32 = 3_000;
+
+/// The agent shared with the views of `/agents/{id}/...`.
+#[derive(Clone, Copy)]
+pub struct AgentContext {
+    /// The agent id from the address.
+    pub id: Signal<String>,
+    /// The latest agent JSON (or the error of the latest read).
+    pub agent: ReadSignal<Loaded<WorkspaceAgent>>,
+}
+
+/// The agent of the current page (inside `/agents/{id}`).
+pub fn use_agent() -> AgentContext {
+    expect_context::<AgentContext>()
+}
+
+/// `/agents/{id}`: header, tabs, then the chosen view.
+#[component]
+pub fn AgentPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Signal::derive(move || params.with(|p| p.get("id").unwrap_or_default()));
+    // The id never changes under one AgentPage: the router re-creates it for another agent.
+    let agent_id = id.get_untracked();
+    let agent = use_poll(Some(AGENT_REFRESH_MS), move || {
+        let path = format!("/api/v2/workspaceagents/{}", js_sys::encode_uri_component(&agent_id));
+        async move { get_json::<WorkspaceAgent>(&path).await }
+    });
+    provide_context(AgentContext { id, agent });
+    let embed = use_shell().embed;
+
+    move || {
+        agent.with(|loaded| match (&loaded.value, &loaded.error) {
+            (None, Some(ApiError::NotFound(_))) => view! {
+                <NotFoundView what="No agent has this id. It may belong to an older build of its workspace."/>
+            }.into_any(),
+            (None, Some(e)) => view! { <ErrorView error=e.clone()/> }.into_any(),
+            (None, None) => view! { <Skeleton lines=6/> }.into_any(),
+            (Some(_), _) => view! {
+                {(!embed).then(|| view! { <AgentHeader/> })}
+                {move || agent.with(|l| l.error.clone()).map(|e| view! { <ErrorBanner error=e/> })}
+                <Outlet/>
+            }.into_any(),
+        })
+    }
+}
+
+#[component]
+fn AgentHeader() -> impl IntoView {
+    let ctx = use_agent();
+    let name = move || ctx.agent.with(|l| l.value.as_ref().map(|a| a.name.clone()).unwrap_or_default());
+    let status = Signal::derive(move || ctx.agent.with(|l| l.value.as_ref().map(|a| a.status.clone()).unwrap_or_default()));
+    let lifecycle = Signal::derive(move || ctx.agent.with(|l| l.value.as_ref().map(|a| a.lifecycle_state.clone()).unwrap_or_default()));
+    let base = move || format!("/agents/{}", ctx.id.get());
+    view! {
+        <div class="agent-header">
+            <div class="agent-title">
+                <h1 class="agent-name">{name}</h1>
+                <AgentStateBadge status lifecycle/>
+            </div>
+            <nav class="tabs" aria-label="Agent views">
+                <A href=base exact=true>"Overview"</A>
+                <A href=move || format!("{}/logs", base())>"Logs"</A>
+                <A href=move || format!("{}/terminal", base())>"Terminal"</A>
+                <A href=move || format!("{}/ports", base())>"Ports"</A>
+                <A href=move || format!("{}/network", base())>"Network"</A>
+            </nav>
+        </div>
+    }
+}
+
+/// Stands in for a view that a later version builds.
+#[component]
+pub fn Placeholder() -> impl IntoView {
+    view! { <section class="card"><p class="muted">"This view is not available yet."</p></section> }
+}

@@ -1,0 +1,135 @@
+//! HTTP requests: token header, typed errors, retries with backoff for idempotent GETs, and
+//! abort when the view that asked goes away.
+use super::{token, ApiError};
+use gloo_net::http::{Request, RequestBuilder};
+use serde::{de::DeserializeOwned, Serialize};
+
+/// Attempts for a GET that fails on the network or with a 5xx.
+const GET_ATTEMPTS: u32 = 4;
+/// First retry delay; doubled each time, with jitter.
+const RETRY_BASE_MS: f64 = 300.0;
+
+/// HTTP methods the app sends with a body.
+#[derive(Clone, Copy, Debug)]
+pub enum Method {
+    Post,
+    Patch,
+}
+
+/// The path prefix the app is mounted under (e.g. `/coder`), from the server's
+/// `<meta name="agent-console-base">`; empty at the site root.
+pub fn base_path() -> String {
+    let meta = leptos::prelude::document()
+        .query_selector("meta[name=agent-console-base]")
+        .ok()
+        .flatten()
+        .and_then(|m| m.get_attribute("content"))
+        .unwrap_or_default();
+    meta.trim_end_matches('/').to_owned()
+}
+
+/// The URL of an API path (`/api/v2/...`) under the base path.
+pub fn api_url(path: &str) -> String {
+    format!("{}{}", base_path(), path)
+}
+
+/// GET a JSON document, retrying network errors and 5xx with backoff; aborted on cleanup.
+pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let mut attempt = 0;
+    loop {
+        match get_json_once(path).await {
+            Err(e) if e.is_transient() && attempt + 1 < GET_ATTEMPTS => {
+                let jitter = 0.5 + js_sys::Math::random();
+                let delay = RETRY_BASE_MS * f64::from(1u32 << attempt) * jitter;
+                gloo_timers::future::TimeoutFuture::new(delay as u32).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// GET a JSON document once.
+pub async fn get_json_once<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let request = with_auth(Request::get(&api_url(path)), None);
+    execute(request, None::<&()>).await
+}
+
+/// Sends a JSON body with `method`; `token` overrides the session token (the agent-token tools).
+pub async fn send_json<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+    token: Option<&str>,
+) -> Result<T, ApiError> {
+    let url = api_url(path);
+    let builder = match method {
+        Method::Post => Request::post(&url),
+        Method::Patch => Request::patch(&url),
+    };
+    execute(with_auth(builder, token), Some(body)).await
+}
+
+fn with_auth(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+    let builder = builder.header("Accept", "application/json");
+    match token.map(str::to_owned).or_else(token::current) {
+        Some(t) => builder.header("Coder-Session-Token", &t),
+        None => builder, // same-origin cookie auth when mounted behind coderd
+    }
+}
+
+async fn execute<B: Serialize, T: DeserializeOwned>(
+    builder: RequestBuilder,
+    body: Option<&B>,
+) -> Result<T, ApiError> {
+    let abort = AbortOnDrop::new();
+    let builder = builder.abort_signal(abort.signal().as_ref());
+    let request = match body {
+        Some(b) => builder.json(b),
+        None => builder.build(),
+    }
+    .map_err(|e| ApiError::Decode(format!("Could not encode the request: {e}")))?;
+    let response = request.send().await.map_err(|e| ApiError::Network(network_message(&e)))?;
+    let status = response.status();
+    let content_type = response.headers().get("content-type");
+    let text = response.text().await.map_err(|e| ApiError::Network(network_message(&e)))?;
+    if !(200..300).contains(&status) {
+        let error = ApiError::from_status(status, content_type.as_deref(), &text);
+        if let ApiError::Unauthorized(body) = &error {
+            token::report_unauthorized(body.message.clone());
+        }
+        return Err(error);
+    }
+    let text = if text.trim().is_empty() { "null" } else { &text };
+    serde_json::from_str(text).map_err(|e| ApiError::Decode(format!("The answer could not be read: {e}")))
+}
+
+/// Aborts the browser request when the future that owns it is dropped: views run their requests
+/// in tasks cancelled on cleanup (see `poll.rs`), so leaving a view aborts what it was loading.
+/// Aborting a request that already completed does nothing.
+struct AbortOnDrop(Option<web_sys::AbortController>);
+
+impl AbortOnDrop {
+    fn new() -> Self {
+        Self(web_sys::AbortController::new().ok())
+    }
+    fn signal(&self) -> Option<web_sys::AbortSignal> {
+        self.0.as_ref().map(|c| c.signal())
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = &self.0 {
+            controller.abort();
+        }
+    }
+}
+
+fn network_message(error: &gloo_net::Error) -> String {
+    match error {
+        gloo_net::Error::JsError(e) if e.name == "AbortError" => "The request was cancelled.".into(),
+        gloo_net::Error::JsError(e) => format!("The request failed: {}", e.message),
+        other => format!("The request failed: {other}"),
+    }
+}

@@ -1,0 +1,13 @@
+//! The one door to the network: every HTTP request and WebSocket of the app goes through here.
+//! It adds the token, turns non-2xx answers into typed errors carrying coderd's
+//! `{message, detail, validations}`, retries idempotent GETs, and aborts requests whose view is gone.
+mod client;
+mod error;
+pub mod token;
+mod poll;
+mod ws;
+
+pub use client::{api_url, base_path, get_json, get_json_once, send_json, Method};
+pub use error::ApiError;
+pub use poll::{sleep_ms, tab_hidden, use_fetch, use_poll, Loaded};
+pub use ws::{ws_url, WsUrlAuth};

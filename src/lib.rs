@@ -1,0 +1,15 @@
+//! Agent Console: a web console for Coder workspace agents.
+//!
+//! `shell` is the frame (routes, header, sign-in state); each view has its own folder with its
+//! components and the pure logic they need; `api` is the one door to the network.
+pub mod api;
+pub mod logs;
+pub mod ui;
+
+mod agent;
+mod overview;
+mod picker;
+mod shell;
+mod signin;
+
+pub use shell::App;

@@ -1,0 +1,1 @@
+//! The log viewer: pure logic (ANSI parsing, merge by id, filters) and its components.

@@ -1,0 +1,311 @@
+//! The overview's sections. Every field of the agent is shown somewhere; values this console
+//! does not know (newer enum values) are shown as they are.
+use super::version::{version_status, VersionStatus};
+use crate::agent::use_agent;
+use crate::api::{get_json, use_fetch};
+use crate::ui::link::safe_http_url;
+use crate::ui::status::{describe_lifecycle, describe_status, Tone};
+use crate::ui::{Badge, EmptyState, Timestamp};
+use coder_api::{BuildInfo, WorkspaceAgent, WorkspaceApp};
+use leptos::prelude::*;
+
+/// The overview of the agent of the current page.
+#[component]
+pub fn Overview() -> impl IntoView {
+    let ctx = use_agent();
+    let buildinfo = use_fetch(|| get_json::<BuildInfo>("/api/v2/buildinfo"));
+    // Sections re-render from the latest agent JSON on every refresh.
+    let agent = Memo::new(move |_| ctx.agent.with(|l| l.value.clone()));
+    move || {
+        let Some(a) = agent.get() else { return ().into_any() };
+        let server = buildinfo.with(|b| b.value.clone());
+        view! {
+            <div class="overview grid">
+                {summary(&a, server.as_ref())}
+                {connection(&a)}
+                {timestamps(&a)}
+                {latency(&a)}
+            </div>
+            {apps(&a)}
+            <div class="grid">
+                {scripts(&a)}
+                {log_sources(&a)}
+            </div>
+            <div class="grid">
+                {capabilities(&a)}
+                <EnvironmentVariables vars=env_sorted(&a)/>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+fn fact(label: &'static str, value: impl IntoView) -> impl IntoView {
+    view! { <dt>{label}</dt><dd>{value}</dd> }
+}
+
+fn or_dash(s: Option<String>) -> String {
+    s.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())
+}
+
+fn summary(a: &WorkspaceAgent, server: Option<&BuildInfo>) -> impl IntoView {
+    let status = describe_status(&a.status);
+    let lifecycle = describe_lifecycle(&a.lifecycle_state);
+    let health = if a.health.healthy {
+        view! { <Badge tone=Tone::Ok label="Healthy".to_string()/> }.into_any()
+    } else {
+        let reason = a.health.reason.clone().unwrap_or_else(|| "unhealthy".into());
+        view! { <Badge tone=Tone::Danger label=reason/> }.into_any()
+    };
+    let version = match server {
+        Some(s) => match version_status(&a.version, &s.version, &a.api_version, &s.agent_api_version) {
+            VersionStatus::Current => view! { <span>{a.version.clone()}</span> }.into_any(),
+            VersionStatus::Outdated => view! {
+                <span>{a.version.clone()} " "
+                <Badge tone=Tone::Warning label="Outdated".to_string()
+                    title=format!("The server runs {}; restart the workspace to update the agent.", s.version)/></span>
+            }.into_any(),
+            VersionStatus::Deprecated => view! {
+                <span>{a.version.clone()} " "
+                <Badge tone=Tone::Danger label="Deprecated API".to_string()
+                    title=format!("Agent API {} is older than the server's {}; restart the workspace.", a.api_version, s.agent_api_version)/></span>
+            }.into_any(),
+        },
+        None => view! { <span>{a.version.clone()}</span> }.into_any(),
+    };
+    let troubleshooting = safe_http_url(&a.troubleshooting_url).map(|url| view! {
+        <a href=url target="_blank" rel="noopener noreferrer">"Troubleshooting guide"</a>
+    });
+    view! {
+        <section class="card" aria-labelledby="ov-summary">
+            <h2 id="ov-summary">"Summary"</h2>
+            <dl class="facts">
+                {fact("Status", view! { <Badge tone=status.tone label=status.label title=status.description/> })}
+                {fact("Lifecycle", view! { <Badge tone=lifecycle.tone label=lifecycle.label title=lifecycle.description/> })}
+                {fact("Health", health)}
+                {fact("Version", version)}
+                {fact("API version", a.api_version.clone())}
+                {fact("OS / arch", format!("{} / {}", a.operating_system, a.architecture))}
+                {fact("Directory", or_dash(a.directory.clone()))}
+                {fact("Expanded directory", or_dash(a.expanded_directory.clone()))}
+                {fact("Startup behaviour", a.startup_script_behavior.as_ref().map(|b| b.to_string()).unwrap_or_else(|| "—".into()))}
+            </dl>
+            {troubleshooting}
+        </section>
+    }
+}
+
+fn connection(a: &WorkspaceAgent) -> impl IntoView {
+    let overflow = if a.logs_overflowed {
+        view! { <Badge tone=Tone::Warning label="Overflowed (1 MiB cap reached)".to_string()/> }.into_any()
+    } else {
+        view! { <span>"No"</span> }.into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="ov-ids">
+            <h2 id="ov-ids">"Identity"</h2>
+            <dl class="facts">
+                {fact("Agent ID", view! { <code>{a.id.to_string()}</code> })}
+                {fact("Resource ID", view! { <code>{a.resource_id.to_string()}</code> })}
+                {fact("Parent agent", or_dash(a.parent_id.map(|p| p.to_string())))}
+                {fact("Instance ID", or_dash(a.instance_id.clone()))}
+                {fact("Connection timeout", format!("{} s", a.connection_timeout_seconds))}
+                {fact("Logs stored", format!("{} bytes", a.logs_length))}
+                {fact("Logs overflowed", overflow)}
+            </dl>
+        </section>
+    }
+}
+
+fn timestamps(a: &WorkspaceAgent) -> impl IntoView {
+    let row = |label: &'static str, t| fact(label, view! { <Timestamp at=t/> });
+    view! {
+        <section class="card" aria-labelledby="ov-times">
+            <h2 id="ov-times">"Timeline"</h2>
+            <dl class="facts">
+                {row("Created", Some(a.created_at))}
+                {row("First connected", a.first_connected_at)}
+                {row("Last connected", a.last_connected_at)}
+                {row("Disconnected", a.disconnected_at)}
+                {row("Started", a.started_at)}
+                {row("Ready", a.ready_at)}
+                {row("Updated", Some(a.updated_at))}
+            </dl>
+        </section>
+    }
+}
+
+/// Latency tone like Coder's thresholds: under 150 ms good, under 300 ms fair, else slow.
+fn latency_tone(ms: f64) -> Tone {
+    if ms < 150.0 { Tone::Ok } else if ms < 300.0 { Tone::Warning } else { Tone::Danger }
+}
+
+fn latency(a: &WorkspaceAgent) -> impl IntoView {
+    let mut rows: Vec<_> = a.latency.clone().unwrap_or_default().into_iter().collect();
+    // Preferred region first, then fastest.
+    rows.sort_by(|x, y| y.1.preferred.cmp(&x.1.preferred).then(x.1.latency_ms.total_cmp(&y.1.latency_ms)));
+    view! {
+        <section class="card" aria-labelledby="ov-latency">
+            <h2 id="ov-latency">"Latency by relay region"</h2>
+            {if rows.is_empty() {
+                view! { <p class="muted">"No latency reported yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain latency-list">
+                        {rows.into_iter().map(|(region, l)| {
+                            let tone = latency_tone(l.latency_ms);
+                            view! { <li>
+                                <span class="region">{region}</span>" "
+                                <Badge tone label=format!("{:.0} ms", l.latency_ms)/>
+                                {l.preferred.then(|| view! { " " <span class="muted">"(preferred)"</span> })}
+                            </li> }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+fn app_health_tone(app: &WorkspaceApp) -> Tone {
+    use coder_api::WorkspaceAppHealth as H;
+    match &app.health {
+        H::Healthy => Tone::Ok,
+        H::Initializing => Tone::Progress,
+        H::Unhealthy => Tone::Danger,
+        H::Disabled | H::Unknown(_) => Tone::Neutral,
+    }
+}
+
+fn apps(a: &WorkspaceAgent) -> impl IntoView {
+    let apps = a.apps.clone();
+    view! {
+        <section class="card" aria-labelledby="ov-apps">
+            <h2 id="ov-apps">"Apps"</h2>
+            {if apps.is_empty() {
+                view! { <p class="muted">"This agent declares no apps."</p> }.into_any()
+            } else {
+                view! { <div class="table-wrap"><table>
+                    <thead><tr><th>"App"</th><th>"Health"</th><th>"Sharing"</th><th>"Opens"</th><th>"Target"</th></tr></thead>
+                    <tbody>{apps.into_iter().map(|app| {
+                        let tone = app_health_tone(&app);
+                        let target = app.url.clone().filter(|u| !u.is_empty()).or(app.command.clone()).unwrap_or_default();
+                        let link = app.url.as_deref().and_then(safe_http_url);
+                        let name = if app.display_name.is_empty() { app.slug.clone() } else { app.display_name.clone() };
+                        let mut flags = Vec::new();
+                        if app.subdomain { flags.push("subdomain"); }
+                        if app.external { flags.push("external"); }
+                        if app.hidden { flags.push("hidden"); }
+                        view! { <tr>
+                            <td><strong>{name}</strong>
+                                {app.group.clone().map(|g| view! { <div class="muted">"Group: "{g}</div> })}
+                                {(!flags.is_empty()).then(|| view! { <div class="muted">{flags.join(", ")}</div> })}
+                                {app.tooltip.clone().map(|t| view! { <div class="muted">{t}</div> })}
+                            </td>
+                            <td><Badge tone label=app.health.to_string()/></td>
+                            <td>{app.sharing_level.to_string()}</td>
+                            <td>{app.open_in.as_ref().map(|o| o.to_string()).unwrap_or_else(|| "—".into())}</td>
+                            <td>{match link {
+                                Some(url) => view! { <a href=url target="_blank" rel="noopener noreferrer">{target}</a> }.into_any(),
+                                None => view! { <code>{target}</code> }.into_any(),
+                            }}</td>
+                        </tr> }
+                    }).collect_view()}</tbody>
+                </table></div> }.into_any()
+            }}
+        </section>
+    }
+}
+
+fn scripts(a: &WorkspaceAgent) -> impl IntoView {
+    let scripts = a.scripts.clone();
+    view! {
+        <section class="card" aria-labelledby="ov-scripts">
+            <h2 id="ov-scripts">"Scripts"</h2>
+            {if scripts.is_empty() {
+                view! { <p class="muted">"No scripts."</p> }.into_any()
+            } else {
+                view! { <ul class="plain script-list">{scripts.into_iter().map(|s| {
+                    let mut when = Vec::new();
+                    if s.run_on_start { when.push("on start"); }
+                    if s.run_on_stop { when.push("on stop"); }
+                    let timeout = match s.timeout_seconds() { 0 => "none".to_string(), t => format!("{t} s") };
+                    view! { <li class="script">
+                        <strong>{s.display_name.clone()}</strong>
+                        {s.start_blocks_login.then(|| view! { " " <Badge tone=Tone::Neutral label="blocks login".to_string()/> })}
+                        <dl class="facts">
+                            {fact("Runs", if when.is_empty() { "—".to_string() } else { when.join(", ") })}
+                            {fact("Schedule", or_dash(s.cron.clone()))}
+                            {fact("Timeout", timeout)}
+                            {fact("Log file", or_dash(Some(s.log_path.clone())))}
+                        </dl>
+                        <details><summary>"Script"</summary><pre>{s.script.clone()}</pre></details>
+                    </li> }
+                }).collect_view()}</ul> }.into_any()
+            }}
+        </section>
+    }
+}
+
+fn log_sources(a: &WorkspaceAgent) -> impl IntoView {
+    let sources = a.log_sources.clone();
+    view! {
+        <section class="card" aria-labelledby="ov-sources">
+            <h2 id="ov-sources">"Log sources"</h2>
+            {if sources.is_empty() {
+                view! { <p class="muted">"No log sources yet."</p> }.into_any()
+            } else {
+                view! { <ul class="plain">{sources.into_iter().map(|s| view! {
+                    <li><strong>{s.display_name.clone()}</strong>" "
+                        <span class="muted">"created "</span><Timestamp at=Some(s.created_at)/></li>
+                }).collect_view()}</ul> }.into_any()
+            }}
+        </section>
+    }
+}
+
+fn capabilities(a: &WorkspaceAgent) -> impl IntoView {
+    let list = |items: Vec<String>| if items.is_empty() { "—".to_string() } else { items.join(", ") };
+    view! {
+        <section class="card" aria-labelledby="ov-caps">
+            <h2 id="ov-caps">"Capabilities"</h2>
+            <dl class="facts">
+                {fact("Display apps", list(a.display_apps.iter().map(|d| d.to_string()).collect()))}
+                {fact("Subsystems", list(a.subsystems.iter().map(|s| s.to_string()).collect()))}
+            </dl>
+        </section>
+    }
+}
+
+fn env_sorted(a: &WorkspaceAgent) -> Vec<(String, String)> {
+    let mut vars: Vec<_> = a.environment_variables.clone().into_iter().collect();
+    vars.sort();
+    vars
+}
+
+/// Environment variables, values masked until the user reveals them (they often hold secrets).
+#[component]
+fn EnvironmentVariables(vars: Vec<(String, String)>) -> impl IntoView {
+    let (revealed, set_revealed) = signal(false);
+    let empty = vars.is_empty();
+    view! {
+        <section class="card" aria-labelledby="ov-env">
+            <h2 id="ov-env">"Environment variables"</h2>
+            {if empty {
+                view! { <EmptyState title="None set"><p>"The template sets no extra variables."</p></EmptyState> }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="btn btn-small" aria-pressed=move || revealed.get().to_string()
+                        on:click=move |_| set_revealed.update(|r| *r = !*r)>
+                        {move || if revealed.get() { "Hide values" } else { "Show values" }}
+                    </button>
+                    <dl class="facts env">{vars.into_iter().map(|(k, v)| {
+                        let masked = "•".repeat(v.chars().count().clamp(4, 12));
+                        view! { <dt><code>{k}</code></dt>
+                            <dd><code>{move || if revealed.get() { v.clone() } else { masked.clone() }}</code></dd> }
+                    }).collect_view()}</dl>
+                }.into_any()
+            }}
+        </section>
+    }
+}

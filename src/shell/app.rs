@@ -1,0 +1,71 @@
+//! The root component: providers, the route table, and the 401 → sign-in rule.
+use super::context::{initial_query_param, Shell, Theme};
+use super::header::Header;
+use crate::api::{base_path, token};
+use crate::ui::NotFoundView;
+use crate::{agent, overview, picker, signin};
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::path;
+
+/// The whole application.
+#[component]
+pub fn App() -> impl IntoView {
+    token::adopt_token_from_location();
+    let shell = Shell {
+        embed: initial_query_param("embed").is_some_and(|v| v == "1" || v == "true"),
+        theme: RwSignal::new(Theme::from_param(initial_query_param("theme").as_deref())),
+        signed_out_reason: RwSignal::new(None),
+    };
+    provide_context(shell);
+    Effect::new(move |_| {
+        let root = document().document_element().expect("<html>");
+        match shell.theme.get().attribute() {
+            Some(t) => root.set_attribute("data-theme", t).ok(),
+            None => root.remove_attribute("data-theme").ok(),
+        };
+        if shell.embed {
+            let _ = root.set_attribute("data-embed", "1");
+        }
+    });
+
+    let base = base_path();
+    view! {
+        <Router base=base>
+            <SignInOnUnauthorized/>
+            <div class="app" class:embed=shell.embed>
+                {(!shell.embed).then(|| view! { <Header/> })}
+                <main id="main" class="app-main">
+                    <Routes fallback=|| view! { <NotFoundView what="There is no page at this address."/> }>
+                        <Route path=path!("/") view=picker::Picker/>
+                        <Route path=path!("/signin") view=signin::SignIn/>
+                        <ParentRoute path=path!("/agents/:id") view=agent::AgentPage>
+                            <Route path=path!("") view=overview::Overview/>
+                            <Route path=path!("logs") view=agent::Placeholder/>
+                            <Route path=path!("terminal") view=agent::Placeholder/>
+                            <Route path=path!("ports") view=agent::Placeholder/>
+                            <Route path=path!("network") view=agent::Placeholder/>
+                        </ParentRoute>
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}
+
+/// Any 401 answer sends the user to sign-in with the server's reason and a way back.
+#[component]
+fn SignInOnUnauthorized() -> impl IntoView {
+    let shell = super::use_shell();
+    let navigate = use_navigate();
+    let location = use_location();
+    token::on_unauthorized(move |reason| {
+        shell.signed_out_reason.set(Some(reason));
+        let here = location.pathname.get_untracked();
+        if here != "/signin" {
+            let next = js_sys::encode_uri_component(&here);
+            navigate(&format!("/signin?next={next}"), Default::default());
+        }
+    });
+}

@@ -1,0 +1,41 @@
+//! The top bar: product name, link back to the agent list, tools, theme and sign-out.
+use super::{use_shell, Theme};
+use crate::api::token;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+/// The header shown on every page except in embed mode.
+#[component]
+pub fn Header() -> impl IntoView {
+    let shell = use_shell();
+    let navigate = use_navigate();
+    let sign_out = move |_| {
+        token::clear();
+        navigate("/signin", Default::default());
+    };
+    let toggle_theme = move |_| {
+        shell.theme.update(|t| {
+            *t = match *t {
+                Theme::System | Theme::Light => Theme::Dark,
+                Theme::Dark => Theme::Light,
+            }
+        })
+    };
+    view! {
+        <header class="app-header">
+            <A href="/" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true">">_"</span>
+                <span class="brand-name">"Agent Console"</span>
+            </A>
+            <nav class="header-nav" aria-label="Main">
+                <A href="/">"Agents"</A>
+                <A href="/tools">"Agent tools"</A>
+            </nav>
+            <div class="header-actions">
+                <button type="button" class="btn btn-ghost" on:click=toggle_theme aria-label="Switch theme">"◐"</button>
+                <button type="button" class="btn btn-ghost" on:click=sign_out>"Sign out"</button>
+            </div>
+        </header>
+    }
+}

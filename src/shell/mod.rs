@@ -1,0 +1,7 @@
+//! The application frame: routes, header and navigation, sign-in state, embed mode and theme.
+mod app;
+mod context;
+mod header;
+
+pub use app::App;
+pub use context::{use_shell, Theme};

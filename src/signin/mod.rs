@@ -1,0 +1,90 @@
+//! Sign-in: paste a session token (the server's printed link fills it in automatically), or use
+//! the browser's session cookie when the console is mounted behind coderd.
+use crate::api::{get_json_once, token, ApiError};
+use crate::shell::use_shell;
+use coder_api::User;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+/// The sign-in page.
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let shell = use_shell();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let (input, set_input) = signal(String::new());
+    let (error, set_error) = signal(None::<ApiError>);
+    let (busy, set_busy) = signal(false);
+    let next = move || {
+        query
+            .with_untracked(|q| q.get("next"))
+            .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+            .unwrap_or_else(|| "/".into())
+    };
+
+    // Tries the stored token (or the cookie when `token` is None) against /users/me.
+    let attempt = move |candidate: Option<String>| {
+        let navigate = navigate.clone();
+        match &candidate {
+            Some(t) => token::store(t),
+            None => token::clear(),
+        }
+        set_busy.set(true);
+        set_error.set(None);
+        spawn_local(async move {
+            let result = get_json_once::<User>("/api/v2/users/me").await;
+            let _ = set_busy.try_set(false);
+            match result {
+                Ok(_) => {
+                    shell.signed_out_reason.set(None);
+                    navigate(&next(), Default::default());
+                }
+                Err(e) => {
+                    token::clear();
+                    let _ = set_error.try_set(Some(e));
+                }
+            }
+        });
+    };
+    let attempt_cookie = attempt.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let t = input.get_untracked().trim().to_owned();
+        if t.is_empty() {
+            set_error.set(Some(ApiError::Status {
+                status: 400,
+                body: coder_api::Response::message("Enter a session token.".to_string()),
+            }));
+            return;
+        }
+        attempt(Some(t));
+    };
+
+    view! {
+        <section class="signin card" aria-labelledby="signin-title">
+            <h1 id="signin-title">"Sign in"</h1>
+            {move || shell.signed_out_reason.get().map(|r| view! {
+                <p class="notice tone-warning" role="status">"You were signed out: " {r}</p>
+            })}
+            <p class="muted">
+                "Open the sign-in link the server printed, or paste a session token. "
+                "The token stays in this tab only and is forgotten when the tab closes."
+            </p>
+            <form on:submit=on_submit class="form">
+                <label for="token">"Session token"</label>
+                <input id="token" name="token" type="password" autocomplete="off" spellcheck="false"
+                    prop:value=input on:input=move |ev| set_input.set(event_target_value(&ev))/>
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary" disabled=busy>"Sign in"</button>
+                    <button type="button" class="btn" disabled=busy on:click=move |_| attempt_cookie(None)>
+                        "Use my browser session"
+                    </button>
+                </div>
+            </form>
+            {move || error.get().map(|e| view! {
+                <p class="notice tone-danger" role="alert">{e.to_string()} " " {e.hint()}</p>
+            })}
+        </section>
+    }
+}

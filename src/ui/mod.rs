@@ -1,0 +1,14 @@
+//! Widgets shared by every view: state badges, times, errors, skeletons, copy buttons.
+mod copy;
+mod error_view;
+pub mod link;
+mod skeleton;
+pub mod status;
+mod status_badge;
+pub mod time;
+
+pub use copy::CopyButton;
+pub use error_view::{ErrorBanner, ErrorView, NotFoundView};
+pub use skeleton::{EmptyState, Skeleton};
+pub use status_badge::{AgentStateBadge, Badge};
+pub use time::Timestamp;

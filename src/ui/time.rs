@@ -1,0 +1,54 @@
+//! Times as people read them: "3 min ago", with the exact time on hover.
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+/// "just now", "42 s ago", "5 min ago", "3 h ago", "2 days ago" (or "in …" for future times).
+pub fn relative(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - then).num_seconds();
+    let (ago, secs) = if secs >= 0 { (true, secs) } else { (false, -secs) };
+    let span = match secs {
+        0..=4 => return "just now".into(),
+        5..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min", secs / 60),
+        3600..=86_399 => format!("{} h", secs / 3600),
+        _ => {
+            let days = secs / 86_400;
+            format!("{days} day{}", if days == 1 { "" } else { "s" })
+        }
+    };
+    if ago { format!("{span} ago") } else { format!("in {span}") }
+}
+
+/// The exact time, in UTC, for tooltips and `datetime` attributes.
+pub fn exact(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// A `<time>` showing a relative time, exact on hover; "—" when absent.
+#[component]
+pub fn Timestamp(#[prop(into)] at: Signal<Option<DateTime<Utc>>>) -> impl IntoView {
+    move || match at.get() {
+        Some(t) => view! {
+            <time datetime=t.to_rfc3339() title=exact(t)>{relative(t, Utc::now())}</time>
+        }
+        .into_any(),
+        None => view! { <span class="muted">"—"</span> }.into_any(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = Utc::now();
+        assert_eq!(relative(now, now), "just now");
+        assert_eq!(relative(now - Duration::seconds(42), now), "42 s ago");
+        assert_eq!(relative(now - Duration::minutes(5), now), "5 min ago");
+        assert_eq!(relative(now - Duration::hours(3), now), "3 h ago");
+        assert_eq!(relative(now - Duration::days(1), now), "1 day ago");
+        assert_eq!(relative(now + Duration::minutes(2), now), "in 2 min");
+    }
+}
