@@ -7,9 +7,13 @@ pub mod logs;
 pub mod ui;
 
 mod agent;
+mod network;
 mod overview;
 mod picker;
+mod ports;
 mod shell;
 mod signin;
+pub mod terminal;
+mod tools;
 
 pub use shell::App;

@@ -8,6 +8,9 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_params_map;
 
+mod workspace;
+pub use workspace::use_agent_workspace;
+
 /// How often the agent is re-read while one of its pages is open.
 const AGENT_REFRESH_MS: u32 = 3_000;
 

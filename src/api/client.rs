@@ -34,10 +34,11 @@ pub fn api_url(path: &str) -> String {
 }
 
 /// GET a JSON document, retrying network errors and 5xx with backoff; aborted on cleanup.
-pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub async fn get_json<T: DeserializeOwned>(path: impl Into<String>) -> Result<T, ApiError> {
+    let path = path.into();
     let mut attempt = 0;
     loop {
-        match get_json_once(path).await {
+        match get_json_once(path.as_str()).await {
             Err(e) if e.is_transient() && attempt + 1 < GET_ATTEMPTS => {
                 let jitter = 0.5 + js_sys::Math::random();
                 let delay = RETRY_BASE_MS * f64::from(1u32 << attempt) * jitter;
@@ -50,9 +51,15 @@ pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 }
 
 /// GET a JSON document once.
-pub async fn get_json_once<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let request = with_auth(Request::get(&api_url(path)), None);
-    execute(request, None::<&()>).await
+pub async fn get_json_once<T: DeserializeOwned>(path: impl Into<String>) -> Result<T, ApiError> {
+    let request = with_auth(Request::get(&api_url(&path.into())), None);
+    execute(request, None::<&()>, true).await
+}
+
+/// GET a JSON document once with another token (the agent token of the tools page).
+pub async fn get_json_as<T: DeserializeOwned>(path: impl Into<String>, token: &str) -> Result<T, ApiError> {
+    let request = with_auth(Request::get(&api_url(&path.into())), Some(token));
+    execute(request, None::<&()>, false).await
 }
 
 /// Sends a JSON body with `method`; `token` overrides the session token (the agent-token tools).
@@ -67,20 +74,24 @@ pub async fn send_json<B: Serialize, T: DeserializeOwned>(
         Method::Post => Request::post(&url),
         Method::Patch => Request::patch(&url),
     };
-    execute(with_auth(builder, token), Some(body)).await
+    execute(with_auth(builder, token), Some(body), token.is_none()).await
 }
 
 fn with_auth(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
     let builder = builder.header("Accept", "application/json");
+    // An explicit empty token means "no credentials" (the instance-identity exchanges).
     match token.map(str::to_owned).or_else(token::current) {
-        Some(t) => builder.header("Coder-Session-Token", &t),
-        None => builder, // same-origin cookie auth when mounted behind coderd
+        Some(t) if !t.is_empty() => builder.header("Coder-Session-Token", &t),
+        _ => builder, // same-origin cookie auth when mounted behind coderd
     }
 }
 
+/// `session_auth`: the request used the user's session, so a 401 means they are signed out
+/// (a refused agent token on the tools page must not sign the user out).
 async fn execute<B: Serialize, T: DeserializeOwned>(
     builder: RequestBuilder,
     body: Option<&B>,
+    session_auth: bool,
 ) -> Result<T, ApiError> {
     let abort = AbortOnDrop::new();
     let builder = builder.abort_signal(abort.signal().as_ref());
@@ -95,7 +106,7 @@ async fn execute<B: Serialize, T: DeserializeOwned>(
     let text = response.text().await.map_err(|e| ApiError::Network(network_message(&e)))?;
     if !(200..300).contains(&status) {
         let error = ApiError::from_status(status, content_type.as_deref(), &text);
-        if let ApiError::Unauthorized(body) = &error {
+        if let (ApiError::Unauthorized(body), true) = (&error, session_auth) {
             token::report_unauthorized(body.message.clone());
         }
         return Err(error);
@@ -132,4 +143,10 @@ fn network_message(error: &gloo_net::Error) -> String {
         gloo_net::Error::JsError(e) => format!("The request failed: {}", e.message),
         other => format!("The request failed: {other}"),
     }
+}
+
+/// A random UUID from the browser's crypto (the app needs ids for log sources and terminals).
+pub fn random_uuid() -> String {
+    let crypto = leptos::prelude::window().crypto().expect("crypto");
+    crypto.random_uuid()
 }

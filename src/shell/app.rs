@@ -3,7 +3,7 @@ use super::context::{initial_query_param, Shell, Theme};
 use super::header::Header;
 use crate::api::{base_path, token};
 use crate::ui::NotFoundView;
-use crate::{agent, overview, picker, signin};
+use crate::{agent, network, overview, picker, ports, signin, terminal, tools};
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate};
@@ -40,12 +40,13 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <NotFoundView what="There is no page at this address."/> }>
                         <Route path=path!("/") view=picker::Picker/>
                         <Route path=path!("/signin") view=signin::SignIn/>
+                        <Route path=path!("/tools") view=tools::ToolsView/>
                         <ParentRoute path=path!("/agents/:id") view=agent::AgentPage>
                             <Route path=path!("") view=overview::Overview/>
                             <Route path=path!("logs") view=agent::Placeholder/>
-                            <Route path=path!("terminal") view=agent::Placeholder/>
-                            <Route path=path!("ports") view=agent::Placeholder/>
-                            <Route path=path!("network") view=agent::Placeholder/>
+                            <Route path=path!("terminal") view=terminal::TerminalView/>
+                            <Route path=path!("ports") view=ports::PortsView/>
+                            <Route path=path!("network") view=network::NetworkView/>
                         </ParentRoute>
                     </Routes>
                 </main>

@@ -5,6 +5,7 @@ pub mod link;
 mod skeleton;
 pub mod status;
 mod status_badge;
+pub mod storage;
 pub mod time;
 
 pub use copy::CopyButton;

@@ -35,7 +35,9 @@ pub struct Tokens {
 impl std::fmt::Debug for Tokens {
     // Never print secrets, even in debug output.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokens").field("generated", &self.generated).finish_non_exhaustive()
+        f.debug_struct("Tokens")
+            .field("generated", &self.generated)
+            .finish_non_exhaustive()
     }
 }
 
@@ -62,7 +64,13 @@ impl Tokens {
 /// A random token in coderd's API key shape.
 pub fn random_session_token() -> String {
     let mut rng = rand::thread_rng();
-    let mut part = |n| (&mut rng).sample_iter(&Alphanumeric).take(n).map(char::from).collect::<String>();
+    let mut part = |n| {
+        (&mut rng)
+            .sample_iter(&Alphanumeric)
+            .take(n)
+            .map(char::from)
+            .collect::<String>()
+    };
     let id = part(10);
     let secret = part(22);
     format!("{id}-{secret}")
@@ -76,7 +84,10 @@ pub fn token_from_request(headers: &HeaderMap, uri: &Uri) -> Option<String> {
     if let Some(t) = query_value(uri, SESSION_TOKEN_COOKIE) {
         return Some(t);
     }
-    if let Some(t) = headers.get(SESSION_TOKEN_HEADER).and_then(|v| v.to_str().ok()) {
+    if let Some(t) = headers
+        .get(SESSION_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
         if !t.is_empty() {
             return Some(t.to_owned());
         }
@@ -124,10 +135,14 @@ pub fn token_matches(presented: &str, expected: &str) -> bool {
 /// Checks a user (session) token; the error is coderd's 401.
 pub fn require_session(headers: &HeaderMap, uri: &Uri, tokens: &Tokens) -> Result<(), ApiError> {
     match token_from_request(headers, uri) {
-        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, SIGNED_OUT_MESSAGE)
-            .detail(format!("Cookie {SESSION_TOKEN_COOKIE:?} or query parameter must be provided."))),
+        None => Err(
+            ApiError::new(StatusCode::UNAUTHORIZED, SIGNED_OUT_MESSAGE).detail(format!(
+                "Cookie {SESSION_TOKEN_COOKIE:?} or query parameter must be provided."
+            )),
+        ),
         Some(t) if token_matches(&t, &tokens.session) => Ok(()),
-        Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, SIGNED_OUT_MESSAGE).detail("API key is invalid.")),
+        Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, SIGNED_OUT_MESSAGE)
+            .detail("API key is invalid.")),
     }
 }
 
@@ -172,14 +187,29 @@ mod tests {
     #[test]
     fn token_sources_in_coderd_order() {
         let mut h = HeaderMap::new();
-        assert_eq!(token_from_request(&h, &uri("/x?access_token=q2")), Some("q2".into()));
+        assert_eq!(
+            token_from_request(&h, &uri("/x?access_token=q2")),
+            Some("q2".into())
+        );
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("bEaReR b1"));
-        assert_eq!(token_from_request(&h, &uri("/x?access_token=q2")), Some("b1".into()));
+        assert_eq!(
+            token_from_request(&h, &uri("/x?access_token=q2")),
+            Some("b1".into())
+        );
         h.insert(SESSION_TOKEN_HEADER, HeaderValue::from_static("h1"));
         assert_eq!(token_from_request(&h, &uri("/x")), Some("h1".into()));
-        assert_eq!(token_from_request(&h, &uri("/x?coder_session_token=q%2B1")), Some("q+1".into()));
-        h.insert(header::COOKIE, HeaderValue::from_static("a=b; coder_session_token=c1"));
-        assert_eq!(token_from_request(&h, &uri("/x?coder_session_token=q1")), Some("c1".into()));
+        assert_eq!(
+            token_from_request(&h, &uri("/x?coder_session_token=q%2B1")),
+            Some("q+1".into())
+        );
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=b; coder_session_token=c1"),
+        );
+        assert_eq!(
+            token_from_request(&h, &uri("/x?coder_session_token=q1")),
+            Some("c1".into())
+        );
     }
 
     #[test]

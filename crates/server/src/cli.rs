@@ -11,7 +11,11 @@ use crate::config::{normalize_base_path, Config, FileConfig, Mode};
 
 /// The `agent-console` command line.
 #[derive(Debug, Parser)]
-#[command(name = "agent-console", version, about = "Web console for Coder workspace agents")]
+#[command(
+    name = "agent-console",
+    version,
+    about = "Web console for Coder workspace agents"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -64,7 +68,8 @@ impl ServeArgs {
         }
         let mode = match self.coder_url {
             Some(url) => {
-                let upstream = url::Url::parse(&url).with_context(|| format!("--coder-url {url:?}"))?;
+                let upstream =
+                    url::Url::parse(&url).with_context(|| format!("--coder-url {url:?}"))?;
                 if !matches!(upstream.scheme(), "http" | "https") || upstream.host_str().is_none() {
                     bail!("--coder-url must be an http(s) URL with a host");
                 }
@@ -83,9 +88,18 @@ impl ServeArgs {
                     None => FileConfig::default(),
                 };
                 let tokens = Tokens::new(self.session_token, self.agent_token)?;
-                Mode::Embedded { tokens, file: Box::new(file) }
+                Mode::Embedded {
+                    tokens,
+                    file: Box::new(file),
+                }
             }
         };
-        Ok(Config { listen: self.listen, dist: self.dist, base_path, frame_ancestors, mode })
+        Ok(Config {
+            listen: self.listen,
+            dist: self.dist,
+            base_path,
+            frame_ancestors,
+            mode,
+        })
     }
 }

@@ -49,7 +49,10 @@ impl Config {
             dist: PathBuf::from("dist"),
             base_path: String::new(),
             frame_ancestors: "'self'".into(),
-            mode: Mode::Embedded { tokens, file: Box::new(file) },
+            mode: Mode::Embedded {
+                tokens,
+                file: Box::new(file),
+            },
         }
     }
 
@@ -75,7 +78,9 @@ pub fn normalize_base_path(raw: &str) -> anyhow::Result<String> {
         !seg.is_empty()
             && seg != "."
             && seg != ".."
-            && seg.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
+            && seg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
     });
     if !ok {
         bail!("--base-path {raw:?} must be a path like /console (letters, digits, - . _ ~)");
@@ -114,7 +119,8 @@ impl Default for FileConfig {
 impl FileConfig {
     /// Reads and parses a TOML file.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::parse(&text).with_context(|| format!("parsing {}", path.display()))
     }
 
@@ -294,7 +300,10 @@ mod tests {
         assert_eq!(cfg.instance_identity.aws, ["i-123"]);
         assert_eq!(cfg.derp.regions.len(), 2);
         assert!(!cfg.scripts.is_empty(), "built-in scripts by default");
-        assert!(FileConfig::parse("scripts = []").unwrap().scripts.is_empty());
+        assert!(FileConfig::parse("scripts = []")
+            .unwrap()
+            .scripts
+            .is_empty());
         assert!(FileConfig::parse("[[external_auth]]\nid='x'\nmatch='('").is_err());
     }
 }

@@ -19,7 +19,10 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a message only.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, body: coder_api::Response::message(message) }
+        ApiError {
+            status,
+            body: coder_api::Response::message(message),
+        }
     }
 
     /// Adds `detail`.
@@ -41,12 +44,18 @@ impl ApiError {
 
     /// 400 "Invalid query parameters." with the given validations, as coderd's query parser reports.
     pub fn invalid_query(validations: Vec<Validation>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, body: coder_api::Response::invalid_query(validations) }
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            body: coder_api::Response::invalid_query(validations),
+        }
     }
 
     /// 404 for an unknown resource.
     pub fn not_found() -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, "Resource not found or you do not have access to this resource")
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "Resource not found or you do not have access to this resource",
+        )
     }
 
     /// 404 for an unknown API route.

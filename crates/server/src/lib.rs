@@ -56,10 +56,24 @@ impl AppState {
     pub fn new(config: Config, local_addr: SocketAddr) -> anyhow::Result<Self> {
         let shutdown = CancellationToken::new();
         let backend = match &config.mode {
-            Mode::Embedded { .. } => Backend::Embedded(embedded::Embedded::start(&config, local_addr, shutdown.clone())?),
-            Mode::Proxy { upstream } => Backend::Proxy(proxy::Proxy::new(upstream.clone(), shutdown.clone())?),
+            Mode::Embedded { .. } => Backend::Embedded(embedded::Embedded::start(
+                &config,
+                local_addr,
+                shutdown.clone(),
+            )?),
+            Mode::Proxy { upstream } => Backend::Proxy(proxy::Proxy::new(
+                upstream.clone(),
+                &config.base_path,
+                shutdown.clone(),
+            )?),
         };
-        Ok(AppState { inner: Arc::new(Inner { config, backend, shutdown }) })
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                config,
+                backend,
+                shutdown,
+            }),
+        })
     }
 
     /// The configuration.
@@ -86,13 +100,19 @@ pub fn app(state: AppState) -> Router {
         Backend::Proxy(p) => proxy::router(p.clone()),
     };
     let base = state.config().base_path.clone();
-    let mut router: Router =
-        Router::new().fallback(any(static_files::serve_static)).with_state(state.clone()).nest("/api/v2", api.clone());
+    let mut router: Router = Router::new()
+        // Like coderd's: a liveness probe for scripts waiting on the server (never proxied).
+        .route("/healthz", axum::routing::get(|| async { "OK" }))
+        .fallback(any(static_files::serve_static))
+        .with_state(state.clone())
+        .nest("/api/v2", api.clone());
     if !base.is_empty() {
         router = router.nest(&format!("{base}/api/v2"), api);
     }
-    let router = router
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::security_headers));
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        security::security_headers,
+    ));
     let router = match state.backend() {
         Backend::Embedded(e) => embedded::with_port_forwarding(router, e.clone()),
         Backend::Proxy(_) => router,
@@ -102,7 +122,9 @@ pub fn app(state: AppState) -> Router {
 
 /// Binds the configured address.
 pub async fn bind(config: &Config) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))
+    TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))
 }
 
 /// Serves on `listener` until `shutdown` completes, then closes sockets and waits (briefly) for
@@ -131,8 +153,11 @@ pub async fn serve_state(
         // Tell sockets to close (they send a close frame), then let hyper drain.
         signal_token.cancel();
     };
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(graceful);
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(graceful);
     let server = async move { server.await.context("server error") };
     tokio::pin!(server);
     tokio::select! {
@@ -166,12 +191,26 @@ fn print_banner(config: &Config, addr: SocketAddr) {
     let mut out = std::io::stdout().lock();
     match &config.mode {
         Mode::Embedded { tokens, .. } => {
-            let _ = writeln!(out, "agent-console: embedded backend listening on http://{addr}{base}/");
-            let _ = writeln!(out, "Sign in: http://{addr}{base}/#token={}", tokens.session);
-            let _ = writeln!(out, "Agent token (for /api/v2/workspaceagents/me/*): {}", tokens.agent);
+            let _ = writeln!(
+                out,
+                "agent-console: embedded backend listening on http://{addr}{base}/"
+            );
+            let _ = writeln!(
+                out,
+                "Sign in: http://{addr}{base}/#token={}",
+                tokens.session
+            );
+            let _ = writeln!(
+                out,
+                "Agent token (for /api/v2/workspaceagents/me/*): {}",
+                tokens.agent
+            );
         }
         Mode::Proxy { upstream } => {
-            let _ = writeln!(out, "agent-console: proxy to {upstream} listening on http://{addr}{base}/");
+            let _ = writeln!(
+                out,
+                "agent-console: proxy to {upstream} listening on http://{addr}{base}/"
+            );
         }
     }
     let _ = out.flush();

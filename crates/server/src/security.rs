@@ -14,7 +14,11 @@ use crate::error::ApiError;
 use crate::AppState;
 
 /// Builds the Content-Security-Policy for a response served to `host`.
-pub fn content_security_policy(host: Option<&str>, frame_ancestors: &str, script_hashes: &[String]) -> String {
+pub fn content_security_policy(
+    host: Option<&str>,
+    frame_ancestors: &str,
+    script_hashes: &[String],
+) -> String {
     let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
     for h in script_hashes {
         script_src.push_str(" '");
@@ -36,16 +40,25 @@ pub fn content_security_policy(host: Option<&str>, frame_ancestors: &str, script
 
 /// Only hosts made of host/port characters may be echoed into a header value.
 fn is_plain_host(h: &str) -> bool {
-    !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]_".contains(c))
+    !h.is_empty()
+        && h.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.:[]_".contains(c))
 }
 
 /// Middleware: `X-Content-Type-Options: nosniff` everywhere, and the CSP on every response that
 /// has not set its own (the index page sets one with its script hashes).
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let mut resp = next.run(req).await;
     let headers = resp.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         let csp = content_security_policy(host.as_deref(), &state.config().frame_ancestors, &[]);
         if let Ok(v) = HeaderValue::from_str(&csp) {
@@ -62,9 +75,17 @@ pub fn check_ws_origin(headers: &HeaderMap) -> Result<(), ApiError> {
         None => return Ok(()),
         Some(Ok("")) => return Ok(()),
         Some(Ok(o)) => o,
-        Some(Err(_)) => return Err(ApiError::new(StatusCode::FORBIDDEN, "request Origin is not valid text")),
+        Some(Err(_)) => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "request Origin is not valid text",
+            ))
+        }
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let origin_host = url::Url::parse(origin).ok().and_then(|u| {
         let h = u.host_str()?.to_owned();
         Some(match u.port() {
@@ -108,7 +129,11 @@ mod tests {
 
     #[test]
     fn csp_has_the_required_directives() {
-        let csp = content_security_policy(Some("127.0.0.1:7080"), "'self' https://dash.example", &["sha256-x".into()]);
+        let csp = content_security_policy(
+            Some("127.0.0.1:7080"),
+            "'self' https://dash.example",
+            &["sha256-x".into()],
+        );
         assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-x';"));
         assert!(csp.contains("connect-src 'self' ws://127.0.0.1:7080 wss://127.0.0.1:7080;"));
         assert!(csp.ends_with("frame-ancestors 'self' https://dash.example"));

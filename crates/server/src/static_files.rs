@@ -23,7 +23,11 @@ use crate::AppState;
 /// Fallback handler serving the app.
 pub async fn serve_static(State(state): State<AppState>, req: Request) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+        )
+            .into_response();
     }
     let config = state.config();
     let base = config.base_path.as_str();
@@ -35,7 +39,11 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
         // `/console` → `/console/` so relative URLs resolve under the base path.
         return redirect(&format!("{base}/"));
     }
-    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     if rel == "/" || rel == "/index.html" {
         return index(&config.dist, base, host.as_deref(), &config.frame_ancestors).await;
     }
@@ -46,7 +54,9 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
         new_uri.push('?');
         new_uri.push_str(q);
     }
-    parts.uri = new_uri.parse::<Uri>().unwrap_or_else(|_| Uri::from_static("/"));
+    parts.uri = new_uri
+        .parse::<Uri>()
+        .unwrap_or_else(|_| Uri::from_static("/"));
     let dir = ServeDir::new(&config.dist)
         .precompressed_br()
         .precompressed_gzip()
@@ -90,7 +100,10 @@ async fn index(dist: &Path, base: &str, host: Option<&str>, frame_ancestors: &st
         Err(_) => {
             return (
                 StatusCode::NOT_FOUND,
-                format!("The web app is not built: {} has no index.html (run `trunk build`).", dist.display()),
+                format!(
+                    "The web app is not built: {} has no index.html (run `trunk build`).",
+                    dist.display()
+                ),
             )
                 .into_response()
         }
@@ -141,13 +154,20 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let after = &rest[start..];
-        let Some(tag_end) = after.find('>') else { break };
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..tag_end];
         let body_start = &after[tag_end + 1..];
-        let Some(close) = body_start.find("</script>") else { break };
+        let Some(close) = body_start.find("</script>") else {
+            break;
+        };
         if !tag.contains(" src=") && !tag.contains("\tsrc=") && !tag.contains("\nsrc=") {
             let digest = Sha256::digest(&body_start.as_bytes()[..close]);
-            hashes.push(format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(digest)));
+            hashes.push(format!(
+                "sha256-{}",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            ));
         }
         rest = &body_start[close + "</script>".len()..];
     }
@@ -187,6 +207,9 @@ mod tests {
         let hashes = inline_script_hashes(html);
         assert_eq!(hashes.len(), 1);
         // echo -n 'alert(1)' | openssl dgst -sha256 -binary | base64
-        assert_eq!(hashes[0], "sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI=");
+        assert_eq!(
+            hashes[0],
+            "sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI="
+        );
     }
 }

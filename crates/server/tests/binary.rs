@@ -37,7 +37,11 @@ fn spawn(args: &[&str]) -> (Child, Vec<String>) {
 
 fn terminate(child: &mut Child) {
     // Only the process this test started, by its id.
-    let status = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
 }
 
@@ -68,56 +72,111 @@ async fn prints_a_sign_in_link_and_keeps_tokens_out_of_the_log() {
     let session = "sess-0123456789-abcdefghijklmnopqrstuv";
     let agent = "0d6f1f2e-3a4b-4c5d-8e9f-a0b1c2d3e4f5";
     let (mut child, banner) = spawn(&[
-        "--listen", "127.0.0.1:0", "--session-token", session, "--agent-token", agent,
-        "--config", cfg_path.to_str().unwrap(), "--dist", "/nonexistent",
+        "--listen",
+        "127.0.0.1:0",
+        "--session-token",
+        session,
+        "--agent-token",
+        agent,
+        "--config",
+        cfg_path.to_str().unwrap(),
+        "--dist",
+        "/nonexistent",
     ]);
     let addr = addr_of(&banner);
-    assert_eq!(banner[1], format!("Sign in: http://{addr}/#token={session}"));
+    assert_eq!(
+        banner[1],
+        format!("Sign in: http://{addr}/#token={session}")
+    );
     assert!(banner[2].contains(agent));
 
     let client = reqwest::Client::new();
     let base = format!("http://{addr}");
     let ws: serde_json::Value = client
-        .get(format!("{base}/api/v2/workspaces?coder_session_token={session}"))
+        .get(format!(
+            "{base}/api/v2/workspaces?coder_session_token={session}"
+        ))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let agent_id = ws["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"].as_str().unwrap().to_owned();
+    let agent_id = ws["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for req in [
-        client.get(format!("{base}/api/v2/users/me")).header("Coder-Session-Token", session),
-        client.get(format!("{base}/api/v2/users/me")).header("Cookie", format!("coder_session_token={session}")),
-        client.get(format!("{base}/api/v2/users/me")).header("Authorization", format!("Bearer {session}")),
-        client.get(format!("{base}/api/v2/users/me?coder_session_token=wrong-{session}")),
-        client.get(format!("{base}/api/v2/workspaceagents/me/gitsshkey")).header("Coder-Session-Token", agent),
+        client
+            .get(format!("{base}/api/v2/users/me"))
+            .header("Coder-Session-Token", session),
+        client
+            .get(format!("{base}/api/v2/users/me"))
+            .header("Cookie", format!("coder_session_token={session}")),
+        client
+            .get(format!("{base}/api/v2/users/me"))
+            .header("Authorization", format!("Bearer {session}")),
+        client.get(format!(
+            "{base}/api/v2/users/me?coder_session_token=wrong-{session}"
+        )),
+        client
+            .get(format!("{base}/api/v2/workspaceagents/me/gitsshkey"))
+            .header("Coder-Session-Token", agent),
     ] {
         req.send().await.unwrap();
     }
     // A WebSocket with the token in its query, open while the server shuts down.
-    let url = format!("ws://{addr}/api/v2/workspaceagents/{agent_id}/logs?follow&coder_session_token={session}");
+    let url = format!(
+        "ws://{addr}/api/v2/workspaceagents/{agent_id}/logs?follow&coder_session_token={session}"
+    );
     let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     let first = common::next_msg(&mut socket).await;
-    assert!(matches!(first, Some(tokio_tungstenite::tungstenite::Message::Text(_))));
+    assert!(matches!(
+        first,
+        Some(tokio_tungstenite::tungstenite::Message::Text(_))
+    ));
 
     terminate(&mut child);
     let status = wait_exit(&mut child, Duration::from_secs(10));
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
     let mut log = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
-    assert!(log.contains("GET /api/v2/users/me 200"), "requests are logged: {log}");
-    assert!(log.contains(&format!("GET /api/v2/workspaceagents/{agent_id}/logs 101")), "{log}");
-    assert!(!log.contains(session), "session token leaked into the log: {log}");
-    assert!(!log.contains(agent), "agent token leaked into the log: {log}");
-    assert!(!log.contains("coder_session_token="), "query strings are not logged: {log}");
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert!(
+        log.contains("GET /api/v2/users/me 200"),
+        "requests are logged: {log}"
+    );
+    assert!(
+        log.contains(&format!("GET /api/v2/workspaceagents/{agent_id}/logs 101")),
+        "{log}"
+    );
+    assert!(
+        !log.contains(session),
+        "session token leaked into the log: {log}"
+    );
+    assert!(
+        !log.contains(agent),
+        "agent token leaked into the log: {log}"
+    );
+    assert!(
+        !log.contains("coder_session_token="),
+        "query strings are not logged: {log}"
+    );
 }
 
 #[test]
 fn generates_tokens_when_none_are_given() {
     let cfg = config_file();
-    let (mut child, banner) =
-        spawn(&["--listen", "127.0.0.1:0", "--config", cfg.0.join("config.toml").to_str().unwrap()]);
+    let (mut child, banner) = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--config",
+        cfg.0.join("config.toml").to_str().unwrap(),
+    ]);
     let token = banner[1].rsplit("#token=").next().unwrap();
     let (id, secret) = token.split_once('-').unwrap();
     assert_eq!((id.len(), secret.len()), (10, 22), "{token}");
@@ -136,7 +195,10 @@ fn refuses_a_non_loopback_address_without_tokens() {
         let out = Command::new(BIN).arg("serve").args(&args).output().unwrap();
         assert!(!out.status.success(), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("refusing to listen on non-loopback address"), "{err}");
+        assert!(
+            err.contains("refusing to listen on non-loopback address"),
+            "{err}"
+        );
     }
 }
 
@@ -148,7 +210,13 @@ fn rejects_bad_flags() {
         vec!["--frame-ancestors", "'self'; script-src *"],
         vec!["--config", "/nonexistent/agent-console.toml"],
     ] {
-        let out = Command::new(BIN).arg("serve").arg("--listen").arg("127.0.0.1:0").args(&args).output().unwrap();
+        let out = Command::new(BIN)
+            .arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .args(&args)
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{args:?}");
     }
 }

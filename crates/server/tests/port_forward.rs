@@ -12,7 +12,9 @@ async fn app_server() -> u16 {
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
         loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 4096];
                 let n = sock.read(&mut buf).await.unwrap_or(0);
@@ -36,21 +38,55 @@ async fn forwarded_host_reaches_the_port() {
     let port = app_server().await;
     // The port shows in listening-ports...
     let ports = s.get_json(&s.agent_path("/listening-ports"), 200).await;
-    assert!(ports["ports"].as_array().unwrap().iter().any(|p| p["port"] == port));
+    assert!(ports["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["port"] == port));
     // ...and its forward host reaches it (loopback bind: no session needed).
     let host = format!("{port}--dev--ws--tester.localhost:{}", s.addr.port());
-    let resp = s.client.get(s.url("/hello?x=1")).header("Host", &host).send().await.unwrap();
+    let resp = s
+        .client
+        .get(s.url("/hello?x=1"))
+        .header("Host", &host)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let text = resp.text().await.unwrap();
     assert_eq!(text, format!("app on {port}: GET /hello?x=1 HTTP/1.1"));
     // Not the console's CSP: the app answers for itself.
     // Other names, refused ports.
     let other = format!("{port}--other--ws--tester.localhost");
-    assert_eq!(s.client.get(s.url("/")).header("Host", other).send().await.unwrap().status(), 404);
+    assert_eq!(
+        s.client
+            .get(s.url("/"))
+            .header("Host", other)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     let ssh = "22--dev--ws--tester.localhost";
-    assert_eq!(s.client.get(s.url("/")).header("Host", ssh).send().await.unwrap().status(), 400);
+    assert_eq!(
+        s.client
+            .get(s.url("/"))
+            .header("Host", ssh)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
     // A plain localhost Host is the console itself.
-    let resp = s.client.get(s.url("/api/v2/buildinfo")).header("Host", format!("localhost:{}", s.addr.port())).send().await.unwrap();
+    let resp = s
+        .client
+        .get(s.url("/api/v2/buildinfo"))
+        .header("Host", format!("localhost:{}", s.addr.port()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
 }
 
@@ -59,7 +95,13 @@ async fn proxy_mode_does_not_forward_ports() {
     let s = Server::start(Mode::Proxy).await;
     let port = app_server().await;
     let host = format!("{port}--dev--ws--tester.localhost");
-    let resp = s.client.get(s.url("/api/v2/buildinfo")).header("Host", host).send().await.unwrap();
+    let resp = s
+        .client
+        .get(s.url("/api/v2/buildinfo"))
+        .header("Host", host)
+        .send()
+        .await
+        .unwrap();
     // Proxied to coderd (here the embedded upstream) as an API call, not to the port.
     assert_eq!(resp.status(), 200);
     assert!(resp.text().await.unwrap().contains("agent_api_version"));

@@ -35,12 +35,24 @@ async fn serves_the_app(mode: Mode) {
     for route in ["/", "/agents/0b5a/logs", "/index.html"] {
         let resp = s.client.get(s.url(route)).send().await.unwrap();
         assert_eq!(resp.status(), 200, "{route}");
-        let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_owned();
-        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), "{csp}");
-        assert!(csp.contains("frame-ancestors 'self' https://dash.example"), "{csp}");
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("frame-ancestors 'self' https://dash.example"),
+            "{csp}"
+        );
         assert!(csp.contains("connect-src 'self' ws://"), "{csp}");
         assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
-        assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
         assert_eq!(resp.text().await.unwrap(), INDEX, "{route}");
     }
     let wasm = s.client.get(s.url("/app_bg.wasm")).send().await.unwrap();
@@ -48,15 +60,34 @@ async fn serves_the_app(mode: Mode) {
     let css = s.client.get(s.url("/style.css")).send().await.unwrap();
     assert_eq!(css.text().await.unwrap(), "body { color: red }");
     // A missing asset is a 404, not the app.
-    assert_eq!(s.client.get(s.url("/missing-1234.js")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        s.client
+            .get(s.url("/missing-1234.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     // Pre-compressed sibling when the client accepts brotli.
-    let br = s.client.get(s.url("/app.js")).header("Accept-Encoding", "br").send().await.unwrap();
+    let br = s
+        .client
+        .get(s.url("/app.js"))
+        .header("Accept-Encoding", "br")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(br.headers()["content-encoding"], "br");
     assert_eq!(br.bytes().await.unwrap().as_ref(), b"BROTLI");
     let plain = s.client.get(s.url("/app.js")).send().await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
     // API responses carry nosniff too.
-    let api = s.client.get(s.url("/api/v2/buildinfo")).send().await.unwrap();
+    let api = s
+        .client
+        .get(s.url("/api/v2/buildinfo"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(api.headers()["x-content-type-options"], "nosniff");
 }
 
@@ -76,15 +107,43 @@ async fn base_path(mode: Mode) {
     let resp = s.client.get(s.url("/console")).send().await.unwrap();
     assert_eq!(resp.status(), 308);
     assert_eq!(resp.headers()["location"], "/console/");
-    let html = s.client.get(s.url("/console/agents/x")).send().await.unwrap().text().await.unwrap();
+    let html = s
+        .client
+        .get(s.url("/console/agents/x"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains(r#"href="/console/style.css""#), "{html}");
     assert!(html.contains("'/console/app.js'"), "{html}");
     assert!(html.contains(r#"<meta name="agent-console-base-path" content="/console">"#));
-    assert_eq!(s.client.get(s.url("/console/style.css")).send().await.unwrap().status(), 200);
-    assert_eq!(s.client.get(s.url("/style.css")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        s.client
+            .get(s.url("/console/style.css"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        s.client
+            .get(s.url("/style.css"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     // The API answers at the root (where coderd has it) and under the base path.
     for api in ["/api/v2/buildinfo", "/console/api/v2/buildinfo"] {
-        assert_eq!(s.client.get(s.url(api)).send().await.unwrap().status(), 200, "{api}");
+        assert_eq!(
+            s.client.get(s.url(api)).send().await.unwrap().status(),
+            200,
+            "{api}"
+        );
     }
 }
 

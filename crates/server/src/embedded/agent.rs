@@ -119,9 +119,19 @@ pub struct Agent {
 
 impl Agent {
     /// A `created` agent whose script log sources are registered in `logs`.
-    pub fn new(identity: Identity, host: HostInfo, scripts: Vec<Script>, logs: LogStore, derp: DerpSection) -> Self {
+    pub fn new(
+        identity: Identity,
+        host: HostInfo,
+        scripts: Vec<Script>,
+        logs: LogStore,
+        derp: DerpSection,
+    ) -> Self {
         for s in &scripts {
-            logs.upsert_source(s.log_source_id, &s.config.display_name, s.config.icon.as_deref().unwrap_or(""));
+            logs.upsert_source(
+                s.log_source_id,
+                &s.config.display_name,
+                s.config.icon.as_deref().unwrap_or(""),
+            );
         }
         let now = Utc::now();
         let (lifecycle_tx, _) = watch::channel(AgentLifecycle::Created);
@@ -150,9 +160,9 @@ impl Agent {
             l.changed_at = now;
             match l.state {
                 AgentLifecycle::Starting => l.started_at = Some(now),
-                AgentLifecycle::Ready | AgentLifecycle::StartError | AgentLifecycle::StartTimeout => {
-                    l.ready_at = Some(now)
-                }
+                AgentLifecycle::Ready
+                | AgentLifecycle::StartError
+                | AgentLifecycle::StartTimeout => l.ready_at = Some(now),
                 _ => {}
             }
         }
@@ -161,7 +171,10 @@ impl Agent {
 
     /// The lifecycle now.
     pub fn lifecycle(&self) -> LifecycleState {
-        self.lifecycle.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.lifecycle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Woken on each lifecycle change.
@@ -180,9 +193,20 @@ impl Agent {
             .regions
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.name.clone(), DerpRegionLatency { preferred: i == 0, latency_ms: r.latency_ms }))
+            .map(|(i, r)| {
+                (
+                    r.name.clone(),
+                    DerpRegionLatency {
+                        preferred: i == 0,
+                        latency_ms: r.latency_ms,
+                    },
+                )
+            })
             .collect();
-        let blocking = self.scripts.iter().any(|s| s.config.run_on_start && s.config.start_blocks_login);
+        let blocking = self
+            .scripts
+            .iter()
+            .any(|s| s.config.run_on_start && s.config.start_blocks_login);
         let directory = self.host.directory.display().to_string();
         WorkspaceAgent {
             id: id.agent_id,
@@ -228,7 +252,8 @@ impl Agent {
 
 /// coderd's db2sdk health rules, in order.
 fn health(status: &WorkspaceAgentStatus, lifecycle: &AgentLifecycle) -> WorkspaceAgentHealth {
-    let reason = if *status != WorkspaceAgentStatus::Connected && *lifecycle == AgentLifecycle::Off {
+    let reason = if *status != WorkspaceAgentStatus::Connected && *lifecycle == AgentLifecycle::Off
+    {
         Some("agent is not running")
     } else if *status == WorkspaceAgentStatus::Timeout {
         Some("agent is taking too long to connect")
@@ -241,7 +266,10 @@ fn health(status: &WorkspaceAgentStatus, lifecycle: &AgentLifecycle) -> Workspac
     } else {
         None
     };
-    WorkspaceAgentHealth { healthy: reason.is_none(), reason: reason.map(str::to_owned) }
+    WorkspaceAgentHealth {
+        healthy: reason.is_none(),
+        reason: reason.map(str::to_owned),
+    }
 }
 
 /// `codersdk.WorkspaceAgentScript` of a configured script.
@@ -256,7 +284,10 @@ fn script_wire(s: &Script) -> WorkspaceAgentScript {
         run_on_start: c.run_on_start,
         run_on_stop: c.run_on_stop,
         start_blocks_login: c.start_blocks_login,
-        timeout: c.timeout().map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)).unwrap_or(0),
+        timeout: c
+            .timeout()
+            .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+            .unwrap_or(0),
         display_name: c.display_name.clone(),
     }
 }
@@ -269,12 +300,25 @@ mod tests {
     fn health_follows_db2sdk() {
         use WorkspaceAgentStatus::{Connected, Disconnected};
         assert!(health(&Connected, &AgentLifecycle::Ready).healthy);
-        assert!(health(&Connected, &AgentLifecycle::StartTimeout).healthy, "start_timeout is not unhealthy");
+        assert!(
+            health(&Connected, &AgentLifecycle::StartTimeout).healthy,
+            "start_timeout is not unhealthy"
+        );
         assert_eq!(
-            health(&Connected, &AgentLifecycle::StartError).reason.as_deref(),
+            health(&Connected, &AgentLifecycle::StartError)
+                .reason
+                .as_deref(),
             Some("agent startup script exited with an error")
         );
-        assert_eq!(health(&Disconnected, &AgentLifecycle::Off).reason.as_deref(), Some("agent is not running"));
-        assert_eq!(health(&Connected, &AgentLifecycle::Off).reason.as_deref(), Some("agent is shutting down"));
+        assert_eq!(
+            health(&Disconnected, &AgentLifecycle::Off)
+                .reason
+                .as_deref(),
+            Some("agent is not running")
+        );
+        assert_eq!(
+            health(&Connected, &AgentLifecycle::Off).reason.as_deref(),
+            Some("agent is shutting down")
+        );
     }
 }

@@ -20,7 +20,10 @@ pub fn generate_git_ssh_key(comment: &str) -> anyhow::Result<GitSshKey> {
     let private_key = key.to_openssh(ssh_key::LineEnding::LF)?.to_string();
     // coderd stores the authorized_keys form, which ends with a newline.
     let public_key = format!("{}\n", key.public_key().to_openssh()?);
-    Ok(GitSshKey { public_key, private_key })
+    Ok(GitSshKey {
+        public_key,
+        private_key,
+    })
 }
 
 /// `GET /workspaceagents/me/gitsshkey`.
@@ -35,7 +38,11 @@ pub type ExternalTokens = watch::Sender<HashMap<String, String>>;
 /// `GET /workspaceagents/me/external-auth` and `/me/gitauth`: `match` (a URL or host matched against
 /// each provider's regex) or `id`; without a token, where to authenticate; with `listen`, wait until
 /// a token exists (or the request goes away).
-pub async fn external_auth(State(e): State<Embedded>, headers: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult<Json<ExternalAuthResponse>> {
+pub async fn external_auth(
+    State(e): State<Embedded>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<ExternalAuthResponse>> {
     let mut matched = None;
     let mut id = None;
     let mut listen = false;
@@ -50,23 +57,34 @@ pub async fn external_auth(State(e): State<Embedded>, headers: HeaderMap, RawQue
     let providers = &e.file().external_auth;
     let provider = match (&id, &matched) {
         (Some(id), _) => providers.iter().find(|p| &p.id == id).ok_or_else(|| {
-            ApiError::new(StatusCode::NOT_FOUND, format!("No external auth provider with the id {id:?}."))
-                .detail("Add it under [[external_auth]] in the agent-console config file.")
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("No external auth provider with the id {id:?}."),
+            )
+            .detail("Add it under [[external_auth]] in the agent-console config file.")
         })?,
         (None, Some(url)) => providers
             .iter()
-            .find(|p| regex::Regex::new(&p.r#match).map(|r| r.is_match(url)).unwrap_or(false))
+            .find(|p| {
+                regex::Regex::new(&p.r#match)
+                    .map(|r| r.is_match(url))
+                    .unwrap_or(false)
+            })
             .ok_or_else(|| {
                 ApiError::new(
                     StatusCode::NOT_FOUND,
-                    format!("No matching external auth provider found in Coder for the URL {url:?}."),
+                    format!(
+                        "No matching external auth provider found in Coder for the URL {url:?}."
+                    ),
                 )
                 .detail("You'll need to restart your workspace after adding the provider.")
             })?,
         (None, None) => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid query parameters.")
-                .validation("match", "Either \"match\" or \"id\" must be provided.")
-                .validation("id", "Either \"match\" or \"id\" must be provided."))
+            return Err(
+                ApiError::new(StatusCode::BAD_REQUEST, "Invalid query parameters.")
+                    .validation("match", "Either \"match\" or \"id\" must be provided.")
+                    .validation("id", "Either \"match\" or \"id\" must be provided."),
+            )
         }
     };
     let mut rx = e.external_tokens().subscribe();
@@ -75,12 +93,22 @@ pub async fn external_auth(State(e): State<Embedded>, headers: HeaderMap, RawQue
         return Ok(Json(token_response(provider, &token)));
     }
     if !listen {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-        let url = provider
-            .url
-            .clone()
-            .unwrap_or_else(|| format!("http://{host}{}/external-auth/{}", e.base_path(), provider.id));
-        return Ok(Json(ExternalAuthResponse { url, kind: provider.r#type.clone(), ..ExternalAuthResponse::default() }));
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost");
+        let url = provider.url.clone().unwrap_or_else(|| {
+            format!(
+                "http://{host}{}/external-auth/{}",
+                e.base_path(),
+                provider.id
+            )
+        });
+        return Ok(Json(ExternalAuthResponse {
+            url,
+            kind: provider.r#type.clone(),
+            ..ExternalAuthResponse::default()
+        }));
     }
     // Wait for a token; the handler future is dropped when the client goes away.
     let shutdown = e.shutdown_token();
@@ -106,7 +134,9 @@ pub async fn external_auth(State(e): State<Embedded>, headers: HeaderMap, RawQue
 fn token_response(p: &ExternalAuthProvider, token: &str) -> ExternalAuthResponse {
     let (user, pass) = match p.r#type.as_str() {
         "gitlab" => ("oauth2".to_owned(), token.to_owned()),
-        "bitbucket-cloud" | "bitbucket-server" | "bitbucket" => ("x-token-auth".to_owned(), token.to_owned()),
+        "bitbucket-cloud" | "bitbucket-server" | "bitbucket" => {
+            ("x-token-auth".to_owned(), token.to_owned())
+        }
         _ => (token.to_owned(), String::new()),
     };
     ExternalAuthResponse {
@@ -127,6 +157,8 @@ mod tests {
     fn key_pair_is_openssh() {
         let k = generate_git_ssh_key("test").unwrap();
         assert!(k.public_key.starts_with("ssh-ed25519 AAAA"));
-        assert!(k.private_key.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
+        assert!(k
+            .private_key
+            .starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
     }
 }

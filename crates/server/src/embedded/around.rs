@@ -8,7 +8,10 @@
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use coder_api::{AppHostResponse, BuildInfo, Region, RegionsResponse, User, Workspace, WorkspaceBuild, WorkspaceResource};
+use coder_api::{
+    AppHostResponse, BuildInfo, Region, RegionsResponse, User, Workspace, WorkspaceBuild,
+    WorkspaceResource,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -85,7 +88,9 @@ pub async fn buildinfo(State(e): State<Embedded>, headers: HeaderMap) -> Json<Va
 
 /// `GET /applications/host`.
 pub async fn applications_host(State(e): State<Embedded>) -> Json<AppHostResponse> {
-    Json(AppHostResponse { host: e.wildcard_hostname() })
+    Json(AppHostResponse {
+        host: e.wildcard_hostname(),
+    })
 }
 
 /// `GET /regions`.
@@ -112,9 +117,16 @@ pub struct WorkspacesQuery {
 }
 
 /// `GET /workspaces`: `{workspaces, count}` with the one workspace (if it matches `q`).
-pub async fn workspaces(State(e): State<Embedded>, Query(query): Query<WorkspacesQuery>) -> ApiResult<Json<Value>> {
+pub async fn workspaces(
+    State(e): State<Embedded>,
+    Query(query): Query<WorkspacesQuery>,
+) -> ApiResult<Json<Value>> {
     let ws = workspace_json(&e);
-    let list = if matches_query(&e, &query.q) { vec![ws] } else { Vec::new() };
+    let list = if matches_query(&e, &query.q) {
+        vec![ws]
+    } else {
+        Vec::new()
+    };
     Ok(Json(json!({ "count": list.len(), "workspaces": list })))
 }
 
@@ -136,7 +148,11 @@ pub fn workspace_json(e: &Embedded) -> Value {
     let host = &agent.host;
     let wire_agent = agent.to_wire();
     let healthy = wire_agent.health.healthy;
-    let failing: Vec<_> = if healthy { Vec::new() } else { vec![id.agent_id] };
+    let failing: Vec<_> = if healthy {
+        Vec::new()
+    } else {
+        vec![id.agent_id]
+    };
     let job = json!({
         "id": id.job_id,
         "created_at": id.created_at,

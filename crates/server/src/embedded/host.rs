@@ -29,8 +29,12 @@ impl HostInfo {
     /// Reads the machine, applying `[agent]` overrides.
     pub fn detect(section: &AgentSection) -> Self {
         let hostname = read_hostname();
-        let login = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_default();
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"));
+        let login = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_default();
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/"));
         let directory = section
             .directory
             .clone()
@@ -39,7 +43,11 @@ impl HostInfo {
         HostInfo {
             agent_name: dns_label(section.name.as_deref().unwrap_or(&hostname), "main"),
             workspace_name: dns_label(section.workspace.as_deref().unwrap_or("local"), "local"),
-            username: section.username.clone().map(|n| dns_label(&n, "coder")).unwrap_or_else(|| dns_label(&login, "coder")),
+            username: section
+                .username
+                .clone()
+                .map(|n| dns_label(&n, "coder"))
+                .unwrap_or_else(|| dns_label(&login, "coder")),
             hostname,
             operating_system: go_os(std::env::consts::OS).to_owned(),
             architecture: go_arch(std::env::consts::ARCH).to_owned(),

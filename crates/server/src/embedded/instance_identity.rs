@@ -43,7 +43,8 @@ pub async fn exchange(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<AuthenticateResponse>> {
     let value: Value = serde_json::from_slice(&body).map_err(|err| {
-        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.").detail(err.to_string())
+        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.")
+            .detail(err.to_string())
     })?;
     let instance_id = instance_id(cloud, &value)?;
     let ids = &e.file().instance_identity;
@@ -53,23 +54,39 @@ pub async fn exchange(
         Cloud::Google => &ids.google,
     };
     if allowed.iter().any(|a| a == &instance_id) {
-        return Ok(Json(AuthenticateResponse { session_token: e.tokens().agent.clone() }));
+        return Ok(Json(AuthenticateResponse {
+            session_token: e.tokens().agent.clone(),
+        }));
     }
     Err(ApiError::new(
         StatusCode::UNAUTHORIZED,
-        format!("{} instance {instance_id:?} is not a known agent instance.", cloud.name()),
+        format!(
+            "{} instance {instance_id:?} is not a known agent instance.",
+            cloud.name()
+        ),
     )
     .detail("List its id under [instance_identity] in the agent-console config file to accept it."))
 }
 
 fn required<'a>(value: &'a Value, field: &str) -> ApiResult<&'a str> {
-    value.get(field).and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.").validation(field, "Validation failed for tag \"required\" with value: \"\"")
-    })
+    value
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.").validation(
+                field,
+                "Validation failed for tag \"required\" with value: \"\"",
+            )
+        })
 }
 
 fn bad_identity(cloud: Cloud, detail: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, format!("Invalid {} identity.", cloud.name())).detail(detail)
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        format!("Invalid {} identity.", cloud.name()),
+    )
+    .detail(detail)
 }
 
 /// Extracts the instance id a document claims.
@@ -78,7 +95,8 @@ pub fn instance_id(cloud: Cloud, value: &Value) -> ApiResult<String> {
         Cloud::Aws => {
             let document = required(value, "document")?;
             required(value, "signature")?;
-            let doc: Value = serde_json::from_str(document).map_err(|e| bad_identity(cloud, e.to_string()))?;
+            let doc: Value =
+                serde_json::from_str(document).map_err(|e| bad_identity(cloud, e.to_string()))?;
             doc.get("instanceId")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
@@ -99,16 +117,25 @@ pub fn instance_id(cloud: Cloud, value: &Value) -> ApiResult<String> {
         }
         Cloud::Google => {
             let jwt = required(value, "json_web_token")?;
-            let payload = jwt.split('.').nth(1).ok_or_else(|| bad_identity(cloud, "Not a JWT."))?;
+            let payload = jwt
+                .split('.')
+                .nth(1)
+                .ok_or_else(|| bad_identity(cloud, "Not a JWT."))?;
             let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(payload.trim_end_matches('='))
                 .map_err(|e| bad_identity(cloud, format!("JWT payload is not base64url: {e}")))?;
-            let claims: Value = serde_json::from_slice(&bytes).map_err(|e| bad_identity(cloud, e.to_string()))?;
+            let claims: Value =
+                serde_json::from_slice(&bytes).map_err(|e| bad_identity(cloud, e.to_string()))?;
             let id = &claims["google"]["compute_engine"]["instance_id"];
             id.as_str()
                 .map(str::to_owned)
                 .or_else(|| id.as_u64().map(|n| n.to_string()))
-                .ok_or_else(|| bad_identity(cloud, "The JWT has no google.compute_engine.instance_id claim."))
+                .ok_or_else(|| {
+                    bad_identity(
+                        cloud,
+                        "The JWT has no google.compute_engine.instance_id claim.",
+                    )
+                })
         }
     }
 }
@@ -122,13 +149,17 @@ mod tests {
     fn extracts_ids() {
         let aws = json!({"document": "{\"instanceId\":\"i-1\"}", "signature": "x"});
         assert_eq!(instance_id(Cloud::Aws, &aws).unwrap(), "i-1");
-        let sig = base64::engine::general_purpose::STANDARD.encode(b"\x30\x82junk{\"vmId\": \"vm-9\"}junk");
+        let sig = base64::engine::general_purpose::STANDARD
+            .encode(b"\x30\x82junk{\"vmId\": \"vm-9\"}junk");
         let azure = json!({"encoding": "pkcs7", "signature": sig});
         assert_eq!(instance_id(Cloud::Azure, &azure).unwrap(), "vm-9");
         let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(br#"{"google":{"compute_engine":{"instance_id":"123"}}}"#);
         let google = json!({"json_web_token": format!("h.{claims}.s")});
         assert_eq!(instance_id(Cloud::Google, &google).unwrap(), "123");
-        assert_eq!(instance_id(Cloud::Aws, &json!({})).unwrap_err().status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            instance_id(Cloud::Aws, &json!({})).unwrap_err().status,
+            StatusCode::BAD_REQUEST
+        );
     }
 }

@@ -114,7 +114,11 @@ impl LogStore {
     /// Appends lines of one source atomically (all or none), like coderd's single insert: refused
     /// once the agent has overflowed, or when they would take the total past [`MAX_LOGS_LENGTH`]
     /// (which marks the agent overflowed). Returns the ids given to the lines.
-    pub fn append(&self, source_id: Uuid, lines: Vec<NewLog>) -> Result<std::ops::RangeInclusive<i64>, AppendError> {
+    pub fn append(
+        &self,
+        source_id: Uuid,
+        lines: Vec<NewLog>,
+    ) -> Result<std::ops::RangeInclusive<i64>, AppendError> {
         let mut inner = self.lock();
         if !inner.source_index.contains_key(&source_id) {
             return Err(AppendError::UnknownSource(source_id));
@@ -152,15 +156,30 @@ impl LogStore {
     }
 
     /// Appends one line, creating nothing: a convenience for the script runner.
-    pub fn append_line(&self, source_id: Uuid, level: LogLevel, output: String, created_at: DateTime<Utc>) {
-        let _ = self.append(source_id, vec![NewLog { created_at, level, output }]);
+    pub fn append_line(
+        &self,
+        source_id: Uuid,
+        level: LogLevel,
+        output: String,
+        created_at: DateTime<Utc>,
+    ) {
+        let _ = self.append(
+            source_id,
+            vec![NewLog {
+                created_at,
+                level,
+                output,
+            }],
+        );
     }
 
     /// Every log with `id > after`, in id order.
     pub fn after(&self, after: i64) -> Vec<StoredLog> {
         let inner = self.lock();
         // Ids are dense from 1, so the position of id `after + 1` is `after`.
-        let start = usize::try_from(after.max(0)).unwrap_or(usize::MAX).min(inner.logs.len());
+        let start = usize::try_from(after.max(0))
+            .unwrap_or(usize::MAX)
+            .min(inner.logs.len());
         inner.logs[start..].to_vec()
     }
 
@@ -205,7 +224,11 @@ mod tests {
     use super::*;
 
     fn line(s: &str) -> NewLog {
-        NewLog { created_at: Utc::now(), level: LogLevel::Info, output: s.into() }
+        NewLog {
+            created_at: Utc::now(),
+            level: LogLevel::Info,
+            output: s.into(),
+        }
     }
 
     #[test]
@@ -215,14 +238,25 @@ mod tests {
         store.upsert_source(a, "A", "");
         store.upsert_source(EXTERNAL_LOG_SOURCE_ID, "External", "");
         assert_eq!(store.append(a, vec![line("1"), line("2")]).unwrap(), 1..=2);
-        assert_eq!(store.append(EXTERNAL_LOG_SOURCE_ID, vec![line("3")]).unwrap(), 3..=3);
-        assert_eq!(store.after(0).iter().map(|l| l.id).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(
+            store
+                .append(EXTERNAL_LOG_SOURCE_ID, vec![line("3")])
+                .unwrap(),
+            3..=3
+        );
+        assert_eq!(
+            store.after(0).iter().map(|l| l.id).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
         assert_eq!(store.after(2)[0].output, "3");
         assert!(store.after(3).is_empty());
         assert!(store.after(99).is_empty());
         assert_eq!(store.length(), 3);
         let unknown = Uuid::new_v4();
-        assert_eq!(store.append(unknown, vec![line("x")]), Err(AppendError::UnknownSource(unknown)));
+        assert_eq!(
+            store.append(unknown, vec![line("x")]),
+            Err(AppendError::UnknownSource(unknown))
+        );
     }
 
     #[test]
@@ -232,9 +266,15 @@ mod tests {
         store.upsert_source(s, "S", "");
         let big = "x".repeat(MAX_LOGS_LENGTH - 10);
         store.append(s, vec![line(&big)]).unwrap();
-        assert_eq!(store.append(s, vec![line(&"y".repeat(11))]), Err(AppendError::LimitExceeded));
+        assert_eq!(
+            store.append(s, vec![line(&"y".repeat(11))]),
+            Err(AppendError::LimitExceeded)
+        );
         assert!(store.overflowed());
-        assert_eq!(store.append(s, vec![line("z")]), Err(AppendError::LimitExceeded));
+        assert_eq!(
+            store.append(s, vec![line("z")]),
+            Err(AppendError::LimitExceeded)
+        );
         assert_eq!(store.length(), MAX_LOGS_LENGTH - 10);
     }
 

@@ -32,20 +32,23 @@ pub struct LogsQuery {
 /// Parses `after`/`follow` like coderd (`before` is ignored, as coderd ignores it; `no_compression`
 /// needs nothing since compression is never negotiated).
 pub fn parse_logs_query(raw: Option<&str>) -> ApiResult<LogsQuery> {
-    let mut q = LogsQuery { after: 0, follow: false };
+    let mut q = LogsQuery {
+        after: 0,
+        follow: false,
+    };
     for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match &*k {
             "follow" => q.follow = true,
-            "after" if !v.is_empty() => match v.parse::<i64>() {
-                Ok(n) if n >= 0 => q.after = n,
-                _ => {
-                    return Err(ApiError::new(
+            "after" if !v.is_empty() => {
+                match v.parse::<i64>() {
+                    Ok(n) if n >= 0 => q.after = n,
+                    _ => return Err(ApiError::new(
                         StatusCode::BAD_REQUEST,
                         "Query param \"after\" must be an integer greater than or equal to zero.",
                     )
-                    .validation("after", "Must be an integer greater than or equal to zero"))
+                    .validation("after", "Must be an integer greater than or equal to zero")),
                 }
-            },
+            }
             _ => {}
         }
     }
@@ -66,7 +69,9 @@ pub async fn get_logs(
         return Ok(Json(e.agent().logs.after(q.after)).into_response());
     }
     let ws = upgrade(&headers, ws)?;
-    Ok(ws.on_upgrade(move |socket| follow(socket, e, q.after)).into_response())
+    Ok(ws
+        .on_upgrade(move |socket| follow(socket, e, q.after))
+        .into_response())
 }
 
 /// Sends the backlog after `after` as the first frame, then each new batch. Every batch is
@@ -118,7 +123,8 @@ async fn follow(mut socket: WebSocket, e: Embedded, after: i64) {
 /// `PATCH /workspaceagents/me/logs`.
 pub async fn patch_logs(State(e): State<Embedded>, body: axum::body::Bytes) -> ApiResult<Response> {
     let value: Value = serde_json::from_slice(&body).map_err(|err| {
-        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.").detail(err.to_string())
+        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.")
+            .detail(err.to_string())
     })?;
     let (source_id, lines) = validate_patch(&value)?;
     let store = &e.agent().logs;
@@ -127,14 +133,19 @@ pub async fn patch_logs(State(e): State<Embedded>, body: axum::body::Bytes) -> A
     }
     match store.append(source_id, lines) {
         Ok(_) => Ok((StatusCode::OK, Json(json!({"message": "Logs appended."}))).into_response()),
-        Err(AppendError::LimitExceeded) => Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Logs limit exceeded")),
+        Err(AppendError::LimitExceeded) => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Logs limit exceeded",
+        )),
         Err(AppendError::UnknownSource(id)) => Err(unknown_source(id)),
     }
 }
 
 fn unknown_source(id: Uuid) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "Log source not found.")
-        .validation("log_source_id", format!("No log source with id {id}; create it with POST /workspaceagents/me/log-source."))
+    ApiError::new(StatusCode::BAD_REQUEST, "Log source not found.").validation(
+        "log_source_id",
+        format!("No log source with id {id}; create it with POST /workspaceagents/me/log-source."),
+    )
 }
 
 /// Checks a `PatchLogs` body: `logs` a non-empty array of `{created_at?, level?, output}`, levels
@@ -149,14 +160,25 @@ fn validate_patch(value: &Value) -> ApiResult<(Uuid, Vec<NewLog>)> {
         Some(Value::String(s)) => match Uuid::parse_str(s) {
             Ok(id) if id.is_nil() => EXTERNAL_LOG_SOURCE_ID,
             Ok(id) => id,
-            Err(_) => return Err(invalid("log_source_id".into(), format!("Invalid UUID {s:?}."))),
+            Err(_) => {
+                return Err(invalid(
+                    "log_source_id".into(),
+                    format!("Invalid UUID {s:?}."),
+                ))
+            }
         },
-        Some(_) => return Err(invalid("log_source_id".into(), "Must be a UUID string.".into())),
+        Some(_) => {
+            return Err(invalid(
+                "log_source_id".into(),
+                "Must be a UUID string.".into(),
+            ))
+        }
     };
     let logs = match value.get("logs") {
         Some(Value::Array(a)) if !a.is_empty() => a,
         Some(Value::Array(_)) | None | Some(Value::Null) => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "No logs provided.").validation("logs", "Must contain at least one log."))
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "No logs provided.")
+                .validation("logs", "Must contain at least one log."))
         }
         Some(_) => return Err(invalid("logs".into(), "Must be an array.".into())),
     };
@@ -165,7 +187,12 @@ fn validate_patch(value: &Value) -> ApiResult<(Uuid, Vec<NewLog>)> {
         let output = match log.get("output") {
             Some(Value::String(s)) => s.clone(),
             None | Some(Value::Null) => String::new(),
-            Some(_) => return Err(invalid(format!("logs[{i}].output"), "Must be a string.".into())),
+            Some(_) => {
+                return Err(invalid(
+                    format!("logs[{i}].output"),
+                    "Must be a string.".into(),
+                ))
+            }
         };
         let level = match log.get("level").and_then(Value::as_str).unwrap_or("") {
             "" | "info" => LogLevel::Info,
@@ -174,9 +201,14 @@ fn validate_patch(value: &Value) -> ApiResult<(Uuid, Vec<NewLog>)> {
             "warn" => LogLevel::Warn,
             "error" => LogLevel::Error,
             other => {
-                return Err(ApiError::new(StatusCode::BAD_REQUEST, "Invalid log level provided.")
-                    .detail(format!("invalid log level: {other:?}"))
-                    .validation(format!("logs[{i}].level"), "Must be one of trace, debug, info, warn, error."))
+                return Err(
+                    ApiError::new(StatusCode::BAD_REQUEST, "Invalid log level provided.")
+                        .detail(format!("invalid log level: {other:?}"))
+                        .validation(
+                            format!("logs[{i}].level"),
+                            "Must be one of trace, debug, info, warn, error.",
+                        ),
+                )
             }
         };
         let created_at = match log.get("created_at") {
@@ -185,20 +217,38 @@ fn validate_patch(value: &Value) -> ApiResult<(Uuid, Vec<NewLog>)> {
                 // Go's zero time means "not set".
                 Ok(t) if t.timestamp() > 0 => t.with_timezone(&Utc),
                 Ok(_) => Utc::now(),
-                Err(_) => return Err(invalid(format!("logs[{i}].created_at"), "Must be an RFC 3339 time.".into())),
+                Err(_) => {
+                    return Err(invalid(
+                        format!("logs[{i}].created_at"),
+                        "Must be an RFC 3339 time.".into(),
+                    ))
+                }
             },
-            Some(_) => return Err(invalid(format!("logs[{i}].created_at"), "Must be an RFC 3339 time.".into())),
+            Some(_) => {
+                return Err(invalid(
+                    format!("logs[{i}].created_at"),
+                    "Must be an RFC 3339 time.".into(),
+                ))
+            }
         };
-        lines.push(NewLog { created_at, level, output });
+        lines.push(NewLog {
+            created_at,
+            level,
+            output,
+        });
     }
     Ok((source_id, lines))
 }
 
 /// `POST /workspaceagents/me/log-source`: creates (or renames) a log source; 201 with the source,
 /// as coderd answers.
-pub async fn post_log_source(State(e): State<Embedded>, body: axum::body::Bytes) -> ApiResult<Response> {
+pub async fn post_log_source(
+    State(e): State<Embedded>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
     let value: Value = serde_json::from_slice(&body).map_err(|err| {
-        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.").detail(err.to_string())
+        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.")
+            .detail(err.to_string())
     })?;
     let id = value
         .get("id")
@@ -206,13 +256,15 @@ pub async fn post_log_source(State(e): State<Embedded>, body: axum::body::Bytes)
         .and_then(|s| Uuid::parse_str(s).ok())
         .filter(|id| !id.is_nil())
         .ok_or_else(|| {
-            ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.").validation("id", "Must be a non-nil UUID.")
+            ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.")
+                .validation("id", "Must be a non-nil UUID.")
         })?;
     let text = |key: &str| -> ApiResult<String> {
         match value.get(key) {
             None | Some(Value::Null) => Ok(String::new()),
             Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.").validation(key, "Must be a string.")),
+            Some(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.")
+                .validation(key, "Must be a string.")),
         }
     };
     let (display_name, icon) = (text("display_name")?, text("icon")?);
@@ -226,9 +278,27 @@ mod tests {
 
     #[test]
     fn query_rules() {
-        assert_eq!(parse_logs_query(None).unwrap(), LogsQuery { after: 0, follow: false });
-        assert_eq!(parse_logs_query(Some("follow=false&after=7")).unwrap(), LogsQuery { after: 7, follow: true });
-        assert_eq!(parse_logs_query(Some("follow&before=x")).unwrap(), LogsQuery { after: 0, follow: true });
+        assert_eq!(
+            parse_logs_query(None).unwrap(),
+            LogsQuery {
+                after: 0,
+                follow: false
+            }
+        );
+        assert_eq!(
+            parse_logs_query(Some("follow=false&after=7")).unwrap(),
+            LogsQuery {
+                after: 7,
+                follow: true
+            }
+        );
+        assert_eq!(
+            parse_logs_query(Some("follow&before=x")).unwrap(),
+            LogsQuery {
+                after: 0,
+                follow: true
+            }
+        );
         for bad in ["after=-1", "after=abc", "after=1.5"] {
             let err = parse_logs_query(Some(bad)).unwrap_err();
             assert_eq!(err.status, StatusCode::BAD_REQUEST);
@@ -245,6 +315,8 @@ mod tests {
         assert_eq!(lines[1].level, LogLevel::Warn);
         assert!(validate_patch(&json!({"logs": []})).is_err());
         assert!(validate_patch(&json!({"logs": [{"output": "a", "level": "loud"}]})).is_err());
-        assert!(validate_patch(&json!({"log_source_id": "nope", "logs": [{"output": "a"}]})).is_err());
+        assert!(
+            validate_patch(&json!({"log_source_id": "nope", "logs": [{"output": "a"}]})).is_err()
+        );
     }
 }

@@ -16,6 +16,7 @@ pub mod network;
 pub mod port_forward;
 pub mod ports;
 pub mod pty;
+mod routes;
 pub mod scripts;
 pub mod terminal;
 pub mod ws;
@@ -24,29 +25,23 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::middleware::{from_fn_with_state, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use self::agent::{Agent, Identity};
-use coder_api::GitSshKey;
 use self::host::HostInfo;
-use self::instance_identity::Cloud;
 use self::log_store::LogStore;
-use coder_api::DerpMap;
 use self::port_forward::ForwardConfig;
 use self::ports::PortScanner;
 use self::pty::{PtyConfig, PtyManager};
 use self::scripts::{RunOptions, ScriptRunner};
-use crate::auth::{require_agent, require_session, Tokens};
+use crate::auth::Tokens;
 use crate::config::{Config, FileConfig, Mode};
 use crate::error::ApiError;
+use coder_api::DerpMap;
+use coder_api::GitSshKey;
 
 /// Handle to the running embedded backend (cheap to clone).
 #[derive(Clone)]
@@ -72,7 +67,11 @@ struct Inner {
 impl Embedded {
     /// Creates the backend for `config` (which must be in embedded mode) on a server bound to
     /// `local_addr`, and starts the startup scripts. Must run inside a Tokio runtime.
-    pub fn start(config: &Config, local_addr: SocketAddr, shutdown: CancellationToken) -> anyhow::Result<Self> {
+    pub fn start(
+        config: &Config,
+        local_addr: SocketAddr,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Self> {
         let Mode::Embedded { tokens, file } = &config.mode else {
             anyhow::bail!("the embedded backend needs an embedded-mode configuration");
         };
@@ -80,10 +79,20 @@ impl Embedded {
         let host = HostInfo::detect(&file.agent);
         let identity = Identity::random();
         let logs = LogStore::new(identity.agent_id);
-        let run_options = RunOptions { cwd: Some(host.directory.clone()), ..RunOptions::default() };
+        let run_options = RunOptions {
+            cwd: Some(host.directory.clone()),
+            ..RunOptions::default()
+        };
         let runner = ScriptRunner::new(file.scripts.clone(), Arc::new(logs.clone()), run_options);
-        let git_ssh_key = agent_auth::generate_git_ssh_key(&format!("{}@{}", host.username, host.agent_name))?;
-        let agent = Agent::new(identity, host.clone(), runner.scripts().to_vec(), logs, file.derp.clone());
+        let git_ssh_key =
+            agent_auth::generate_git_ssh_key(&format!("{}@{}", host.username, host.agent_name))?;
+        let agent = Agent::new(
+            identity,
+            host.clone(),
+            runner.scripts().to_vec(),
+            logs,
+            file.derp.clone(),
+        );
         let external: HashMap<String, String> = file
             .external_auth
             .iter()
@@ -104,7 +113,10 @@ impl Embedded {
                 file,
                 local_addr,
                 base_path: config.base_path.clone(),
-                ptys: PtyManager::new(PtyConfig { cwd: Some(host.directory.clone()), ..PtyConfig::default() }),
+                ptys: PtyManager::new(PtyConfig {
+                    cwd: Some(host.directory.clone()),
+                    ..PtyConfig::default()
+                }),
                 ports: PortScanner::new(Some(local_addr.port())),
                 agent,
                 git_ssh_key,
@@ -186,10 +198,21 @@ impl Embedded {
         self.inner.shutdown.clone()
     }
 
+    /// The listening-port scanner.
+    pub fn port_scanner(&self) -> &PortScanner {
+        &self.inner.ports
+    }
+
+    /// Who may be reached through port-forward hosts.
+    pub fn forward_config(&self) -> &ForwardConfig {
+        &self.inner.forward
+    }
+
     /// Checks the `{workspaceagent}` path parameter: 400 when not a UUID, 404 when not this agent.
     pub fn check_agent_param(&self, raw: &str) -> Result<(), ApiError> {
         let id = Uuid::parse_str(raw).map_err(|err| {
-            ApiError::new(StatusCode::BAD_REQUEST, format!("Invalid UUID {raw:?}.")).detail(err.to_string())
+            ApiError::new(StatusCode::BAD_REQUEST, format!("Invalid UUID {raw:?}."))
+                .detail(err.to_string())
         })?;
         if id == self.inner.agent.identity.agent_id {
             Ok(())
@@ -199,123 +222,4 @@ impl Embedded {
     }
 }
 
-async fn session_auth(State(e): State<Embedded>, req: Request, next: Next) -> Response {
-    match require_session(req.headers(), req.uri(), e.tokens()) {
-        Ok(()) => next.run(req).await,
-        Err(err) => err.into_response(),
-    }
-}
-
-async fn agent_auth_mw(State(e): State<Embedded>, req: Request, next: Next) -> Response {
-    match require_agent(req.headers(), req.uri(), e.tokens()) {
-        Ok(()) => next.run(req).await,
-        Err(err) => err.into_response(),
-    }
-}
-
-async fn get_agent(
-    State(e): State<Embedded>,
-    axum::extract::Path(id): axum::extract::Path<String>,
-) -> Result<Json<coder_api::WorkspaceAgent>, ApiError> {
-    e.check_agent_param(&id)?;
-    Ok(Json(e.agent().to_wire()))
-}
-
-async fn listening_ports(
-    State(e): State<Embedded>,
-    axum::extract::Path(id): axum::extract::Path<String>,
-) -> Result<Json<coder_api::WorkspaceAgentListeningPortsResponse>, ApiError> {
-    e.check_agent_param(&id)?;
-    let ports = e
-        .inner
-        .ports
-        .scan()
-        .await
-        .map_err(|err| ApiError::internal("Failed to list listening ports.", err))?;
-    let ports = ports
-        .into_iter()
-        .map(|p| coder_api::WorkspaceAgentListeningPort { process_name: p.process_name, network: p.network, port: p.port })
-        .collect();
-    Ok(Json(coder_api::WorkspaceAgentListeningPortsResponse { ports }))
-}
-
-async fn coordinate(
-    State(e): State<Embedded>,
-    axum::extract::Path(id): axum::extract::Path<String>,
-    query: axum::extract::Query<network::CoordinateQuery>,
-    headers: axum::http::HeaderMap,
-    ws: ws::Upgrade,
-) -> Result<Response, ApiError> {
-    e.check_agent_param(&id)?;
-    network::coordinate(query, headers, ws).await
-}
-
-async fn agent_connection(
-    State(e): State<Embedded>,
-    axum::extract::Path(id): axum::extract::Path<String>,
-) -> Result<Json<coder_api::AgentConnectionInfo>, ApiError> {
-    e.check_agent_param(&id)?;
-    Ok(network::connection(State(e)).await)
-}
-
-/// Routes under `/api/v2`.
-pub fn router(e: Embedded) -> Router {
-    let public = Router::new()
-        .route("/buildinfo", get(around::buildinfo))
-        .route("/derp-map", get(network::derp_map_ws))
-        .route(
-            "/workspaceagents/aws-instance-identity",
-            post(|s, b| instance_identity::exchange(Cloud::Aws, s, b)),
-        )
-        .route(
-            "/workspaceagents/azure-instance-identity",
-            post(|s, b| instance_identity::exchange(Cloud::Azure, s, b)),
-        )
-        .route(
-            "/workspaceagents/google-instance-identity",
-            post(|s, b| instance_identity::exchange(Cloud::Google, s, b)),
-        )
-        // The terminal does its own auth (404 rather than 401, like coderd).
-        .route("/workspaceagents/{workspaceagent}/pty", get(terminal::pty));
-
-    let user = Router::new()
-        .route("/users/me", get(around::user_me))
-        .route("/workspaces", get(around::workspaces))
-        .route("/regions", get(around::regions))
-        .route("/applications/host", get(around::applications_host))
-        .route("/workspaceagents/connection", get(network::connection))
-        .route("/workspaceagents/{workspaceagent}", get(get_agent))
-        .route("/workspaceagents/{workspaceagent}/connection", get(agent_connection))
-        .route("/workspaceagents/{workspaceagent}/logs", get(logs::get_logs))
-        .route("/workspaceagents/{workspaceagent}/startup-logs", get(logs::get_logs))
-        .route("/workspaceagents/{workspaceagent}/listening-ports", get(listening_ports))
-        .route("/workspaceagents/{workspaceagent}/coordinate", get(coordinate))
-        .route_layer(from_fn_with_state(e.clone(), session_auth));
-
-    let agent = Router::new()
-        .route("/workspaceagents/me/logs", patch(logs::patch_logs))
-        .route("/workspaceagents/me/log-source", post(logs::post_log_source))
-        .route("/workspaceagents/me/gitsshkey", get(agent_auth::gitsshkey))
-        .route("/workspaceagents/me/external-auth", get(agent_auth::external_auth))
-        .route("/workspaceagents/me/gitauth", get(agent_auth::external_auth))
-        .route_layer(from_fn_with_state(e.clone(), agent_auth_mw));
-
-    public
-        .merge(user)
-        .merge(agent)
-        .fallback(|| async { ApiError::route_not_found() })
-        .with_state(e)
-}
-
-/// Wraps the app so requests whose Host is a port-forward host (`{port}[s]--{agent}--{ws}--{user}
-/// .localhost`) go to that port on this machine instead of the console's routes.
-pub fn with_port_forwarding(router: Router, e: Embedded) -> Router {
-    router.layer(from_fn_with_state(e, forward_mw))
-}
-
-async fn forward_mw(State(e): State<Embedded>, req: Request, next: Next) -> Response {
-    match port_forward::forward_target(&req) {
-        Some(target) => port_forward::forward(req, target, &e.inner.forward).await,
-        None => next.run(req).await,
-    }
-}
+pub use routes::{router, with_port_forwarding};

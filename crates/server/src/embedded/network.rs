@@ -48,7 +48,11 @@ pub fn derp_map_from_config(derp: &DerpSection) -> DerpMap {
             (r.id.to_string(), region)
         })
         .collect();
-    DerpMap { home_params: None, regions, omit_default_regions: Some(true) }
+    DerpMap {
+        home_params: None,
+        regions,
+        omit_default_regions: Some(true),
+    }
 }
 
 /// `GET /workspaceagents/connection` and `GET /workspaceagents/{id}/connection`.
@@ -63,9 +67,15 @@ pub async fn connection(State(e): State<Embedded>) -> Json<AgentConnectionInfo> 
 }
 
 /// `GET /derp-map`: no auth (as in coderd), same-origin only, binary frames of whole maps.
-pub async fn derp_map_ws(State(e): State<Embedded>, headers: HeaderMap, ws: Upgrade) -> ApiResult<Response> {
+pub async fn derp_map_ws(
+    State(e): State<Embedded>,
+    headers: HeaderMap,
+    ws: Upgrade,
+) -> ApiResult<Response> {
     let ws = upgrade(&headers, ws)?;
-    Ok(ws.on_upgrade(move |socket| derp_map_loop(socket, e)).into_response())
+    Ok(ws
+        .on_upgrade(move |socket| derp_map_loop(socket, e))
+        .into_response())
 }
 
 async fn derp_map_loop(mut socket: WebSocket, e: Embedded) {
@@ -110,7 +120,8 @@ pub struct CoordinateQuery {
 }
 
 /// The reason the coordinate socket closes with.
-pub const COORDINATE_CLOSE_REASON: &str = "tailnet coordination is not provided by the embedded backend";
+pub const COORDINATE_CLOSE_REASON: &str =
+    "tailnet coordination is not provided by the embedded backend";
 
 /// `GET /workspaceagents/{id}/coordinate`: validates `version` like coderd, upgrades, then closes
 /// with 1011 and a reason saying tailnet is out of scope.
@@ -119,16 +130,25 @@ pub async fn coordinate(
     headers: HeaderMap,
     ws: Upgrade,
 ) -> ApiResult<Response> {
-    let version = q.version.filter(|v| !v.is_empty()).unwrap_or_else(|| "1.0".into());
+    let version = q
+        .version
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "1.0".into());
     if let Err(detail) = validate_tailnet_version(&version) {
-        return Err(ApiError::new(axum::http::StatusCode::BAD_REQUEST, "Unknown or unsupported API version")
-            .validation("version", detail));
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Unknown or unsupported API version",
+        )
+        .validation("version", detail));
     }
     let ws = upgrade(&headers, ws)?;
     Ok(ws
         .on_upgrade(|mut socket| async move {
             let _ = socket
-                .send(Message::Close(Some(CloseFrame { code: 1011, reason: COORDINATE_CLOSE_REASON.into() })))
+                .send(Message::Close(Some(CloseFrame {
+                    code: 1011,
+                    reason: COORDINATE_CLOSE_REASON.into(),
+                })))
                 .await;
             // Wait briefly for the client's close reply so it sees a clean close.
             let _ = tokio::time::timeout(Duration::from_secs(2), socket.recv()).await;
@@ -138,11 +158,19 @@ pub async fn coordinate(
 
 /// Tailnet API versions are `major.minor`; coderd speaks majors 1 and 2.
 fn validate_tailnet_version(v: &str) -> Result<(), String> {
-    let (major, minor) = v.split_once('.').ok_or_else(|| format!("invalid version string: {v:?}"))?;
-    let major: u32 = major.parse().map_err(|_| format!("invalid major version: {major:?}"))?;
-    let _minor: u32 = minor.parse().map_err(|_| format!("invalid minor version: {minor:?}"))?;
+    let (major, minor) = v
+        .split_once('.')
+        .ok_or_else(|| format!("invalid version string: {v:?}"))?;
+    let major: u32 = major
+        .parse()
+        .map_err(|_| format!("invalid major version: {major:?}"))?;
+    let _minor: u32 = minor
+        .parse()
+        .map_err(|_| format!("invalid minor version: {minor:?}"))?;
     if !(1..=2).contains(&major) {
-        return Err(format!("server version 2.x is not compatible with client version {v}"));
+        return Err(format!(
+            "server version 2.x is not compatible with client version {v}"
+        ));
     }
     Ok(())
 }

@@ -85,9 +85,12 @@ pub fn parse_pty_query(raw: Option<&str>) -> ApiResult<PtyQuery> {
     let width = size("width", width);
     let height = size("height", height);
     match reconnect {
-        Some(reconnect) if problems.is_empty() => {
-            Ok(PtyQuery { reconnect, width, height, command: command.filter(|c| !c.is_empty()) })
-        }
+        Some(reconnect) if problems.is_empty() => Ok(PtyQuery {
+            reconnect,
+            width,
+            height,
+            command: command.filter(|c| !c.is_empty()),
+        }),
         _ => Err(ApiError::invalid_query(problems)),
     }
 }
@@ -107,7 +110,8 @@ impl InputDecoder {
     pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<PtyRequest>, String> {
         self.pending.extend_from_slice(bytes);
         let mut out = Vec::new();
-        let mut stream = serde_json::Deserializer::from_slice(&self.pending).into_iter::<PtyRequest>();
+        let mut stream =
+            serde_json::Deserializer::from_slice(&self.pending).into_iter::<PtyRequest>();
         let mut consumed = 0;
         loop {
             match stream.next() {
@@ -140,18 +144,30 @@ pub async fn pty(
     ws: Upgrade,
 ) -> ApiResult<Response> {
     // coderd answers an unauthenticated terminal request with 404, not 401.
-    if crate::auth::require_session(&headers, &uri_with_query(raw.as_deref()), e.tokens()).is_err() {
+    if crate::auth::require_session(&headers, &uri_with_query(raw.as_deref()), e.tokens()).is_err()
+    {
         return Err(ApiError::not_found());
     }
     e.check_agent_param(&agent)?;
     let q = parse_pty_query(raw.as_deref())?;
     let ws = upgrade(&headers, ws)?;
-    let options = AttachOptions { width: q.width, height: q.height, command: q.command.clone() };
+    let options = AttachOptions {
+        width: q.width,
+        height: q.height,
+        command: q.command.clone(),
+    };
     let attachment = match e.ptys().attach(q.reconnect, options).await {
         Ok(a) => a,
-        Err(err) => return Err(ApiError::internal("Failed to start a terminal session.", err)),
+        Err(err) => {
+            return Err(ApiError::internal(
+                "Failed to start a terminal session.",
+                err,
+            ))
+        }
     };
-    Ok(ws.on_upgrade(move |socket| run(socket, attachment, e)).into_response())
+    Ok(ws
+        .on_upgrade(move |socket| run(socket, attachment, e))
+        .into_response())
 }
 
 fn uri_with_query(raw: Option<&str>) -> axum::http::Uri {
@@ -181,7 +197,12 @@ async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
     };
     reader.abort();
     if let Some((code, reason)) = close {
-        let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+        let _ = sink
+            .send(Message::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            })))
+            .await;
     }
     let _ = sink.close().await;
 }
@@ -210,10 +231,7 @@ async fn write_output(
 
 /// Reads client frames into PTY input and resizes. Returns a close to send on bad input, or
 /// `None` when the client went away.
-async fn read_input(
-    mut stream: SplitStream<WebSocket>,
-    input: PtyInput,
-) -> Option<(u16, String)> {
+async fn read_input(mut stream: SplitStream<WebSocket>, input: PtyInput) -> Option<(u16, String)> {
     let mut decoder = InputDecoder::default();
     while let Some(Ok(msg)) = stream.next().await {
         let bytes = match msg {
@@ -248,8 +266,14 @@ mod tests {
     #[test]
     fn query_validation() {
         let id = Uuid::new_v4();
-        let q = parse_pty_query(Some(&format!("reconnect={id}&width=100&height=30&command=top"))).unwrap();
-        assert_eq!((q.width, q.height, q.command.as_deref()), (100, 30, Some("top")));
+        let q = parse_pty_query(Some(&format!(
+            "reconnect={id}&width=100&height=30&command=top"
+        )))
+        .unwrap();
+        assert_eq!(
+            (q.width, q.height, q.command.as_deref()),
+            (100, 30, Some("top"))
+        );
         let err = parse_pty_query(None).unwrap_err();
         assert_eq!(err.body.message, "Invalid query parameters.");
         assert_eq!(err.validations()[0].field, "reconnect");
@@ -262,7 +286,9 @@ mod tests {
     fn decoder_handles_split_and_joined_objects() {
         let mut d = InputDecoder::default();
         assert_eq!(d.push(br#"{"data":"ab"#).unwrap(), vec![]);
-        let reqs = d.push(br#"c"}{"height":10,"width":20} {"data":"x","height":1,"width":2}"#).unwrap();
+        let reqs = d
+            .push(br#"c"}{"height":10,"width":20} {"data":"x","height":1,"width":2}"#)
+            .unwrap();
         assert_eq!(reqs.len(), 3);
         assert_eq!(reqs[0].data.as_deref(), Some("abc"));
         assert_eq!((reqs[1].height, reqs[1].width), (Some(10), Some(20)));

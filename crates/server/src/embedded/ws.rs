@@ -26,7 +26,11 @@ pub fn upgrade(headers: &HeaderMap, ws: Upgrade) -> ApiResult<WebSocketUpgrade> 
         let detail = rejection.body_text();
         let status = rejection.into_response().status();
         // A method or version problem keeps its own status; anything else is coderd's 400.
-        let status = if status == StatusCode::METHOD_NOT_ALLOWED { status } else { StatusCode::BAD_REQUEST };
+        let status = if status == StatusCode::METHOD_NOT_ALLOWED {
+            status
+        } else {
+            StatusCode::BAD_REQUEST
+        };
         ApiError::new(status, "Failed to accept websocket.").detail(detail)
     })?;
     check_ws_origin(headers)?;
@@ -35,7 +39,10 @@ pub fn upgrade(headers: &HeaderMap, ws: Upgrade) -> ApiResult<WebSocketUpgrade> 
 
 /// Sends a close frame and waits briefly for the peer's reply so the close handshake completes.
 pub async fn ws_close(socket: &mut WebSocket, code: u16, reason: &str) {
-    let frame = CloseFrame { code, reason: reason.into() };
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
     if socket.send(Message::Close(Some(frame))).await.is_ok() {
         let _ = tokio::time::timeout(Duration::from_secs(2), async {
             while let Some(Ok(msg)) = socket.recv().await {

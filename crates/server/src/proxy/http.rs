@@ -26,7 +26,11 @@ pub async fn forward(p: Proxy, req: Request) -> Result<Response, ApiError> {
         builder = builder.header(name, value);
     }
     let upstream_body = reqwest::Body::wrap_stream(body.into_data_stream());
-    let resp = builder.body(upstream_body).send().await.map_err(bad_gateway)?;
+    let resp = builder
+        .body(upstream_body)
+        .send()
+        .await
+        .map_err(bad_gateway)?;
 
     let mut out = Response::builder().status(resp.status());
     if let Some(headers) = out.headers_mut() {

@@ -9,7 +9,7 @@
 mod http;
 mod websocket;
 
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, HeaderMap, HeaderName};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -22,25 +22,40 @@ use crate::error::ApiError;
 #[derive(Clone)]
 pub struct Proxy {
     upstream: url::Url,
+    base_path: String,
     client: reqwest::Client,
     shutdown: CancellationToken,
 }
 
 impl Proxy {
-    /// A proxy to `upstream` (an `http` or `https` base URL, possibly with a path prefix).
-    pub fn new(upstream: url::Url, shutdown: CancellationToken) -> anyhow::Result<Self> {
+    /// A proxy to `upstream` (an `http` or `https` base URL, possibly with a path prefix) for a
+    /// server whose app lives under `base_path` (its API is also served there).
+    pub fn new(
+        upstream: url::Url,
+        base_path: &str,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()?;
-        Ok(Proxy { upstream, client, shutdown })
+        Ok(Proxy {
+            upstream,
+            base_path: base_path.to_owned(),
+            client,
+            shutdown,
+        })
     }
 
-    /// The upstream URL for `/api/v2{rest}?{query}`.
-    pub fn upstream_url(&self, rest: &str, query: Option<&str>) -> url::Url {
+    /// The upstream URL for a request to `path` (`/api/v2/...`, or the same under the base path).
+    pub fn upstream_url(&self, path: &str, query: Option<&str>) -> url::Url {
+        let path = match path.strip_prefix(self.base_path.as_str()) {
+            Some(rest) if !self.base_path.is_empty() && rest.starts_with("/api/v2") => rest,
+            _ => path,
+        };
         let mut url = self.upstream.clone();
         let prefix = url.path().trim_end_matches('/').to_owned();
-        url.set_path(&format!("{prefix}/api/v2{rest}"));
+        url.set_path(&format!("{prefix}{path}"));
         url.set_query(query);
         url
     }
@@ -68,7 +83,13 @@ pub fn router(p: Proxy) -> Router {
         .with_state(p)
 }
 
-async fn forward(State(p): State<Proxy>, req: Request) -> Response {
+async fn forward(
+    State(p): State<Proxy>,
+    OriginalUri(original): OriginalUri,
+    mut req: Request,
+) -> Response {
+    // Forward the path as the caller wrote it (nesting strips the `/api/v2` prefix).
+    *req.uri_mut() = original;
     let result = if is_websocket_upgrade(req.headers()) {
         websocket::forward(p, req).await
     } else {
@@ -108,7 +129,11 @@ pub(crate) fn is_hop_header(name: &HeaderName) -> bool {
 }
 
 fn bad_gateway(err: impl std::fmt::Display) -> ApiError {
-    ApiError::new(axum::http::StatusCode::BAD_GATEWAY, "The Coder server could not be reached.").detail(err.to_string())
+    ApiError::new(
+        axum::http::StatusCode::BAD_GATEWAY,
+        "The Coder server could not be reached.",
+    )
+    .detail(err.to_string())
 }
 
 #[cfg(test)]
@@ -117,15 +142,33 @@ mod tests {
 
     #[test]
     fn upstream_urls() {
-        let p = Proxy::new("https://coder.example.com/sub/".parse().unwrap(), CancellationToken::new()).unwrap();
+        let p = Proxy::new(
+            "https://coder.example.com/sub/".parse().unwrap(),
+            "/console",
+            CancellationToken::new(),
+        )
+        .unwrap();
         assert_eq!(
-            p.upstream_url("/workspaceagents/x/logs", Some("follow&after=3")).as_str(),
+            p.upstream_url("/api/v2/workspaceagents/x/logs", Some("follow&after=3"))
+                .as_str(),
             "https://coder.example.com/sub/api/v2/workspaceagents/x/logs?follow&after=3"
+        );
+        assert_eq!(
+            p.upstream_url("/console/api/v2/buildinfo", None).as_str(),
+            "https://coder.example.com/sub/api/v2/buildinfo"
         );
         assert_eq!(p.upstream_origin(), "https://coder.example.com");
         assert_eq!(p.upstream_host(), "coder.example.com");
-        let p = Proxy::new("http://127.0.0.1:3000".parse().unwrap(), CancellationToken::new()).unwrap();
-        assert_eq!(p.upstream_url("", None).as_str(), "http://127.0.0.1:3000/api/v2");
+        let p = Proxy::new(
+            "http://127.0.0.1:3000".parse().unwrap(),
+            "",
+            CancellationToken::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            p.upstream_url("/api/v2", None).as_str(),
+            "http://127.0.0.1:3000/api/v2"
+        );
         assert_eq!(p.upstream_host(), "127.0.0.1:3000");
     }
 }

@@ -27,7 +27,10 @@ pub async fn forward(p: Proxy, req: Request) -> Result<Response, ApiError> {
     let (mut parts, _body) = req.into_parts();
     let ws = WebSocketUpgrade::from_request_parts(&mut parts, &())
         .await
-        .map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, "Failed to accept websocket.").detail(r.body_text()))?;
+        .map_err(|r| {
+            ApiError::new(StatusCode::BAD_REQUEST, "Failed to accept websocket.")
+                .detail(r.body_text())
+        })?;
 
     let mut url = p.upstream_url(parts.uri.path(), parts.uri.query());
     let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
@@ -39,7 +42,8 @@ pub async fn forward(p: Proxy, req: Request) -> Result<Response, ApiError> {
     let headers = upstream_req.headers_mut();
     for (name, value) in &parts.headers {
         // tungstenite writes its own handshake headers; extensions are not relayed (no deflate).
-        let own = name.as_str().starts_with("sec-websocket-") && name != header::SEC_WEBSOCKET_PROTOCOL;
+        let own =
+            name.as_str().starts_with("sec-websocket-") && name != header::SEC_WEBSOCKET_PROTOCOL;
         if is_hop_header(name) || own || name == header::ORIGIN {
             continue;
         }
@@ -57,7 +61,11 @@ pub async fn forward(p: Proxy, req: Request) -> Result<Response, ApiError> {
         Err(e) => return Err(bad_gateway(e)),
     };
     let mut ws = ws;
-    if let Some(proto) = handshake.headers().get(header::SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok()) {
+    if let Some(proto) = handshake
+        .headers()
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+    {
         ws = ws.protocols([proto.to_owned()]);
     }
     let shutdown = p.shutdown.clone();
@@ -75,7 +83,8 @@ pub async fn forward(p: Proxy, req: Request) -> Result<Response, ApiError> {
 fn relay_refusal(resp: tung::http::Response<Option<Vec<u8>>>) -> Response {
     let (parts, body) = resp.into_parts();
     let mut out = Response::new(Body::from(body.unwrap_or_default()));
-    *out.status_mut() = StatusCode::from_u16(parts.status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    *out.status_mut() =
+        StatusCode::from_u16(parts.status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     for (name, value) in &parts.headers {
         if !is_hop_header(name) && name != header::CONTENT_LENGTH {
             out.headers_mut().append(name, value.clone());
@@ -108,9 +117,11 @@ async fn relay(client: WebSocket, upstream: Upstream) {
         let _ = client_tx.close().await;
     };
     // When one direction ends, give the other a moment to pass on the close handshake.
+    tokio::pin!(to_upstream, to_client);
+    let grace = std::time::Duration::from_secs(2);
     tokio::select! {
-        _ = to_upstream => {}
-        _ = to_client => {}
+        _ = &mut to_upstream => { let _ = tokio::time::timeout(grace, &mut to_client).await; }
+        _ = &mut to_client => { let _ = tokio::time::timeout(grace, &mut to_upstream).await; }
     }
 }
 

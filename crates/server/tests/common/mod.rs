@@ -107,20 +107,32 @@ impl Server {
             Backend::Proxy(_) => unreachable!(),
         };
         let agent_id = embedded.agent().identity.agent_id.to_string();
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         let mut stops = vec![up_stop];
         let addr = match mode {
             Mode::Embedded => up_addr,
             Mode::Proxy => {
-                let mut config =
-                    Config::proxy("127.0.0.1:0".parse().unwrap(), format!("http://{up_addr}").parse().unwrap());
+                let mut config = Config::proxy(
+                    "127.0.0.1:0".parse().unwrap(),
+                    format!("http://{up_addr}").parse().unwrap(),
+                );
                 adjust(&mut config);
                 let (addr, _, stop) = spawn(config).await;
                 stops.push(stop);
                 addr
             }
         };
-        Server { mode, addr, embedded, agent_id, client, stops }
+        Server {
+            mode,
+            addr,
+            embedded,
+            agent_id,
+            client,
+            stops,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -137,7 +149,12 @@ impl Server {
 
     /// GET with the session token header.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).header("Coder-Session-Token", SESSION).send().await.unwrap()
+        self.client
+            .get(self.url(path))
+            .header("Coder-Session-Token", SESSION)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// GET with the session token, parsed as JSON (asserting `status`).
@@ -149,14 +166,19 @@ impl Server {
 
     /// A request with the agent token.
     pub fn agent_req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(path)).header("Coder-Session-Token", AGENT)
+        self.client
+            .request(method, self.url(path))
+            .header("Coder-Session-Token", AGENT)
     }
 
     /// Creates a log source and returns its id.
     pub async fn log_source(&self, name: &str) -> String {
         let id = uuid::Uuid::new_v4().to_string();
         let resp = self
-            .agent_req(reqwest::Method::POST, "/api/v2/workspaceagents/me/log-source")
+            .agent_req(
+                reqwest::Method::POST,
+                "/api/v2/workspaceagents/me/log-source",
+            )
             .json(&serde_json::json!({"id": id, "display_name": name, "icon": "/icon/x.svg"}))
             .send()
             .await
@@ -179,7 +201,8 @@ impl Server {
     }
 }
 
-pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens a WebSocket with optional extra headers; returns the socket or the refusal status + body.
 pub async fn ws_connect(url: &str, headers: &[(&str, &str)]) -> Result<Ws, (u16, String)> {
@@ -194,7 +217,11 @@ pub async fn ws_connect(url: &str, headers: &[(&str, &str)]) -> Result<Ws, (u16,
         Ok((ws, _)) => Ok(ws),
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
             let status = resp.status().as_u16();
-            let body = resp.body().clone().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let body = resp
+                .body()
+                .clone()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             Err((status, body))
         }
         Err(e) => panic!("ws connect {url}: {e}"),
@@ -239,7 +266,8 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new(prefix: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("agent-console-{prefix}-{}", uuid::Uuid::new_v4()));
+        let dir =
+            std::env::temp_dir().join(format!("agent-console-{prefix}-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
     }

@@ -1,0 +1,233 @@
+//! The ports view's components.
+use super::changes::PortTracker;
+use super::forward::{forward_url, label_key, parse_port_input, protocol_key, ForwardOwner, ForwardProblem, Protocol};
+use crate::agent::{use_agent, use_agent_workspace};
+use crate::api::{get_json, use_fetch, use_poll};
+use crate::ui::{storage, CopyButton, EmptyState, ErrorBanner, Skeleton};
+use coder_api::{AppHostResponse, WorkspaceAgentListeningPort, WorkspaceAgentListeningPortsResponse};
+use leptos::prelude::*;
+
+/// Polling period: a new port shows within 2 s (Coder's dashboard polls every 5 s).
+const PORTS_REFRESH_MS: u32 = 1_500;
+
+/// Everything a row needs to build its link.
+#[derive(Clone, Debug, PartialEq)]
+struct ForwardContext {
+    host: String,
+    owner: ForwardOwner,
+    workspace_id: String,
+}
+
+impl ForwardContext {
+    fn url(&self, port: u16, protocol: Protocol) -> Result<String, ForwardProblem> {
+        let scheme = window().location().protocol().unwrap_or_default();
+        forward_url(&self.host, port, protocol, &self.owner, &scheme)
+    }
+}
+
+/// `/agents/{id}/ports`.
+#[component]
+pub fn PortsView() -> impl IntoView {
+    let agent = use_agent();
+    let id = agent.id.get_untracked();
+    let ports_path = format!("/api/v2/workspaceagents/{}/listening-ports", js_sys::encode_uri_component(&id));
+    let ports = use_poll(Some(PORTS_REFRESH_MS), move || {
+        let p = ports_path.clone();
+        async move { get_json::<WorkspaceAgentListeningPortsResponse>(&p).await }
+    });
+    let host = use_fetch(|| get_json::<AppHostResponse>(coder_api::routes::applications_host()));
+    let workspace = use_agent_workspace(id.clone());
+    let agent_name = move || agent.agent.with(|l| l.value.as_ref().map(|a| a.name.clone()).unwrap_or_default());
+
+    let forward = Memo::new(move |_| {
+        let host = host.with(|h| h.value.as_ref().map(|h| h.host.clone()))?;
+        let ws = workspace.with(|w| w.value.clone())?;
+        Some(ForwardContext {
+            host,
+            owner: ForwardOwner { agent: agent_name(), workspace: ws.name.clone(), user: ws.owner_name.clone() },
+            workspace_id: ws.id.to_string(),
+        })
+    });
+    let protocol = RwSignal::new(Protocol::Http);
+    Effect::new(move |_| {
+        if let Some(f) = forward.get() {
+            if let Some(saved) = storage::load(&protocol_key(&f.workspace_id)) {
+                protocol.set(Protocol::parse(&saved));
+            }
+        }
+    });
+    let set_protocol = move |p: Protocol| {
+        protocol.set(p);
+        if let Some(f) = forward.get_untracked() {
+            storage::save(&protocol_key(&f.workspace_id), p.as_str());
+        }
+    };
+
+    // Announce ports that open while the view is open.
+    let tracker = StoredValue::new(PortTracker::default());
+    let (fresh, set_fresh) = signal(Vec::<WorkspaceAgentListeningPort>::new());
+    Effect::new(move |_| {
+        ports.with(|p| {
+            if let Some(list) = &p.value {
+                let new = tracker.try_update_value(|t| t.update(list.ports.iter().map(|p| p.port))).unwrap_or_default();
+                if !new.is_empty() {
+                    let added: Vec<_> = list.ports.iter().filter(|p| new.contains(&p.port)).cloned().collect();
+                    set_fresh.update(|f| f.extend(added));
+                }
+            }
+        })
+    });
+
+    view! {
+        <section class="ports" aria-labelledby="ports-title">
+            <div class="section-head">
+                <h2 id="ports-title">"Listening ports"</h2>
+                <ProtocolChoice protocol set_protocol/>
+            </div>
+            {move || forward.get().and_then(|f| f.url(8080, Protocol::Http).err()).filter(|p| *p == ForwardProblem::NoWildcardHost)
+                .map(|p| view! { <p class="notice tone-warning" role="note">{p.explain()}</p> })}
+            {move || host.with(|h| h.error.clone()).map(|e| view! { <ErrorBanner error=e/> })}
+            <div aria-live="polite">
+                {move || fresh.get().into_iter().map(|p| {
+                    let port = p.port;
+                    let name = if p.process_name.is_empty() { String::new() } else { format!(" ({})", p.process_name) };
+                    let url = forward.get().and_then(|f| f.url(port, protocol.get()).ok());
+                    view! {
+                        <div class="notice tone-ok new-port" role="status">
+                            <span>"Port " <strong>{port}</strong> {name} " just opened."</span>
+                            {url.map(|u| view! { <a class="btn btn-small" href=u target="_blank" rel="noopener noreferrer">"Open"</a> })}
+                            <button type="button" class="btn btn-small btn-ghost" aria-label="Dismiss"
+                                on:click=move |_| set_fresh.update(|f| f.retain(|x| x.port != port))>"✕"</button>
+                        </div>
+                    }
+                }).collect_view()}
+            </div>
+            {move || ports.with(|p| match (&p.value, &p.error) {
+                (None, Some(e)) => view! { <ErrorBanner error=e.clone()/> }.into_any(),
+                (None, None) => view! { <Skeleton lines=3/> }.into_any(),
+                (Some(list), err) => view! {
+                    {err.clone().map(|e| view! { <ErrorBanner error=e/> })}
+                    <PortList ports=list.ports.clone() forward=forward.into() protocol=protocol.into()/>
+                }.into_any(),
+            })}
+            <ConnectToPort forward=forward.into() protocol=protocol.into()/>
+        </section>
+    }
+}
+
+#[component]
+fn ProtocolChoice(protocol: RwSignal<Protocol>, set_protocol: impl Fn(Protocol) + Copy + 'static) -> impl IntoView {
+    view! {
+        <fieldset class="segmented" aria-label="Protocol of forwarded ports">
+            <legend class="visually-hidden">"Protocol"</legend>
+            {[Protocol::Http, Protocol::Https].into_iter().map(|p| view! {
+                <label class:active=move || protocol.get() == p>
+                    <input type="radio" name="port-protocol" value=p.as_str()
+                        prop:checked=move || protocol.get() == p on:change=move |_| set_protocol(p)/>
+                    {p.as_str().to_uppercase()}
+                </label>
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+#[component]
+fn PortList(
+    ports: Vec<WorkspaceAgentListeningPort>,
+    forward: Signal<Option<ForwardContext>>,
+    protocol: Signal<Protocol>,
+) -> impl IntoView {
+    if ports.is_empty() {
+        return view! {
+            <EmptyState title="No ports are listening">
+                <p>"Start a server in the workspace (for example " <code>"python3 -m http.server 8000"</code>
+                ") and it appears here within two seconds."</p>
+            </EmptyState>
+        }.into_any();
+    }
+    view! {
+        <ul class="port-list plain">
+            {ports.into_iter().map(|p| view! { <PortRow port=p forward protocol/> }).collect_view()}
+        </ul>
+    }.into_any()
+}
+
+#[component]
+fn PortRow(port: WorkspaceAgentListeningPort, forward: Signal<Option<ForwardContext>>, protocol: Signal<Protocol>) -> impl IntoView {
+    let number = port.port;
+    let url = Memo::new(move |_| forward.get().map(|f| f.url(number, protocol.get())));
+    let label = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(f) = forward.get() {
+            label.set(storage::load(&label_key(&f.workspace_id, number)).unwrap_or_default());
+        }
+    });
+    let save_label = move |value: String| {
+        label.set(value.clone());
+        if let Some(f) = forward.get_untracked() {
+            storage::save(&label_key(&f.workspace_id, number), value.trim());
+        }
+    };
+    let process = if port.process_name.is_empty() { "unknown process".to_string() } else { port.process_name.clone() };
+    view! {
+        <li class="card port-row" data-port=number>
+            <div class="port-main">
+                <span class="port-number">{number}</span>
+                <span class="muted port-process">{process}</span>
+                <label class="port-label">
+                    <span class="visually-hidden">{format!("Label for port {number}")}</span>
+                    <input type="text" placeholder="Add a label" maxlength="60" prop:value=move || label.get()
+                        on:change=move |ev| save_label(event_target_value(&ev))/>
+                </label>
+            </div>
+            {move || match url.get() {
+                Some(Ok(u)) => view! {
+                    <div class="port-actions">
+                        <a class="port-url mono" href=u.clone() target="_blank" rel="noopener noreferrer">{u.clone()}</a>
+                        <a class="btn btn-small btn-primary" href=u.clone() target="_blank" rel="noopener noreferrer"
+                            aria-label=format!("Open port {number}")>"Open"</a>
+                        <CopyButton text=u.clone() label="Copy URL".to_string()/>
+                    </div>
+                }.into_any(),
+                Some(Err(problem)) => view! { <p class="muted">{problem.explain()}</p> }.into_any(),
+                None => view! { <p class="muted">"Preparing the link…"</p> }.into_any(),
+            }}
+        </li>
+    }
+}
+
+#[component]
+fn ConnectToPort(forward: Signal<Option<ForwardContext>>, protocol: Signal<Protocol>) -> impl IntoView {
+    let (input, set_input) = signal(String::new());
+    let (error, set_error) = signal(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let port = match parse_port_input(&input.get_untracked()) {
+            Ok(p) => p,
+            Err(e) => return set_error.set(Some(e)),
+        };
+        match forward.get_untracked().map(|f| f.url(port, protocol.get_untracked())) {
+            Some(Ok(url)) => {
+                set_error.set(None);
+                // noopener: the forwarded app gets no handle on the console's window.
+                let _ = window().open_with_url_and_target_and_features(&url, "_blank", "noopener,noreferrer");
+            }
+            Some(Err(problem)) => set_error.set(Some(problem.explain())),
+            None => set_error.set(Some("The forwarding address is still loading; try again in a moment.".into())),
+        }
+    };
+    view! {
+        <form class="card connect-port form" on:submit=on_submit aria-labelledby="connect-title">
+            <h3 id="connect-title">"Connect to a port"</h3>
+            <p class="muted">"Open any port of the workspace, listening or not yet detected."</p>
+            <div class="inline-form">
+                <label for="connect-port" class="visually-hidden">"Port number"</label>
+                <input id="connect-port" type="number" inputmode="numeric" min="9" max="65535" placeholder="Port (9–65535)"
+                    prop:value=input on:input=move |ev| set_input.set(event_target_value(&ev))
+                    aria-invalid=move || error.get().is_some().to_string() aria-describedby="connect-error"/>
+                <button type="submit" class="btn btn-primary">"Open"</button>
+            </div>
+            <p id="connect-error" class="field-error" role="alert">{move || error.get()}</p>
+        </form>
+    }
+}
