@@ -17,10 +17,10 @@ pub enum Method {
 }
 
 /// The path prefix the app is mounted under (e.g. `/coder`), from the server's
-/// `<meta name="agent-console-base">`; empty at the site root.
+/// `<meta name="agent-console-base-path">`; empty at the site root.
 pub fn base_path() -> String {
     let meta = leptos::prelude::document()
-        .query_selector("meta[name=agent-console-base]")
+        .query_selector("meta[name=agent-console-base-path]")
         .ok()
         .flatten()
         .and_then(|m| m.get_attribute("content"))

@@ -217,7 +217,7 @@ fn ConnectToPort(forward: Signal<Option<ForwardContext>>, protocol: Signal<Proto
         }
     };
     view! {
-        <form class="card connect-port form" on:submit=on_submit aria-labelledby="connect-title">
+        <form class="card connect-port form" novalidate on:submit=on_submit aria-labelledby="connect-title">
             <h3 id="connect-title">"Connect to a port"</h3>
             <p class="muted">"Open any port of the workspace, listening or not yet detected."</p>
             <div class="inline-form">

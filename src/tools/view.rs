@@ -42,6 +42,12 @@ fn OutcomeView(outcome: RwSignal<Outcome>) -> impl IntoView {
         Outcome::Idle => ().into_any(),
         Outcome::Busy => view! { <p class="muted" role="status">"Sending…"</p> }.into_any(),
         Outcome::Done(text) => view! { <p class="notice tone-ok outcome" role="status">"✓ " {text}</p> }.into_any(),
+        // A 401 here is about the agent token typed above, not the user's session.
+        Outcome::Failed(ApiError::Unauthorized(body)) => view! {
+            <div class="error-banner" role="alert"><strong>"The server refused this agent token."</strong>
+                <p class="error-message">{body.message}</p>
+                <p class="error-hint">"Check the token printed by the server (or your agent's CODER_AGENT_TOKEN)."</p></div>
+        }.into_any(),
         Outcome::Failed(e) => view! { <ErrorBanner error=e/> }.into_any(),
     }
 }

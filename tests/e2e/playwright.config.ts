@@ -1,11 +1,16 @@
 // End-to-end tests: a real Chromium (Debian's /usr/bin/chromium) against the real server,
 // started here with the embedded backend on a loopback port and fixed test tokens.
-import { defineConfig } from '@playwright/test';
+// The view tests run three times: desktop, a 360×640 touch phone, and inside an <iframe>.
+import { defineConfig, devices } from '@playwright/test';
 import { SERVER } from './support/server';
+
+const chromiumArgs = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
 
 export default defineConfig({
   testDir: '.',
-  testMatch: '**/*.spec.ts',
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
@@ -16,14 +21,18 @@ export default defineConfig({
   use: {
     baseURL: SERVER.url,
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-    },
+    launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
   },
+  projects: [
+    { name: 'desktop', testMatch: '**/*.spec.ts', use: { viewport: { width: 1280, height: 800 } } },
+    {
+      name: 'phone',
+      testMatch: '**/views.spec.ts',
+      use: { viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
+             userAgent: devices['Pixel 5'].userAgent },
+    },
+    { name: 'iframe', testMatch: '**/views.spec.ts', use: { viewport: { width: 1024, height: 768 } } },
+  ],
   webServer: {
     command: SERVER.command,
     url: `${SERVER.url}/api/v2/buildinfo`,

@@ -3,17 +3,24 @@ export const SERVER = (() => {
   const port = Number(process.env.E2E_PORT ?? 17380);
   const sessionToken = 'e2e-session-token-0123456789';
   const agentToken = 'e2e-agent-token-0123456789';
+  // Another local origin that is allowed to frame the console (the iframe tests), and one
+  // that is not.
+  const framerPort = port + 10;
+  const strangerPort = port + 11;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     sessionToken,
     agentToken,
+    framerPort,
+    strangerPort,
     command: [
       'target/release/agent-console', 'serve',
       '--listen', `127.0.0.1:${port}`,
       '--dist', 'dist',
       '--session-token', sessionToken,
       '--agent-token', agentToken,
+      '--frame-ancestors', `"'self' http://127.0.0.1:${framerPort}"`,
     ].join(' '),
   };
 })();

@@ -9,7 +9,9 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 
 use super::instance_identity::Cloud;
-use super::{agent_auth, around, instance_identity, logs, network, port_forward, terminal, ws, Embedded};
+use super::{
+    agent_auth, around, instance_identity, logs, network, port_forward, terminal, ws, Embedded,
+};
 use crate::auth::{require_agent, require_session};
 use crate::error::ApiError;
 

@@ -1,0 +1,61 @@
+// Opening the app the way each project uses it: a desktop tab, a phone, or an <iframe> in
+// another local page (a different origin, allowed by --frame-ancestors).
+import { Page, FrameLocator, APIRequestContext, expect } from '@playwright/test';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { SERVER } from './server';
+
+export type Root = Page | FrameLocator;
+
+/** The embedded agent and its workspace, as the API lists them. */
+export async function embeddedAgent(request: APIRequestContext) {
+  const res = await request.get(`${SERVER.url}/api/v2/workspaces`, {
+    headers: { 'Coder-Session-Token': SERVER.sessionToken },
+  });
+  expect(res.ok()).toBeTruthy();
+  const ws = (await res.json()).workspaces[0];
+  const agent = ws.latest_build.resources[0].agents[0];
+  return { id: agent.id as string, name: agent.name as string, workspace: ws.name as string, owner: ws.owner_name as string };
+}
+
+/** Serves one page that frames `src`, on the given port; returns a function that stops it. */
+export async function serveFramer(port: number, src: string): Promise<() => Promise<void>> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!doctype html><title>Dashboard</title><h1>Internal dashboard</h1>
+      <iframe id="console" src="${src}" style="width:100%;height:90vh;border:0"></iframe>`);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Opens `path` of the app signed in, in the way the current project runs; returns the root to query. */
+export async function openApp(page: Page, projectName: string, path: string): Promise<{ root: Root; close: () => Promise<void> }> {
+  const signedIn = `${path}#token=${SERVER.sessionToken}`;
+  if (projectName !== 'iframe') {
+    await page.goto(signedIn);
+    return { root: page, close: async () => {} };
+  }
+  const sep = path.includes('?') ? '&' : '?';
+  const src = `${SERVER.url}${path}${sep}embed=1#token=${SERVER.sessionToken}`;
+  const close = await serveFramer(SERVER.framerPort, src);
+  await page.goto(`http://127.0.0.1:${SERVER.framerPort}/`);
+  return { root: page.frameLocator('#console'), close };
+}
+
+/** A local HTTP server on a free port that says which port it is; returns port and stop. */
+export async function startHttpService(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`hello from the e2e service on port ${(server.address() as AddressInfo).port}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** The page does not scroll sideways (phones). */
+export async function expectNoHorizontalScroll(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+}

@@ -1,0 +1,115 @@
+// The views of issue 4 against the embedded backend, run three times by the projects in
+// playwright.config.ts: desktop, a 360×640 touch phone, and inside an <iframe> of another page.
+import { test, expect } from '@playwright/test';
+import { embeddedAgent, expectNoHorizontalScroll, openApp, startHttpService } from './support/app';
+import { SERVER } from './support/server';
+
+test('the overview shows the agent name, status, lifecycle and OS', async ({ page, request }, info) => {
+  const agent = await embeddedAgent(request);
+  const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}`);
+  try {
+    const summary = root.locator('section', { has: root.getByRole('heading', { name: 'Summary' }) });
+    await expect(summary).toContainText('Status');
+    await expect(summary).toContainText('Connected');
+    await expect(summary).toContainText(/Ready|Starting|Created|Start failed/);
+    await expect(summary).toContainText('linux');
+    if (info.project.name === 'iframe') {
+      await expect(root.locator('header.app-header')).toHaveCount(0); // no chrome when embedded
+    } else {
+      await expect(root.locator('h1.agent-name')).toHaveText(agent.name);
+    }
+    if (info.project.name === 'phone') await expectNoHorizontalScroll(page);
+  } finally {
+    await close();
+  }
+});
+
+test('a port opened on the machine appears with a working port-forward link', async ({ page, context, request }, info) => {
+  const agent = await embeddedAgent(request);
+  const service = await startHttpService();
+  try {
+    const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}/ports`);
+    try {
+      const row = root.locator(`li.port-row[data-port="${service.port}"]`);
+      await expect(row).toBeVisible({ timeout: 10_000 });
+      const expected = `http://${service.port}--${agent.name}--${agent.workspace}--${agent.owner}.localhost:${SERVER.port}/`.toLowerCase();
+      const link = row.locator('a.port-url');
+      await expect(link).toHaveAttribute('href', expected);
+      // *.localhost resolves to loopback in Chromium: the link really reaches the service.
+      const tab = await context.newPage();
+      await tab.goto(expected);
+      await expect(tab.locator('body')).toContainText(`hello from the e2e service on port ${service.port}`);
+      await tab.close();
+      if (info.project.name === 'phone') await expectNoHorizontalScroll(page);
+    } finally {
+      await close();
+    }
+  } finally {
+    await service.stop();
+  }
+});
+
+test('connect to port refuses ports outside 9–65535', async ({ page, request }, info) => {
+  const agent = await embeddedAgent(request);
+  const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}/ports`);
+  try {
+    await root.locator('#connect-port').fill('8');
+    await root.getByRole('button', { name: 'Open', exact: true }).last().click();
+    await expect(root.locator('#connect-error')).toContainText('9 to 65535');
+  } finally {
+    await close();
+  }
+});
+
+test('the network view lists the DERP regions live', async ({ page, request }, info) => {
+  const agent = await embeddedAgent(request);
+  const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}/network`);
+  try {
+    await expect(root.locator('.region-name').first()).toBeVisible();
+    await expect(root.getByText(/Live · \d+ update/)).toBeVisible();
+    await expect(root.getByText('Direct connections')).toBeVisible();
+    await expect(root.locator('#net-coord').locator('..')).toContainText(/Reachable|Unreachable/);
+    if (info.project.name === 'phone') await expectNoHorizontalScroll(page);
+  } finally {
+    await close();
+  }
+});
+
+test('a log line sent from the tools page reaches the agent logs', async ({ page, request }, info) => {
+  const agent = await embeddedAgent(request);
+  const { root, close } = await openApp(page, info.project.name, '/tools');
+  try {
+    const line = `e2e line ${info.project.name} ${Date.now()}`;
+    await root.locator('#agent-token').fill(SERVER.agentToken);
+    await root.locator('#logs-text').fill(line);
+    await root.locator('form', { has: root.locator('#logs-text') }).getByRole('button', { name: 'Send' }).click();
+    await expect(root.locator('.outcome').first()).toContainText('Sent 1 line');
+    const logs = await request.get(`${SERVER.url}/api/v2/workspaceagents/${agent.id}/logs`, {
+      headers: { 'Coder-Session-Token': SERVER.sessionToken },
+    });
+    expect((await logs.json()).map((l: { output: string }) => l.output)).toContain(line);
+  } finally {
+    await close();
+  }
+});
+
+test('a refused agent token is explained and does not sign the user out', async ({ page }, info) => {
+  const { root, close } = await openApp(page, info.project.name, '/tools');
+  try {
+    await root.locator('#agent-token').fill('wrong-agent-token');
+    await root.getByRole('button', { name: 'Fetch public key' }).click();
+    await expect(root.getByText('The server refused this agent token.')).toBeVisible();
+    await expect(root.getByRole('heading', { name: 'Agent tools' })).toBeVisible();
+  } finally {
+    await close();
+  }
+});
+
+test('an unknown agent shows a not-found view, not a blank page', async ({ page }, info) => {
+  const { root, close } = await openApp(page, info.project.name, '/agents/00000000-0000-0000-0000-000000000000');
+  try {
+    await expect(root.getByRole('heading', { name: 'Not found' })).toBeVisible();
+  } finally {
+    await close();
+  }
+});
