@@ -9,7 +9,7 @@ LISTEN ?= 127.0.0.1:7080
 ARGS ?=
 SERVER := target/release/agent-console
 
-.PHONY: run build app server setup setup-test test test-native test-browser test-e2e bench clean
+.PHONY: run build app server setup setup-test test test-native test-browser test-e2e bench screenshots clean
 
 ## run: install what is missing, build the app and start the console against the embedded backend
 run: build
@@ -42,6 +42,10 @@ test-browser: setup-test
 
 test-e2e: setup-test
 	@scripts/test.sh e2e
+
+## screenshots: the README's pictures of every view (desktop and phone)
+screenshots: build
+	node scripts/screenshots.mjs
 
 clean:
 	rm -rf dist target/bench test-results

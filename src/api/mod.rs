@@ -1,6 +1,7 @@
 //! The one door to the network: every HTTP request and WebSocket of the app goes through here.
 //! It adds the token, turns non-2xx answers into typed errors carrying coderd's
 //! `{message, detail, validations}`, retries idempotent GETs, and aborts requests whose view is gone.
+pub mod backoff;
 mod client;
 mod error;
 pub mod token;

@@ -1,1 +1,2 @@
 //! The log viewer: pure logic (ANSI parsing, merge by id, filters) and its components.
+pub mod feed;

@@ -16,6 +16,8 @@ pub fn Overview() -> impl IntoView {
     let buildinfo = use_fetch(|| get_json::<BuildInfo>("/api/v2/buildinfo"));
     // Sections re-render from the latest agent JSON on every refresh.
     let agent = Memo::new(move |_| ctx.agent.with(|l| l.value.clone()));
+    // Kept outside the sections, which are rebuilt whenever the agent changes.
+    let env_revealed = RwSignal::new(false);
     move || {
         let Some(a) = agent.get() else { return ().into_any() };
         let server = buildinfo.with(|b| b.value.clone());
@@ -33,7 +35,7 @@ pub fn Overview() -> impl IntoView {
             </div>
             <div class="grid">
                 {capabilities(&a)}
-                <EnvironmentVariables vars=env_sorted(&a)/>
+                <EnvironmentVariables vars=env_sorted(&a) revealed=env_revealed/>
             </div>
         }
         .into_any()
@@ -285,8 +287,7 @@ fn env_sorted(a: &WorkspaceAgent) -> Vec<(String, String)> {
 
 /// Environment variables, values masked until the user reveals them (they often hold secrets).
 #[component]
-fn EnvironmentVariables(vars: Vec<(String, String)>) -> impl IntoView {
-    let (revealed, set_revealed) = signal(false);
+fn EnvironmentVariables(vars: Vec<(String, String)>, revealed: RwSignal<bool>) -> impl IntoView {
     let empty = vars.is_empty();
     view! {
         <section class="card" aria-labelledby="ov-env">
@@ -296,7 +297,7 @@ fn EnvironmentVariables(vars: Vec<(String, String)>) -> impl IntoView {
             } else {
                 view! {
                     <button type="button" class="btn btn-small" aria-pressed=move || revealed.get().to_string()
-                        on:click=move |_| set_revealed.update(|r| *r = !*r)>
+                        on:click=move |_| revealed.update(|r| *r = !*r)>
                         {move || if revealed.get() { "Hide values" } else { "Show values" }}
                     </button>
                     <dl class="facts env">{vars.into_iter().map(|(k, v)| {

@@ -1,0 +1,107 @@
+//! The log feed: the backlog over REST, then the follow WebSocket from the last id seen.
+//! Reconnects with capped, jittered exponential backoff from the last id, so a drop loses no
+//! line and (with merge by id) doubles none. A normal close (1000) ends following.
+use crate::api::backoff::Backoff;
+use crate::api::{get_json_once, sleep_ms, ws_url, ApiError, WsUrlAuth};
+use coder_api::routes::LogsQuery;
+use coder_api::WorkspaceAgentLog;
+use futures::StreamExt;
+use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped_with_cancellation;
+use std::rc::Rc;
+use uuid::Uuid;
+
+/// Where the feed is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FeedState {
+    /// Loading the backlog.
+    Loading,
+    /// Following: new lines arrive as they are written.
+    Live,
+    /// The stream dropped; the next attempt is in `in_ms`.
+    Reconnecting { in_ms: u32, attempt: u32, reason: String },
+    /// The server closed the stream normally (the agent left the latest build).
+    Ended,
+    /// The backlog could not be loaded and retrying will not help (401/403/404...).
+    Failed(ApiError),
+}
+
+/// Which route serves logs: the current one, or the removed `startup-logs` of older coderd.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    Logs,
+    StartupLogs,
+}
+
+fn path(route: Route, agent: &Uuid, q: &LogsQuery) -> String {
+    match route {
+        Route::Logs => coder_api::routes::logs(agent, q),
+        Route::StartupLogs => coder_api::routes::startup_logs(agent, q),
+    }
+}
+
+/// Safari needs `no_compression` (a WebKit bug with compressed WebSocket frames).
+fn is_safari() -> bool {
+    let ua = window().navigator().user_agent().unwrap_or_default().to_lowercase();
+    ua.contains("safari") && !ua.contains("chrome") && !ua.contains("android")
+}
+
+/// Starts the feed for `agent`; `on_batch` receives each batch (backlog first) in arrival order.
+/// Returns the feed's state. Stops when the calling view is cleaned up.
+pub fn start_feed(agent: Uuid, on_batch: impl Fn(Vec<WorkspaceAgentLog>) -> i64 + 'static) -> ReadSignal<FeedState> {
+    let (state, set_state) = signal(FeedState::Loading);
+    let on_batch = Rc::new(on_batch);
+    spawn_local_scoped_with_cancellation(async move {
+        let mut backoff = Backoff::new(500, 30_000);
+        // Backlog over REST (retrying transient failures), falling back to the old route on 404.
+        let mut route = Route::Logs;
+        let mut last_id: i64 = loop {
+            match get_json_once::<Vec<WorkspaceAgentLog>>(path(route, &agent, &LogsQuery::default())).await {
+                Ok(batch) => break on_batch(batch),
+                Err(ApiError::NotFound(_)) if route == Route::Logs => route = Route::StartupLogs,
+                Err(e) if e.is_transient() => {
+                    let in_ms = backoff.next_delay_ms(js_sys::Math::random());
+                    set_state.set(FeedState::Reconnecting { in_ms, attempt: backoff.attempts(), reason: e.to_string() });
+                    sleep_ms(in_ms).await;
+                }
+                Err(e) => return set_state.set(FeedState::Failed(e)),
+            }
+        };
+        backoff.reset();
+        loop {
+            let q = LogsQuery { after: Some(last_id), follow: true, no_compression: is_safari(), ..Default::default() };
+            let url = ws_url(&path(route, &agent, &q), WsUrlAuth::SessionToken);
+            let reason = match WebSocket::open(&url) {
+                Ok(mut socket) => loop {
+                    match socket.next().await {
+                        Some(Ok(Message::Text(text))) => match coder_api::parse::<Vec<WorkspaceAgentLog>>(&text) {
+                            Ok(batch) => {
+                                if state.get_untracked() != FeedState::Live {
+                                    set_state.set(FeedState::Live);
+                                }
+                                backoff.reset();
+                                last_id = last_id.max(on_batch(batch));
+                            }
+                            Err(e) => break format!("A frame could not be read ({e}); reconnecting from line {last_id}."),
+                        },
+                        Some(Ok(Message::Bytes(_))) => break "The server sent a binary frame; reconnecting.".into(),
+                        Some(Err(WebSocketError::ConnectionClose(c))) if c.code == 1000 => {
+                            return set_state.set(FeedState::Ended);
+                        }
+                        Some(Err(WebSocketError::ConnectionClose(c))) => {
+                            break format!("The stream closed (code {}{}).", c.code, if c.reason.is_empty() { String::new() } else { format!(": {}", c.reason) });
+                        }
+                        Some(Err(e)) => break format!("The stream failed: {e}"),
+                        None => break "The stream ended.".into(),
+                    }
+                },
+                Err(e) => format!("Could not open the stream: {e}"),
+            };
+            let in_ms = backoff.next_delay_ms(js_sys::Math::random());
+            set_state.set(FeedState::Reconnecting { in_ms, attempt: backoff.attempts(), reason });
+            sleep_ms(in_ms).await;
+        }
+    });
+    state
+}
