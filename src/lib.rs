@@ -10,7 +10,7 @@ mod agent;
 mod network;
 mod overview;
 mod picker;
-mod ports;
+pub mod ports;
 mod shell;
 mod signin;
 pub mod terminal;

@@ -4,4 +4,4 @@ mod changes;
 pub mod forward;
 mod view;
 
-pub use view::PortsView;
+pub use view::{ForwardContext, PortList, PortsView};

@@ -12,10 +12,13 @@ const PORTS_REFRESH_MS: u32 = 1_500;
 
 /// Everything a row needs to build its link.
 #[derive(Clone, Debug, PartialEq)]
-struct ForwardContext {
-    host: String,
-    owner: ForwardOwner,
-    workspace_id: String,
+pub struct ForwardContext {
+    /// The wildcard app host (`*.apps.example.com`).
+    pub host: String,
+    /// Agent, workspace and user names.
+    pub owner: ForwardOwner,
+    /// Labels and the protocol choice are remembered per workspace.
+    pub workspace_id: String,
 }
 
 impl ForwardContext {
@@ -131,8 +134,9 @@ fn ProtocolChoice(protocol: RwSignal<Protocol>, set_protocol: impl Fn(Protocol) 
     }
 }
 
+/// The listening ports, one card each, or an explanation when there are none.
 #[component]
-fn PortList(
+pub fn PortList(
     ports: Vec<WorkspaceAgentListeningPort>,
     forward: Signal<Option<ForwardContext>>,
     protocol: Signal<Protocol>,
