@@ -3,7 +3,7 @@ use super::context::{initial_query_param, Shell, Theme};
 use super::header::Header;
 use crate::api::{base_path, token};
 use crate::ui::NotFoundView;
-use crate::{agent, network, overview, picker, ports, signin, terminal, tools};
+use crate::{agent, logs, network, overview, picker, ports, signin, terminal, tools};
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate};
@@ -43,7 +43,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/tools") view=tools::ToolsView/>
                         <ParentRoute path=path!("/agents/:id") view=agent::AgentPage>
                             <Route path=path!("") view=overview::Overview/>
-                            <Route path=path!("logs") view=agent::Placeholder/>
+                            <Route path=path!("logs") view=logs::LogsView/>
                             <Route path=path!("terminal") view=terminal::TerminalView/>
                             <Route path=path!("ports") view=ports::PortsView/>
                             <Route path=path!("network") view=network::NetworkView/>

@@ -1,0 +1,115 @@
+//! The render loop: once per animation frame, catch the filtered view up with the buffer,
+//! follow the tail if asked, lay out the rows in the window, measure them and settle.
+use super::model::Model;
+use super::row::{build_row, RowContext};
+use std::collections::HashMap;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
+
+/// Lines the filter examines per frame: a million-line rebuild is spread over frames so no
+/// task blocks the page for long.
+const SYNC_BUDGET_PER_FRAME: usize = 200_000;
+/// Layout passes per frame when measured heights keep changing the window.
+const MAX_PASSES: usize = 3;
+/// A scroll within this many pixels of the bottom counts as "at the bottom".
+pub const BOTTOM_TOLERANCE_PX: f64 = 4.0;
+
+/// The three elements of the list: the scrolling viewer, the spacer giving it its height,
+/// and the window holding the rendered rows.
+pub struct ListDom {
+    pub viewer: HtmlElement,
+    pub spacer: HtmlElement,
+    pub window: HtmlElement,
+}
+
+/// Whether the page uses the dark theme (ANSI colours have a palette per theme).
+pub fn is_dark() -> bool {
+    let doc = leptos::prelude::document();
+    match doc.document_element().and_then(|e| e.get_attribute("data-theme")).as_deref() {
+        Some("dark") => true,
+        Some("light") => false,
+        _ => leptos::prelude::window()
+            .match_media("(prefers-color-scheme: dark)")
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.matches()),
+    }
+}
+
+fn set_scroll(m: &mut Model, dom: &ListDom, top: f64) {
+    let top = top.round() as i32;
+    if dom.viewer.scroll_top() != top {
+        m.programmatic_scroll = Some(top);
+        dom.viewer.set_scroll_top(top);
+    }
+}
+
+/// Renders one frame; returns whether another frame is needed (the filter is still catching up).
+pub fn render_frame(m: &mut Model, dom: &ListDom) -> bool {
+    let report = m.view.sync_budget(&m.buffer, SYNC_BUDGET_PER_FRAME);
+    if let Some(first) = report.first_changed {
+        m.list.truncate(first.min(m.list.len()));
+    }
+    let shown = m.view.len();
+    if shown > m.list.len() {
+        m.list.push_rows(shown - m.list.len());
+    } else if shown < m.list.len() {
+        m.list.truncate(shown);
+    }
+    if report.matches_changed {
+        m.rendered.clear();
+    }
+    let dark = is_dark();
+    if dark != m.built_dark {
+        m.built_dark = dark;
+        m.rendered.clear();
+    }
+
+    let viewport = f64::from(dom.viewer.client_height());
+    let _ = dom.spacer.style().set_property("height", &format!("{}px", m.list.scroll_height()));
+    if m.following {
+        let bottom = m.list.bottom_scroll_top(viewport);
+        set_scroll(m, dom, bottom);
+    }
+
+    let doc = leptos::prelude::document();
+    let current_row = m.current.map(|c| c.row);
+    for _ in 0..MAX_PASSES {
+        let scroll_top = f64::from(dom.viewer.scroll_top());
+        let anchor = m.list.anchor(scroll_top, viewport);
+        let w = m.list.window(scroll_top, viewport);
+        let _ = dom.spacer.style().set_property("height", &format!("{}px", w.scroll_height));
+        let _ = dom.window.style().set_property("transform", &format!("translateY({}px)", w.top));
+
+        let ctx = RowContext { document: &doc, buffer: &m.buffer, query: m.view.query(), dark };
+        let mut next: HashMap<i64, Element> = HashMap::with_capacity(w.end - w.start);
+        let children = js_sys::Array::new();
+        for pos in w.start..w.end {
+            let Some(line) = m.view.row(pos).and_then(|i| m.buffer.line(i)) else { continue };
+            let row = m.rendered.remove(&line.id).unwrap_or_else(|| build_row(&ctx, line, pos));
+            let _ = row.set_attribute("data-pos", &pos.to_string());
+            let _ = row.class_list().toggle_with_force("current-hit", current_row == Some(pos));
+            children.push(&row);
+            next.insert(line.id, row);
+        }
+        dom.window.replace_children_with_node(&children);
+        m.rendered = next;
+
+        // Measure what the browser laid out; real heights replace the estimates.
+        let mut changed = false;
+        let rows = dom.window.children();
+        for (k, pos) in (w.start..w.end).enumerate() {
+            if let Some(el) = rows.item(k as u32) {
+                let h = el.unchecked_ref::<HtmlElement>().get_bounding_client_rect().height();
+                changed |= m.list.set_height(pos, h);
+            }
+        }
+        if !changed {
+            break;
+        }
+        let _ = dom.spacer.style().set_property("height", &format!("{}px", m.list.scroll_height()));
+        let target = if m.following { m.list.bottom_scroll_top(viewport) } else { m.list.scroll_top_for_anchor(anchor, viewport) };
+        set_scroll(m, dom, target);
+    }
+    !report.done
+}

@@ -1,0 +1,148 @@
+// The log viewer against the embedded backend: real startup-script output, lines posted
+// through the agent route appearing live, a follow socket dropped several times mid-stream
+// without losing or doubling a line, hostile text shown as text, filters, search, download,
+// and 100k lines that scroll to the very end.
+import { test, expect, Page, APIRequestContext } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { embeddedAgent } from './support/app';
+import { SERVER } from './support/server';
+
+async function patchLines(request: APIRequestContext, lines: string[], level = 'info') {
+  const created_at = new Date().toISOString();
+  const res = await request.patch(`${SERVER.url}/api/v2/workspaceagents/me/logs`, {
+    headers: { 'Coder-Session-Token': SERVER.agentToken },
+    data: { logs: lines.map((output) => ({ created_at, level, output })) },
+  });
+  expect(res.status(), await res.text()).toBe(200);
+}
+
+async function openLogs(page: Page, agentId: string) {
+  await page.goto(`/agents/${agentId}/logs#token=${SERVER.sessionToken}`);
+  await expect(page.locator('.log-viewer')).toBeVisible();
+}
+
+async function downloadText(page: Page): Promise<string[]> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: /Download/ }).click(),
+  ]);
+  return (await readFile(await download.path(), 'utf8')).split('\n').filter((l) => l.length > 0);
+}
+
+test('startup script output appears, coloured, as text', async ({ page, request }) => {
+  const agent = await embeddedAgent(request);
+  await openLogs(page, agent.id);
+  const row = page.locator('.log-row', { hasText: 'Preparing the workspace' });
+  await expect(row).toBeVisible();
+  // ANSI colours became styled spans; no escape character reached the page.
+  await expect(row.locator('span[style*="color"]').first()).toBeVisible();
+  expect(await row.innerText()).not.toContain('\u001b');
+});
+
+test('lines posted through the agent route appear live', async ({ page, request }) => {
+  const agent = await embeddedAgent(request);
+  await openLogs(page, agent.id);
+  await expect(page.locator('.feed-state')).toHaveText(/Live/);
+  const marker = `live-line-${Date.now()}`;
+  await patchLines(request, [marker]);
+  await expect(page.locator('.log-row', { hasText: marker })).toBeVisible();
+});
+
+test('dropping the follow socket mid-stream loses and doubles nothing', async ({ page, request }) => {
+  const agent = await embeddedAgent(request);
+  let drops = 0;
+  // Proxy the follow socket and cut it after every second frame, four times.
+  await page.routeWebSocket(/\/logs\?.*follow/, (ws) => {
+    const server = ws.connectToServer();
+    let frames = 0;
+    server.onMessage((message) => {
+      ws.send(message);
+      frames += 1;
+      if (frames >= 2 && drops < 4) {
+        drops += 1;
+        ws.close({ code: 4000, reason: 'test drop' });
+        server.close();
+      }
+    });
+  });
+  await openLogs(page, agent.id);
+  const run = `drop-${Date.now()}`;
+  const sent: string[] = [];
+  for (let batch = 0; batch < 12; batch++) {
+    const lines = Array.from({ length: 25 }, (_, i) => `${run} ${String(batch * 25 + i).padStart(4, '0')}`);
+    sent.push(...lines);
+    await patchLines(request, lines);
+    await page.waitForTimeout(150);
+  }
+  await expect(page.locator('.log-row', { hasText: `${run} 0299` })).toBeVisible({ timeout: 20_000 });
+  expect(drops).toBeGreaterThanOrEqual(3);
+  const got = (await downloadText(page)).filter((l) => l.includes(run)).map((l) => l.slice(l.indexOf(run)));
+  expect(got).toEqual(sent);
+  // And the viewer holds exactly what the server holds, line for line.
+  const server = await request.get(`${SERVER.url}/api/v2/workspaceagents/${agent.id}/logs`, {
+    headers: { 'Coder-Session-Token': SERVER.sessionToken },
+  });
+  const serverLines = (await server.json()).filter((l: { output: string }) => l.output.includes(run)).map((l: { output: string }) => l.output);
+  expect(got).toEqual(serverLines);
+});
+
+test('HTML in a log line is shown as text and runs nothing', async ({ page, request }) => {
+  const agent = await embeddedAgent(request);
+  await openLogs(page, agent.id);
+  const hostile = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> <a href="javascript:window.__pwned=3">x</a> ${Date.now()}`;
+  await patchLines(request, [hostile], 'error');
+  const row = page.locator('.log-row', { hasText: '<img src=x' });
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('<script>window.__pwned=2</script>');
+  expect(await page.locator('.log-viewer img, .log-viewer script, .log-viewer a[href^="javascript"]').count()).toBe(0);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+});
+
+test('level filter, search with highlights, and download of the filtered lines', async ({ page, request }) => {
+  const agent = await embeddedAgent(request);
+  const run = `filter-${Date.now()}`;
+  await patchLines(request, [`${run} alpha`, `${run} beta`], 'info');
+  await patchLines(request, [`${run} gamma broke`], 'error');
+  await openLogs(page, agent.id);
+  await expect(page.locator('.log-row', { hasText: `${run} gamma` })).toBeVisible();
+
+  await page.locator('#log-search').fill(run);
+  await expect(page.locator('.search-count')).toHaveText('3 matches');
+  await expect(page.locator('mark.search-hit').first()).toBeVisible();
+  await page.getByRole('button', { name: 'Next match' }).click();
+  await expect(page.locator('.search-count')).toHaveText('1 of 3');
+  await page.getByRole('button', { name: 'Next match' }).click();
+  await expect(page.locator('.search-count')).toHaveText('2 of 3');
+  await expect(page.locator('.log-row.current-hit')).toContainText(`${run} beta`);
+  await page.getByRole('button', { name: 'Previous match' }).click();
+  await expect(page.locator('.search-count')).toHaveText('1 of 3');
+
+  await page.locator('.level-filter').getByLabel('info').uncheck();
+  await expect(page.locator('.log-row', { hasText: `${run} alpha` })).toHaveCount(0);
+  await expect(page.locator('.log-row', { hasText: `${run} gamma` })).toBeVisible();
+  const lines = (await downloadText(page)).filter((l) => l.includes(run));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain('gamma broke');
+  expect(lines[0]).toContain('error');
+});
+
+test('100k lines scroll to the very last one', async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const agent = await embeddedAgent(request);
+  // Short lines: the agent's logs are capped at 1 MiB in all, like coderd's.
+  const last = `last-of-100k-${Date.now()}`;
+  for (let b = 0; b < 10; b++) {
+    const lines = Array.from({ length: 10_000 }, (_, i) => (b * 10_000 + i).toString(36));
+    if (b === 9) lines[lines.length - 1] = last;
+    await patchLines(request, lines);
+  }
+  await openLogs(page, agent.id);
+  await expect(page.locator('.log-row', { hasText: last })).toBeVisible({ timeout: 30_000 });
+  // Virtualized: only a few hundred rows in the DOM, whatever the total.
+  expect(await page.locator('.log-row').count()).toBeLessThanOrEqual(300);
+  // Scroll to the top and back to the end with the keyboard-free control.
+  await page.locator('.log-viewer').evaluate((el) => { el.scrollTop = 0; });
+  await expect(page.locator('.log-row', { hasText: last })).toHaveCount(0);
+  await page.getByRole('button', { name: /Jump to latest/ }).click();
+  await expect(page.locator('.log-row', { hasText: last })).toBeVisible();
+});
