@@ -6,7 +6,7 @@ pub mod long_line;
 pub mod merge;
 pub mod virtual_list;
 pub mod model;
-mod render;
+pub mod render;
 mod row;
 mod view;
 

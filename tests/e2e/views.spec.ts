@@ -113,3 +113,22 @@ test('an unknown agent shows a not-found view, not a blank page', async ({ page 
     await close();
   }
 });
+
+test('the log viewer follows live lines', async ({ page, request }, info) => {
+  const agent = await embeddedAgent(request);
+  const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}/logs`);
+  try {
+    await expect(root.locator('.log-row', { hasText: 'Preparing the workspace' })).toBeVisible();
+    await expect(root.locator('.feed-state')).toHaveText(/Live/);
+    const marker = `views-live-${info.project.name}-${Date.now()}`;
+    const res = await request.patch(`${SERVER.url}/api/v2/workspaceagents/me/logs`, {
+      headers: { 'Coder-Session-Token': SERVER.agentToken },
+      data: { logs: [{ created_at: new Date().toISOString(), level: 'warn', output: marker }] },
+    });
+    expect(res.status()).toBe(200);
+    await expect(root.locator('.log-row', { hasText: marker })).toBeVisible();
+    if (info.project.name === 'phone') await expectNoHorizontalScroll(page);
+  } finally {
+    await close();
+  }
+});
