@@ -15,54 +15,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 
 /// The lowest port coderd lets an agent report or forward; lower ports are reserved.
-pub const MIN_PORT: u16 = 9;
+pub const MIN_PORT: u16 = coder_api::MIN_APP_PORT;
 
 /// How long a resolved inode → process name mapping is trusted before `/proc` is walked again.
 /// A socket can change hands (fork then exec renames the process), so the cache must not live forever.
 const NAME_CACHE_TTL: Duration = Duration::from_secs(10);
 
-/// One listening port, shaped like coderd's `WorkspaceAgentListeningPort`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ListeningPort {
-    /// The owning process's name (`/proc/[pid]/comm`), or `""` when it is not readable.
-    pub process_name: String,
-    /// Always `"tcp"`.
-    pub network: String,
-    /// The port number.
-    pub port: u16,
-}
-
-/// Whether coderd hides or refuses this port: below [`MIN_PORT`], or in its list of well-known
-/// service ports (`AgentIgnoredListeningPorts`).
-pub fn is_ignored_port(port: u16) -> bool {
-    port < MIN_PORT
-        || matches!(
-            port,
-            20 | 21
-                | 22
-                | 23
-                | 25
-                | 53
-                | 110
-                | 143
-                | 179
-                | 389
-                | 465
-                | 587
-                | 636
-                | 989
-                | 990
-                | 993
-                | 995
-                | 3306
-                | 3389
-                | 5432
-                | 27017..=27019 | 28017
-        )
-}
+// The port record and coderd's filter rules are part of the wire contract.
+pub use coder_api::{is_ignored_port, WorkspaceAgentListeningPort as ListeningPort};
 
 /// A listening socket read from `/proc/net/tcp{,6}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -48,14 +48,6 @@ async fn listening_ports(
         .scan()
         .await
         .map_err(|err| ApiError::internal("Failed to list listening ports.", err))?;
-    let ports = ports
-        .into_iter()
-        .map(|p| coder_api::WorkspaceAgentListeningPort {
-            process_name: p.process_name,
-            network: p.network,
-            port: p.port,
-        })
-        .collect();
     Ok(Json(coder_api::WorkspaceAgentListeningPortsResponse {
         ports,
     }))
