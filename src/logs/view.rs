@@ -216,6 +216,12 @@ pub fn LogsView() -> impl IntoView {
                 </div>
                 <button type="button" class="btn btn-small" on:click=download>"Download"</button>
             </div>
+            <details class="log-filters-panel" open=window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w > 700.0)>
+            <summary>{move || {
+                let hidden = LevelClass::ALL.iter().filter(|c| !levels.get().contains(**c)).count()
+                    + if hidden_sources.with(|h| h.is_all()) { 0 } else { 1 };
+                if hidden == 0 { "Filters and display".to_string() } else { "Filters and display (some lines hidden)".to_string() }
+            }}</summary>
             <div class="log-filters">
                 <fieldset class="level-filter">
                     <legend>"Levels"</legend>
@@ -241,6 +247,7 @@ pub fn LogsView() -> impl IntoView {
                 <label><input type="checkbox" prop:checked=move || show_time.get() on:change=move |_| show_time.update(|v| *v = !*v)/>"Timestamps"</label>
                 <label><input type="checkbox" prop:checked=move || wrap.get() on:change=move |_| wrap.update(|v| *v = !*v)/>"Wrap lines"</label>
             </div>
+            </details>
             {move || agent.agent.with(|l| l.value.as_ref().is_some_and(|a| a.logs_overflowed)).then(|| view! {
                 <p class="notice tone-warning" role="note">
                     "⚠ This agent's logs passed the server's 1 MiB limit: later lines were not stored and are not shown here. "
