@@ -9,3 +9,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod support;
 #[path = "browser/shell.rs"]
 mod shell;
+#[path = "browser/ports.rs"]
+mod ports;
+#[path = "browser/terminal.rs"]
+mod terminal;
+#[path = "browser/logs.rs"]
+mod logs;

@@ -42,18 +42,23 @@ pub fn AgentPage() -> impl IntoView {
     provide_context(AgentContext { id, agent });
     let embed = use_shell().embed;
 
+    // Only a change of phase re-renders the frame, not each refresh: the view below (a live
+    // terminal, a scrolled log) must survive the agent being re-read every few seconds.
+    let has_value = Memo::new(move |_| agent.with(|l| l.value.is_some()));
     move || {
-        agent.with(|loaded| match (&loaded.value, &loaded.error) {
-            (None, Some(ApiError::NotFound(_))) => view! {
-                <NotFoundView what="No agent has this id. It may belong to an older build of its workspace."/>
-            }.into_any(),
-            (None, Some(e)) => view! { <ErrorView error=e.clone()/> }.into_any(),
-            (None, None) => view! { <Skeleton lines=6/> }.into_any(),
-            (Some(_), _) => view! {
+        if has_value.get() {
+            return view! {
                 {(!embed).then(|| view! { <AgentHeader/> })}
                 {move || agent.with(|l| l.error.clone()).map(|e| view! { <ErrorBanner error=e/> })}
                 <Outlet/>
+            }.into_any();
+        }
+        agent.with(|loaded| match &loaded.error {
+            Some(ApiError::NotFound(_)) => view! {
+                <NotFoundView what="No agent has this id. It may belong to an older build of its workspace."/>
             }.into_any(),
+            Some(e) => view! { <ErrorView error=e.clone()/> }.into_any(),
+            None => view! { <Skeleton lines=6/> }.into_any(),
         })
     }
 }

@@ -118,7 +118,8 @@ test('the log viewer follows live lines', async ({ page, request }, info) => {
   const agent = await embeddedAgent(request);
   const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}/logs`);
   try {
-    await expect(root.locator('.log-row', { hasText: 'Preparing the workspace' })).toBeVisible();
+    // Other tests post many lines to the same agent: following shows the newest, whatever came before.
+    await expect(root.locator('.log-row').first()).toBeVisible();
     await expect(root.locator('.feed-state')).toHaveText(/Live/);
     const marker = `views-live-${info.project.name}-${Date.now()}`;
     const res = await request.patch(`${SERVER.url}/api/v2/workspaceagents/me/logs`, {

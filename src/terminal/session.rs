@@ -1,0 +1,567 @@
+//! One terminal session: the xterm.js terminal, the PTY socket, flow control between them, and the
+//! reconnect policy. It owns no Leptos view; it reports to the view through signals (written with
+//! `try_set`, so a late socket event after the view is gone is harmless).
+use super::flow::{human_bytes, Flow};
+use super::keybar::{apply_mods, key_bytes, Key, Mods};
+use super::links::{resolve_link, ForwardTarget};
+use super::osc::{clean_title, parse_osc52, ClipboardRequest};
+use super::protocol::{
+    after_close, backoff_ms, close_reason, input_message, resize_message, AfterClose, ConnState, MAX_ATTEMPTS,
+    STABLE_AFTER_MS,
+};
+use super::socket::{PtySocket, SocketEvent, SocketOwner};
+use super::xterm::{Renderer, Xterm};
+use crate::api::{ws_url, WsUrlAuth};
+use coder_api::routes::PtyQuery;
+use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+use uuid::Uuid;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// What the view shows about a session (all `Copy` handles).
+#[derive(Clone, Copy)]
+pub struct SessionUi {
+    /// Connection state.
+    pub state: RwSignal<ConnState>,
+    /// The window title the program set, as plain text.
+    pub title: RwSignal<String>,
+    /// Whether text is selected (enables Copy).
+    pub has_selection: RwSignal<bool>,
+    /// Ctrl latched on the key bar.
+    pub ctrl: RwSignal<bool>,
+    /// Alt latched on the key bar.
+    pub alt: RwSignal<bool>,
+    /// Text a program offered for the clipboard (OSC 52), waiting for the user's permission.
+    pub clipboard_offer: RwSignal<Option<String>>,
+    /// The user allowed programs to write the clipboard (for this page).
+    pub clipboard_allowed: RwSignal<bool>,
+    /// An OSC 8 link waiting for confirmation: (the link, where it opens).
+    pub link_offer: RwSignal<Option<(String, String)>>,
+    /// A short message (copied, paste refused, ...).
+    pub notice: RwSignal<Option<String>>,
+    /// `"dom"` or `"webgl"`.
+    pub renderer: RwSignal<&'static str>,
+    /// Where local links go (once the workspace and wildcard host are known).
+    pub forward: RwSignal<Option<ForwardTarget>>,
+}
+
+impl SessionUi {
+    /// Fresh signals, in the calling owner.
+    pub fn new(initial: ConnState) -> Self {
+        Self {
+            state: RwSignal::new(initial),
+            title: RwSignal::new(String::new()),
+            has_selection: RwSignal::new(false),
+            ctrl: RwSignal::new(false),
+            alt: RwSignal::new(false),
+            clipboard_offer: RwSignal::new(None),
+            clipboard_allowed: RwSignal::new(false),
+            link_offer: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            renderer: RwSignal::new("dom"),
+            forward: RwSignal::new(None),
+        }
+    }
+}
+
+/// Which shell to attach to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub agent: Uuid,
+    pub reconnect: Uuid,
+    /// Only set once the user agreed to run it.
+    pub command: Option<String>,
+    pub container: Option<String>,
+    pub container_user: Option<String>,
+}
+
+/// A live terminal session.
+pub struct Session {
+    me: Weak<Session>,
+    xterm: Xterm,
+    ui: SessionUi,
+    target: RefCell<Target>,
+    flow: RefCell<Flow>,
+    /// Lengths of the chunks handed to xterm, oldest first (its callbacks come in order).
+    write_lens: RefCell<VecDeque<usize>>,
+    /// The one callback given to every `write`.
+    write_done: js_sys::Function,
+    socket: RefCell<Option<PtySocket>>,
+    /// Failed attempts in a row.
+    attempt: Cell<u32>,
+    /// When the current connection opened (0: not open).
+    opened_at: Cell<f64>,
+    retry: RefCell<Option<gloo_timers::callback::Timeout>>,
+    /// Checks whether skipping output after an interrupt is over.
+    flush_timer: RefCell<Option<gloo_timers::callback::Interval>>,
+    fit_scheduled: Cell<bool>,
+}
+
+/// The characters the line discipline turns into signals (Ctrl-C, Ctrl-\, Ctrl-Z).
+fn has_interrupt(data: &str) -> bool {
+    data.contains(['\u{3}', '\u{1c}', '\u{1a}'])
+}
+
+/// Forwards socket events to the session without keeping it alive.
+struct Owner(Weak<Session>);
+
+impl SocketOwner for Owner {
+    fn event(&self, event: SocketEvent) {
+        if let Some(s) = self.0.upgrade() {
+            s.on_socket(event);
+        }
+    }
+    fn should_pause_reading(&self) -> bool {
+        self.0.upgrade().is_some_and(|s| s.flow.borrow_mut().should_pause_reading())
+    }
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Puts text on the clipboard; reports failure in the notice line.
+pub fn copy_to_clipboard(text: String, notice: RwSignal<Option<String>>, done: &'static str) {
+    let clipboard = window().navigator().clipboard();
+    let p = clipboard.write_text(&text);
+    leptos::task::spawn_local(async move {
+        let msg = match wasm_bindgen_futures::JsFuture::from(p).await {
+            Ok(_) => done.to_owned(),
+            Err(_) => "The browser did not allow writing to the clipboard.".to_owned(),
+        };
+        notice.try_set(Some(msg));
+    });
+}
+
+/// Opens an http(s) URL in a new tab without giving it a handle on this page.
+pub fn open_external(url: &str) {
+    let _ = window().open_with_url_and_target_and_features(url, "_blank", "noopener,noreferrer");
+}
+
+impl Session {
+    /// Wraps an opened terminal. Call [`Session::connect`] to attach.
+    pub fn new(xterm: Xterm, ui: SessionUi, target: Target) -> Rc<Self> {
+        Rc::new_cyclic(|me: &Weak<Session>| {
+            let weak = me.clone();
+            // Owned by JavaScript: a write callback that runs after the session is gone finds
+            // nothing to do instead of a dropped closure.
+            let write_done = Closure::<dyn FnMut()>::new(move || {
+                if let Some(s) = weak.upgrade() {
+                    s.on_written();
+                }
+            })
+            .into_js_value()
+            .unchecked_into();
+            Session {
+                me: me.clone(),
+                xterm,
+                ui,
+                target: RefCell::new(target),
+                flow: RefCell::new(Flow::default()),
+                write_lens: RefCell::new(VecDeque::new()),
+                write_done,
+                socket: RefCell::new(None),
+                attempt: Cell::new(0),
+                opened_at: Cell::new(0.0),
+                retry: RefCell::new(None),
+                flush_timer: RefCell::new(None),
+                fit_scheduled: Cell::new(false),
+            }
+        })
+    }
+
+    /// Hooks the terminal's events to the session.
+    pub fn wire(self: &Rc<Self>) {
+        let me = self.me.clone();
+        self.xterm.on_data(move |data| {
+            if let Some(s) = me.upgrade() {
+                s.typed(&data);
+            }
+        });
+        let me = self.me.clone();
+        self.xterm.on_resize(move |cols, rows| {
+            if let Some(s) = me.upgrade() {
+                if let Some(msg) = resize_message(cols, rows) {
+                    s.send(&msg);
+                }
+            }
+        });
+        let ui = self.ui;
+        self.xterm.on_title(move |t| {
+            ui.title.try_set(clean_title(&t));
+        });
+        let me = self.me.clone();
+        self.xterm.on_selection(move || {
+            if let Some(s) = me.upgrade() {
+                s.ui.has_selection.try_set(s.xterm.selection().is_some());
+            }
+        });
+        self.xterm.on_osc(52, move |data| {
+            match parse_osc52(&data) {
+                ClipboardRequest::Write(text) => {
+                    if ui.clipboard_allowed.try_get_untracked().unwrap_or(false) {
+                        copy_to_clipboard(text, ui.notice, "A program in the terminal copied text to your clipboard.");
+                    } else {
+                        ui.clipboard_offer.try_set(Some(text));
+                    }
+                }
+                // Reading the clipboard is never answered; garbage is ignored.
+                ClipboardRequest::Read | ClipboardRequest::Invalid => {}
+            }
+            true
+        });
+        self.xterm.on_text_link(move |_ev, uri| {
+            let target = ui.forward.try_get_untracked().flatten();
+            if let Some(url) = resolve_link(&uri, target.as_ref()) {
+                open_external(&url);
+            }
+        });
+        self.xterm.on_osc8_link(move |_ev, uri| {
+            let target = ui.forward.try_get_untracked().flatten();
+            match resolve_link(&uri, target.as_ref()) {
+                Some(url) => {
+                    ui.link_offer.try_set(Some((uri, url)));
+                }
+                None => {
+                    ui.notice.try_set(Some("A link with an unsupported address was not opened.".into()));
+                }
+            }
+        });
+        let me = self.me.clone();
+        self.xterm.on_key_event(move |ev| me.upgrade().is_none_or(|s| s.key_event(&ev)));
+    }
+
+    /// Shortcuts the terminal must not swallow. Returns whether xterm should handle the event.
+    fn key_event(&self, ev: &web_sys::KeyboardEvent) -> bool {
+        let primary = ev.ctrl_key() || ev.meta_key();
+        if !(primary && ev.shift_key() && !ev.alt_key()) {
+            return true;
+        }
+        match ev.code().as_str() {
+            // Copy: Ctrl+C itself must stay the interrupt key.
+            "KeyC" => {
+                if ev.type_() == "keydown" {
+                    ev.prevent_default();
+                    self.copy_selection();
+                }
+                false
+            }
+            // Paste: let the browser fire its paste event on xterm's textarea.
+            "KeyV" => false,
+            _ => true,
+        }
+    }
+
+    /// Copies the selection, if any.
+    pub fn copy_selection(&self) {
+        match self.xterm.selection() {
+            Some(text) => copy_to_clipboard(text, self.ui.notice, "Copied the selection."),
+            None => {
+                self.ui.notice.try_set(Some("Select text in the terminal first.".into()));
+            }
+        }
+    }
+
+    /// Pastes text as typed by the user.
+    pub fn paste(&self, text: &str) {
+        self.xterm.paste(text);
+        self.xterm.focus();
+    }
+
+    /// The terminal (for the view's layout and the test hook).
+    pub fn xterm(&self) -> &Xterm {
+        &self.xterm
+    }
+
+    /// The session being attached to.
+    pub fn target(&self) -> Target {
+        self.target.borrow().clone()
+    }
+
+    /// Picks the renderer (WebGL when it helps) and reports it.
+    pub async fn choose_renderer(self: Rc<Self>, force: Option<Renderer>) {
+        let ui = self.ui;
+        let r = self
+            .xterm
+            .use_best_renderer(force, move || {
+                ui.renderer.try_set("dom");
+            })
+            .await;
+        self.ui.renderer.try_set(r.as_str());
+        self.schedule_fit();
+    }
+
+    /// Refits on the next animation frame (many resize events in one frame fit once).
+    pub fn schedule_fit(&self) {
+        if self.fit_scheduled.replace(true) {
+            return;
+        }
+        let me = self.me.clone();
+        request_animation_frame(move || {
+            if let Some(s) = me.upgrade() {
+                s.fit_scheduled.set(false);
+                s.xterm.fit();
+            }
+        });
+    }
+
+    /// Opens (or reopens) the socket to the target's shell. The screen is reset first: the agent
+    /// replays the session's recent output on every attach.
+    pub fn connect(self: &Rc<Self>) {
+        self.retry.borrow_mut().take();
+        if let Some(old) = self.socket.borrow_mut().take() {
+            old.close();
+        }
+        self.flow.borrow_mut().discard_pending();
+        self.opened_at.set(0.0);
+        // RIS, queued behind whatever xterm is still parsing so nothing old lands after it.
+        self.xterm.write_notice("\u{1b}c");
+        self.xterm.set_option("disableStdin", &true.into());
+        let (cols, rows) = self.xterm.size();
+        let t = self.target.borrow().clone();
+        let path = coder_api::routes::pty(
+            &t.agent,
+            &PtyQuery {
+                reconnect: t.reconnect,
+                width: u16::try_from(cols).ok().filter(|c| *c > 0),
+                height: u16::try_from(rows).ok().filter(|r| *r > 0),
+                command: t.command.clone(),
+                container: t.container.clone(),
+                container_user: t.container_user.clone(),
+            },
+        );
+        let url = ws_url(&path, WsUrlAuth::SessionToken);
+        self.ui.state.try_set(ConnState::Connecting { attempt: self.attempt.get() });
+        match PtySocket::open(&url, Rc::new(Owner(self.me.clone()))) {
+            Ok(socket) => *self.socket.borrow_mut() = Some(socket),
+            Err(e) => self.closed(1006, &e),
+        }
+    }
+
+    /// Retries now (the Reconnect button, or the network came back), same session.
+    pub fn reconnect_now(self: &Rc<Self>) {
+        self.attempt.set(0);
+        self.connect();
+    }
+
+    /// Starts a fresh shell under a new session id (after the old one ended). A command the user
+    /// agreed to is not run again.
+    pub fn restart(self: &Rc<Self>, reconnect: Uuid) {
+        {
+            let mut t = self.target.borrow_mut();
+            t.reconnect = reconnect;
+            t.command = None;
+        }
+        // The title belonged to the old shell.
+        self.ui.title.try_set(String::new());
+        self.attempt.set(0);
+        self.connect();
+    }
+
+    /// Runs the agreed command (consent given): the first connection.
+    pub fn start_with_command(self: &Rc<Self>, command: Option<String>) {
+        self.target.borrow_mut().command = command;
+        self.connect();
+    }
+
+    /// Closes everything (the view is going away).
+    pub fn shutdown(&self) {
+        self.retry.borrow_mut().take();
+        self.flush_timer.borrow_mut().take();
+        if let Some(s) = self.socket.borrow_mut().take() {
+            s.close();
+        }
+    }
+
+    fn send(&self, text: &str) {
+        if let Some(s) = self.socket.borrow().as_ref() {
+            s.send(text);
+        }
+    }
+
+    fn latched(&self) -> Mods {
+        Mods {
+            ctrl: self.ui.ctrl.try_get_untracked().unwrap_or(false),
+            alt: self.ui.alt.try_get_untracked().unwrap_or(false),
+        }
+    }
+
+    fn release_latches(&self) {
+        self.ui.ctrl.try_set(false);
+        self.ui.alt.try_set(false);
+    }
+
+    /// Input from xterm (keyboard, soft keyboard, paste). Sent at once, ahead of any output still
+    /// waiting to be shown, so Ctrl-C reaches the shell immediately even during a flood.
+    fn typed(&self, data: &str) {
+        let mods = self.latched();
+        let data = if mods.is_empty() {
+            data.to_owned()
+        } else {
+            self.release_latches();
+            apply_mods(data, mods)
+        };
+        self.send(&input_message(&data));
+        self.after_input(&data);
+    }
+
+    /// After an interrupt during a flood, skips the output still in transit, as the terminal's
+    /// line discipline does (see `flow`). Full-screen programs are left alone: they read Ctrl-C
+    /// as a key and their screen must not lose bytes.
+    fn after_input(&self, data: &str) {
+        if !has_interrupt(data) || self.xterm.in_alternate_screen() {
+            return;
+        }
+        if !self.flow.borrow_mut().interrupt(now()) || self.flush_timer.borrow().is_some() {
+            return;
+        }
+        let me = self.me.clone();
+        let timer = gloo_timers::callback::Interval::new(20, move || {
+            let Some(s) = me.upgrade() else { return };
+            if !s.flow.borrow().flushing() {
+                s.flush_timer.borrow_mut().take();
+                return;
+            }
+            let ended = s.flow.borrow_mut().poll_flush(now());
+            if let Some(end) = ended {
+                s.flush_timer.borrow_mut().take();
+                if end.skipped > 0 {
+                    s.xterm.write_notice(&format!(
+                        "\r\n\u{1b}[0;2m[agent console: skipped {} of output after the interrupt]\u{1b}[0m\r\n",
+                        human_bytes(end.skipped)
+                    ));
+                }
+                s.pump();
+            }
+        });
+        *self.flush_timer.borrow_mut() = Some(timer);
+    }
+
+    /// A key of the key bar.
+    pub fn key(&self, key: Key) {
+        let bytes = key_bytes(key, self.latched(), self.xterm.application_cursor());
+        self.release_latches();
+        if self.ui.state.try_get_untracked().is_some_and(|s| s.accepts_input()) {
+            self.send(&input_message(&bytes));
+            self.after_input(&bytes);
+        }
+        self.xterm.focus();
+    }
+
+    fn on_socket(self: &Rc<Self>, event: SocketEvent) {
+        match event {
+            SocketEvent::Open => {
+                self.opened_at.set(now());
+                self.ui.state.try_set(ConnState::Connected);
+                self.xterm.set_option("disableStdin", &false.into());
+                let (cols, rows) = self.xterm.size();
+                if let Some(msg) = resize_message(cols, rows) {
+                    self.send(&msg);
+                }
+                self.xterm.focus();
+            }
+            SocketEvent::Data(bytes) => {
+                self.flow.borrow_mut().push(bytes, now());
+                self.pump();
+            }
+            SocketEvent::Closed { code, reason } => self.closed(code, &reason),
+        }
+    }
+
+    fn closed(self: &Rc<Self>, code: u16, reason: &str) {
+        let was_open = self.opened_at.replace(0.0);
+        // Dropped after this call returns, not inside the socket's own callback.
+        let old = self.socket.borrow_mut().take();
+        self.xterm.set_option("disableStdin", &true.into());
+        match after_close(code) {
+            AfterClose::Ended => {
+                self.release_latches();
+                self.ui.state.try_set(ConnState::Ended);
+            }
+            AfterClose::Retry => {
+                if was_open > 0.0 && now() - was_open >= STABLE_AFTER_MS {
+                    self.attempt.set(0);
+                }
+                let attempt = self.attempt.get() + 1;
+                self.attempt.set(attempt);
+                if attempt > MAX_ATTEMPTS {
+                    self.ui.state.try_set(ConnState::Disconnected { reason: close_reason(code, reason) });
+                } else {
+                    let delay = backoff_ms(attempt, js_sys::Math::random());
+                    self.ui.state.try_set(ConnState::Reconnecting { attempt, at_ms: now() + f64::from(delay) });
+                    let me = self.me.clone();
+                    let timer = gloo_timers::callback::Timeout::new(delay, move || {
+                        if let Some(s) = me.upgrade() {
+                            s.retry.borrow_mut().take();
+                            s.connect();
+                        }
+                    });
+                    *self.retry.borrow_mut() = Some(timer);
+                }
+            }
+        }
+        drop(old);
+    }
+
+    /// Hands xterm as much pending output as the watermarks allow.
+    fn pump(&self) {
+        loop {
+            // No borrow may be held across `write`: xterm may call back synchronously.
+            let Some(chunk) = self.flow.borrow_mut().next_write() else { break };
+            self.write_lens.borrow_mut().push_back(chunk.len());
+            self.xterm.write(&chunk, &self.write_done);
+        }
+        let skipped = self.flow.borrow_mut().take_skip_notice();
+        if let Some(n) = skipped {
+            self.xterm.write_notice(&format!(
+                "\r\n\u{1b}[0m[agent console: {n} bytes of output were skipped because the page could not keep up]\r\n"
+            ));
+        }
+        let resume = !self.flow.borrow_mut().should_pause_reading();
+        if resume {
+            if let Some(s) = self.socket.borrow().as_ref() {
+                s.resume_reading();
+            }
+        }
+    }
+
+    fn on_written(&self) {
+        let len = self.write_lens.borrow_mut().pop_front();
+        if let Some(len) = len {
+            self.flow.borrow_mut().written(len);
+            self.pump();
+        }
+    }
+
+    /// A one-line summary for the test hook (JSON).
+    pub fn debug_info(&self) -> String {
+        let (cols, rows) = self.xterm.size();
+        let stats = self.flow.borrow().stats();
+        let state = self.ui.state.try_get_untracked().map(|s| s.describe(now()).1).unwrap_or_default();
+        let transport = self.socket.borrow().as_ref().map(|s| s.kind()).unwrap_or("none");
+        serde_json::json!({
+            "cols": cols,
+            "rows": rows,
+            "state": state,
+            "renderer": self.ui.renderer.try_get_untracked().unwrap_or("dom"),
+            "transport": transport,
+            "reconnect": self.target.borrow().reconnect.to_string(),
+            "received": stats.received,
+            "written": stats.written,
+            "inFlight": stats.in_flight,
+            "pending": stats.pending,
+            "skipped": stats.skipped,
+            "flushing": stats.flushing,
+        })
+        .to_string()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

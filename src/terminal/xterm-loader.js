@@ -1,0 +1,100 @@
+// Loads xterm.js on demand. wasm-bindgen imports this file statically (it is tiny and imports
+// nothing itself), so the app's first view pays nothing for the terminal: xterm.js, its addons
+// and its stylesheet are fetched by the dynamic import()s below, only when a terminal opens.
+// The bare names resolve through the import map in index.html (which the server moves under
+// --base-path). The factories hand Rust instances of the loaded classes; Rust calls their methods
+// structurally, so no module imports "xterm" by name statically (the wasm-bindgen-test page,
+// which has no import map, loads the app's code too).
+
+let loading; // Promise of the core modules while (or after) they load
+let core; // the loaded core modules
+let webglLoading;
+let webgl;
+
+function stylesheet() {
+  if (document.querySelector('link[data-xterm-css]')) return Promise.resolve();
+  const href = import.meta.resolve('@xterm/xterm/css/xterm.css');
+  return new Promise((resolve, reject) => {
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = href;
+    link.dataset.xtermCss = '';
+    link.onload = () => resolve();
+    link.onerror = () => {
+      link.remove();
+      reject(new Error(`could not load ${href}`));
+    };
+    document.head.appendChild(link);
+  });
+}
+
+/** Fetches xterm.js, the fit, web-links and unicode11 addons and the stylesheet (once). */
+export function loadXterm() {
+  if (!loading) {
+    loading = Promise.all([
+      import('@xterm/xterm'),
+      import('@xterm/addon-fit'),
+      import('@xterm/addon-web-links'),
+      import('@xterm/addon-unicode11'),
+      stylesheet(),
+    ]).then(([xterm, fit, links, unicode11]) => {
+      core = { xterm, fit, links, unicode11 };
+    });
+    // A failed download may be retried.
+    loading.catch(() => {
+      loading = undefined;
+    });
+  }
+  return loading;
+}
+
+/** Fetches the WebGL renderer addon (once). */
+export function loadWebgl() {
+  if (!webglLoading) {
+    webglLoading = import('@xterm/addon-webgl').then((m) => {
+      webgl = m;
+    });
+    webglLoading.catch(() => {
+      webglLoading = undefined;
+    });
+  }
+  return webglLoading;
+}
+
+/**
+ * What WebGL this browser offers: "hardware", "software" (SwiftShader, llvmpipe: slower than the
+ * DOM renderer) or "none".
+ */
+export function webglKind() {
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    if (!gl) return 'none';
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return /swiftshader|llvmpipe|softpipe|software/i.test(renderer) ? 'software' : 'hardware';
+  } catch {
+    return 'none';
+  }
+}
+
+function need(m) {
+  if (!m) throw new Error('xterm.js is not loaded yet');
+  return m;
+}
+
+export function newTerminal(options) {
+  return new (need(core).xterm.Terminal)(options);
+}
+export function newFitAddon() {
+  return new (need(core).fit.FitAddon)();
+}
+export function newWebLinksAddon(handler) {
+  return new (need(core).links.WebLinksAddon)(handler);
+}
+export function newUnicode11Addon() {
+  return new (need(core).unicode11.Unicode11Addon)();
+}
+export function newWebglAddon() {
+  return new (need(webgl).WebglAddon)();
+}

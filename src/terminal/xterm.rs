@@ -1,0 +1,412 @@
+//! xterm.js 6, loaded on demand, through `xterm-js-rs` plus the few bindings that crate lacks or
+//! binds for xterm 4 (`write` with bytes and a callback, `options`, the OSC parser hook, modes).
+//!
+//! Loading: `xterm-loader.js` (a wasm-bindgen snippet) `import()`s xterm.js and its addons through
+//! the import map only when [`load`] is awaited, and constructs the objects. Everything else here
+//! calls methods on those objects structurally, so the app's compiled JavaScript never imports
+//! the `xterm` module by name — the first view downloads no xterm file, and the browser test
+//! page (which has no import map) still loads the app.
+use js_sys::{Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use xterm_js_rs::addons::fit::FitAddon;
+use xterm_js_rs::{Disposable, Terminal, TerminalAddon, TerminalOptions, Theme};
+
+#[wasm_bindgen(module = "/src/terminal/xterm-loader.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = loadXterm, catch)]
+    async fn load_xterm() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = loadWebgl, catch)]
+    async fn load_webgl() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = webglKind)]
+    fn webgl_kind() -> String;
+    #[wasm_bindgen(js_name = newTerminal, catch)]
+    fn new_terminal(options: &TerminalOptions) -> Result<Terminal, JsValue>;
+    #[wasm_bindgen(js_name = newFitAddon)]
+    fn new_fit_addon() -> FitAddon;
+    #[wasm_bindgen(js_name = newWebLinksAddon)]
+    fn new_web_links_addon(handler: &Function) -> TerminalAddon;
+    #[wasm_bindgen(js_name = newUnicode11Addon)]
+    fn new_unicode11_addon() -> TerminalAddon;
+    #[wasm_bindgen(js_name = newWebglAddon, catch)]
+    fn new_webgl_addon() -> Result<WebglAddon, JsValue>;
+}
+
+// xterm 6 methods (structural: no module import). They are declared on local types the crate's
+// objects are cast to, as an extern block may only add methods to its own types.
+#[wasm_bindgen]
+extern "C" {
+    /// An xterm 6 `Terminal`, for the methods below.
+    type TerminalApi;
+    /// `IParser`.
+    type OscParser;
+    /// `IModes`.
+    type Modes;
+    /// The WebGL renderer addon.
+    #[derive(Clone)]
+    type WebglAddon;
+
+    #[wasm_bindgen(method, js_name = write)]
+    fn write_bytes(this: &TerminalApi, data: &Uint8Array, callback: &Function);
+    #[wasm_bindgen(method, js_name = write)]
+    fn write_text(this: &TerminalApi, data: &str);
+    #[wasm_bindgen(method, getter, js_name = options)]
+    fn live_options(this: &TerminalApi) -> Object;
+    #[wasm_bindgen(method, getter, js_name = parser)]
+    fn osc_parser(this: &TerminalApi) -> OscParser;
+    #[wasm_bindgen(method, js_name = registerOscHandler)]
+    fn register_osc_handler(this: &OscParser, ident: u32, callback: &Function) -> Disposable;
+    #[wasm_bindgen(method, getter)]
+    fn modes(this: &TerminalApi) -> Modes;
+    #[wasm_bindgen(method, getter, js_name = applicationCursorKeysMode)]
+    fn application_cursor_keys_mode(this: &Modes) -> bool;
+    #[wasm_bindgen(method, catch, js_name = loadAddon)]
+    fn try_load_addon(this: &TerminalApi, addon: &WebglAddon) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, js_name = onContextLoss)]
+    fn on_context_loss(this: &WebglAddon, listener: &Function) -> Disposable;
+    #[wasm_bindgen(method, js_name = dispose)]
+    fn dispose_webgl(this: &WebglAddon);
+}
+
+/// Downloads xterm.js and its addons (once per page; a failure may be retried).
+pub async fn load() -> Result<(), String> {
+    load_xterm().await.map(|_| ()).map_err(|e| js_error_text(&e))
+}
+
+fn js_error_text(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".into())
+}
+
+/// Colours for one app theme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Palette {
+    pub background: &'static str,
+    pub foreground: &'static str,
+    pub cursor: &'static str,
+    pub selection: &'static str,
+    /// black, red, green, yellow, blue, magenta, cyan, white, then the bright eight.
+    pub ansi: [&'static str; 16],
+}
+
+/// Dark palette (matches the app's dark surfaces).
+pub const DARK: Palette = Palette {
+    background: "#0e1115",
+    foreground: "#e7eaee",
+    cursor: "#7aa7ff",
+    selection: "rgba(122, 167, 255, 0.35)",
+    ansi: [
+        "#2b323c", "#ff7b72", "#5fd39a", "#f5c060", "#7aa7ff", "#d2a8ff", "#56d4dd", "#c9d1d9", "#6e7681", "#ffa198",
+        "#8ee8b4", "#ffd98a", "#a5c4ff", "#e2c5ff", "#8be9f0", "#f0f3f6",
+    ],
+};
+
+/// Light palette (dark text on the app's light surface, colours dark enough to read on white).
+pub const LIGHT: Palette = Palette {
+    background: "#ffffff",
+    foreground: "#16191d",
+    cursor: "#1d4ed8",
+    selection: "rgba(29, 78, 216, 0.22)",
+    ansi: [
+        "#16191d", "#b42318", "#11703f", "#8a5300", "#1d4ed8", "#8a2fb5", "#0b6e7a", "#d7dce3", "#58616c", "#d92d20",
+        "#16894f", "#a86a00", "#2e62e6", "#a347d1", "#0e8a99", "#f6f7f9",
+    ],
+};
+
+fn theme_object(p: &Palette) -> Theme {
+    let t = Theme::new();
+    t.set_background(p.background);
+    t.set_foreground(p.foreground);
+    t.set_cursor(p.cursor);
+    t.set_cursor_accent(p.background);
+    // xterm 5 renamed `selection` to `selectionBackground`.
+    let _ = Reflect::set(&t, &"selectionBackground".into(), &p.selection.into());
+    let names = [
+        "black",
+        "red",
+        "green",
+        "yellow",
+        "blue",
+        "magenta",
+        "cyan",
+        "white",
+        "brightBlack",
+        "brightRed",
+        "brightGreen",
+        "brightYellow",
+        "brightBlue",
+        "brightMagenta",
+        "brightCyan",
+        "brightWhite",
+    ];
+    for (name, colour) in names.iter().zip(p.ansi) {
+        let _ = Reflect::set(&t, &(*name).into(), &colour.into());
+    }
+    t
+}
+
+/// The monospace stack of the app's stylesheet (`--mono`), plus common Linux fallbacks.
+const FONT_FAMILY: &str =
+    "ui-monospace, 'SF Mono', 'JetBrains Mono', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+
+/// Which renderer draws the terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Renderer {
+    Dom,
+    Webgl,
+}
+
+impl Renderer {
+    /// As shown to the user and the tests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Renderer::Dom => "dom",
+            Renderer::Webgl => "webgl",
+        }
+    }
+}
+
+/// One xterm.js terminal with its fit addon. Listeners registered through it are disposed with it.
+pub struct Xterm {
+    term: Terminal,
+    fit: FitAddon,
+    webgl: std::cell::RefCell<Option<WebglAddon>>,
+    disposables: std::cell::RefCell<Vec<Disposable>>,
+    /// Rust closures called by JavaScript: kept alive until the terminal is disposed.
+    closures: std::cell::RefCell<Vec<Box<dyn std::any::Any>>>,
+}
+
+impl Xterm {
+    /// Creates a terminal inside `host` (xterm.js must be loaded) and fits it.
+    pub fn open(host: &web_sys::HtmlElement, font_size: u32, dark: bool) -> Result<Self, String> {
+        let options = TerminalOptions::new();
+        options.set_font_size(font_size);
+        options.set_font_family(FONT_FAMILY);
+        options.set_cursor_blink(true);
+        // xterm's default, as in Coder's dashboard: a longer scrollback slows down floods of short lines.
+        options.set_scrollback(1_000);
+        options.set_theme(&theme_object(if dark { &DARK } else { &LIGHT }));
+        // A little leading keeps underscores, which many fonts draw below the baseline cell,
+        // from being clipped by the DOM renderer.
+        let _ = Reflect::set(&options, &"lineHeight".into(), &1.1.into());
+        // The unicode API (wide characters, emoji) is still "proposed" in xterm 6.
+        let _ = Reflect::set(&options, &"allowProposedApi".into(), &true.into());
+        let term = new_terminal(&options).map_err(|e| js_error_text(&e))?;
+        let fit = new_fit_addon();
+        term.load_addon(fit.clone().unchecked_into());
+        let unicode = new_unicode11_addon();
+        term.load_addon(unicode);
+        if let Ok(u) = Reflect::get(&term, &"unicode".into()) {
+            let _ = Reflect::set(&u, &"activeVersion".into(), &"11".into());
+        }
+        term.open(host.clone());
+        let x = Xterm {
+            term,
+            fit,
+            webgl: Default::default(),
+            disposables: Default::default(),
+            closures: Default::default(),
+        };
+        // Twice: the first fit can overflow by a row while the fonts settle.
+        x.fit();
+        x.fit();
+        Ok(x)
+    }
+
+    /// Switches to the WebGL renderer when the browser has a hardware GPU (software WebGL is
+    /// slower than the DOM renderer), or when `force` asks for it. Falls back to the DOM renderer
+    /// on any failure and when the GPU context is lost.
+    pub async fn use_best_renderer(&self, force: Option<Renderer>, on_lost: impl Fn() + 'static) -> Renderer {
+        let want = match force {
+            Some(r) => r,
+            None if webgl_kind() == "hardware" => Renderer::Webgl,
+            None => Renderer::Dom,
+        };
+        if want == Renderer::Dom || load_webgl().await.is_err() {
+            return Renderer::Dom;
+        }
+        let Ok(addon) = new_webgl_addon() else { return Renderer::Dom };
+        if self.api().try_load_addon(&addon).is_err() {
+            return Renderer::Dom;
+        }
+        let lost_addon = addon.clone();
+        // Disposing the addon puts xterm back on its DOM renderer.
+        let on_lost = Closure::<dyn FnMut()>::new(move || {
+            lost_addon.dispose_webgl();
+            on_lost();
+        });
+        self.disposables.borrow_mut().push(addon.on_context_loss(on_lost.as_ref().unchecked_ref()));
+        self.closures.borrow_mut().push(Box::new(on_lost));
+        *self.webgl.borrow_mut() = Some(addon);
+        Renderer::Webgl
+    }
+
+    fn api(&self) -> &TerminalApi {
+        self.term.unchecked_ref()
+    }
+
+    /// Fits the terminal to its container; xterm's `onResize` fires when the size changed.
+    pub fn fit(&self) {
+        // fit() measures the container: a hidden or detached one proposes nothing, and fit then
+        // does nothing, which is what we want.
+        self.fit.fit();
+    }
+
+    /// Columns and rows.
+    pub fn size(&self) -> (u32, u32) {
+        (self.term.get_cols(), self.term.get_rows())
+    }
+
+    /// Queues output bytes; `done` is called once xterm has parsed them. The bytes are copied into
+    /// a fresh JavaScript array: xterm keeps the array until parsed, and a view into wasm memory
+    /// could change under it.
+    pub fn write(&self, bytes: &[u8], done: &Function) {
+        let array = Uint8Array::new_with_length(bytes.len() as u32);
+        array.copy_from(bytes);
+        self.api().write_bytes(&array, done);
+    }
+
+    /// Writes text (the app's own notices), queued after any output.
+    pub fn write_notice(&self, text: &str) {
+        self.api().write_text(text);
+    }
+
+    /// Sets a live option (`fontSize`, `disableStdin`, `theme`, ...).
+    pub fn set_option(&self, name: &str, value: &JsValue) {
+        let _ = Reflect::set(&self.api().live_options(), &name.into(), value);
+    }
+
+    /// Font size in pixels; refits.
+    pub fn set_font_size(&self, px: u32) {
+        self.set_option("fontSize", &px.into());
+        self.fit();
+    }
+
+    /// Light or dark colours.
+    pub fn set_dark(&self, dark: bool) {
+        self.set_option("theme", &theme_object(if dark { &DARK } else { &LIGHT }));
+    }
+
+    /// Whether the program asked for application cursor keys (DECCKM).
+    pub fn application_cursor(&self) -> bool {
+        self.api().modes().application_cursor_keys_mode()
+    }
+
+    /// Whether a full-screen program switched to the alternate screen.
+    pub fn in_alternate_screen(&self) -> bool {
+        let active = Reflect::get(&self.term.get_buffer(), &"active".into()).unwrap_or(JsValue::UNDEFINED);
+        Reflect::get(&active, &"type".into()).ok().and_then(|t| t.as_string()).as_deref() == Some("alternate")
+    }
+
+    /// Gives the keyboard focus to the terminal.
+    pub fn focus(&self) {
+        self.term.focus();
+    }
+
+    /// The selected text, if any.
+    pub fn selection(&self) -> Option<String> {
+        self.term.has_selection().then(|| self.term.get_selection()).filter(|s| !s.is_empty())
+    }
+
+    /// Pastes text as the user would (bracketed paste when the program asked for it).
+    pub fn paste(&self, text: &str) {
+        self.term.paste(text);
+    }
+
+    /// The text of the whole buffer (scrollback and screen), one line per row, trailing blanks
+    /// trimmed. Used by the test hook.
+    pub fn text(&self) -> String {
+        let buffer = self.term.get_buffer().get_active();
+        let n = buffer.get_length();
+        let mut out = String::new();
+        for y in 0..n {
+            out.push_str(&buffer.get_line(y).translate_to_String(true, None, None));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Keeps a closure alive as long as the terminal.
+    fn keep<T: 'static>(&self, closure: T) {
+        self.closures.borrow_mut().push(Box::new(closure));
+    }
+
+    /// Calls `f` with each input the user types or pastes.
+    pub fn on_data(&self, f: impl FnMut(String) + 'static) {
+        let c = Closure::<dyn FnMut(String)>::new(f);
+        self.disposables.borrow_mut().push(self.term.on_data(c.as_ref().unchecked_ref()));
+        self.keep(c);
+    }
+
+    /// Calls `f` with the new size whenever it changes.
+    pub fn on_resize(&self, mut f: impl FnMut(u32, u32) + 'static) {
+        let c = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+            let get = |k: &str| Reflect::get(&e, &k.into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u32;
+            f(get("cols"), get("rows"));
+        });
+        self.disposables.borrow_mut().push(self.term.on_resize(c.as_ref().unchecked_ref()));
+        self.keep(c);
+    }
+
+    /// Calls `f` with each window title the program sets (raw: the caller cleans it).
+    pub fn on_title(&self, f: impl FnMut(String) + 'static) {
+        let c = Closure::<dyn FnMut(String)>::new(f);
+        self.disposables.borrow_mut().push(self.term.on_title_change(c.as_ref().unchecked_ref()));
+        self.keep(c);
+    }
+
+    /// Calls `f` whenever the selection changes.
+    pub fn on_selection(&self, f: impl FnMut() + 'static) {
+        let c = Closure::<dyn FnMut()>::new(f);
+        self.disposables.borrow_mut().push(self.term.on_selection_change(c.as_ref().unchecked_ref()));
+        self.keep(c);
+    }
+
+    /// Handles an OSC number; `f` gets the text after `NN;` and returns whether it handled it.
+    pub fn on_osc(&self, ident: u32, f: impl FnMut(String) -> bool + 'static) {
+        let c = Closure::<dyn FnMut(String) -> bool>::new(f);
+        let d = self.api().osc_parser().register_osc_handler(ident, c.as_ref().unchecked_ref());
+        self.disposables.borrow_mut().push(d);
+        self.keep(c);
+    }
+
+    /// Sees each key event first; returning false stops xterm from handling it.
+    pub fn on_key_event(&self, f: impl FnMut(web_sys::KeyboardEvent) -> bool + 'static) {
+        let c = Closure::<dyn FnMut(web_sys::KeyboardEvent) -> bool>::new(f);
+        self.term.attach_custom_key_event_handler(c.as_ref().unchecked_ref());
+        self.keep(c);
+    }
+
+    /// Plain-text URLs become links; `f` gets each clicked URL.
+    pub fn on_text_link(&self, f: impl FnMut(web_sys::MouseEvent, String) + 'static) {
+        let c = Closure::<dyn FnMut(web_sys::MouseEvent, String)>::new(f);
+        let addon = new_web_links_addon(c.as_ref().unchecked_ref());
+        self.term.load_addon(addon);
+        self.keep(c);
+    }
+
+    /// OSC 8 hyperlinks: `f` gets each activated link (xterm only offers http and https ones).
+    pub fn on_osc8_link(&self, f: impl FnMut(web_sys::MouseEvent, String) + 'static) {
+        let c = Closure::<dyn FnMut(web_sys::MouseEvent, String)>::new(f);
+        let handler = Object::new();
+        let _ = Reflect::set(&handler, &"activate".into(), c.as_ref());
+        let _ = Reflect::set(&handler, &"allowNonHttpProtocols".into(), &false.into());
+        self.set_option("linkHandler", &handler);
+        self.keep(c);
+    }
+}
+
+impl Drop for Xterm {
+    fn drop(&mut self) {
+        for d in self.disposables.borrow_mut().drain(..) {
+            d.dispose();
+        }
+        if let Some(w) = self.webgl.borrow_mut().take() {
+            w.dispose_webgl();
+        }
+        self.term.dispose();
+        // The closures go last: nothing can call them once the terminal is disposed.
+    }
+}
