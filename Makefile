@@ -20,6 +20,7 @@ build: setup app server
 
 app:
 	trunk build --release --offline
+	node scripts/precompress.mjs dist
 
 server:
 	cargo build --release --locked -p agent-console-server
@@ -46,6 +47,10 @@ test-e2e: setup-test
 ## screenshots: the README's pictures of every view (desktop and phone)
 screenshots: build
 	node scripts/screenshots.mjs
+
+## bench: release build, then the performance figures of issue 7 (target/bench/results.json); not part of `make test`
+bench: setup-test app server
+	node bench/run.mjs
 
 clean:
 	rm -rf dist target/bench test-results

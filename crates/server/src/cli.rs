@@ -56,6 +56,12 @@ pub struct ServeArgs {
     /// TOML configuration of the embedded backend (startup scripts, external auth, DERP map, ...).
     #[arg(long, env = "AGENT_CONSOLE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Tests only: turn on fault injection (loopback, embedded backend) and the `/__faults` route.
+    #[arg(long, hide = true)]
+    pub enable_fault_injection: bool,
+    /// Tests only: the initial faults, e.g. "ws-drop-every=5,delay-ms=200,status=503".
+    #[arg(long, hide = true, requires = "enable_fault_injection")]
+    pub faults: Option<String>,
 }
 
 impl ServeArgs {
@@ -94,12 +100,29 @@ impl ServeArgs {
                 }
             }
         };
+        let faults = if self.enable_fault_injection {
+            if !self.listen.ip().is_loopback() {
+                bail!(
+                    "refusing --enable-fault-injection on non-loopback address {}",
+                    self.listen
+                );
+            }
+            if !matches!(mode, Mode::Embedded { .. }) {
+                bail!("--enable-fault-injection needs the embedded backend (not --coder-url)");
+            }
+            let spec = crate::faults::FaultSpec::parse(self.faults.as_deref().unwrap_or(""))
+                .context("--faults")?;
+            Some(crate::faults::Faults::new(spec))
+        } else {
+            None
+        };
         Ok(Config {
             listen: self.listen,
             dist: self.dist,
             base_path,
             frame_ancestors,
             mode,
+            faults,
         })
     }
 }

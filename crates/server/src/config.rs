@@ -22,6 +22,8 @@ pub struct Config {
     pub frame_ancestors: String,
     /// Embedded backend or proxy.
     pub mode: Mode,
+    /// Fault injection for tests (`--enable-fault-injection`): `None` when off.
+    pub faults: Option<crate::faults::Faults>,
 }
 
 /// Where `/api/v2/*` is answered.
@@ -53,6 +55,7 @@ impl Config {
                 tokens,
                 file: Box::new(file),
             },
+            faults: None,
         }
     }
 
@@ -64,6 +67,7 @@ impl Config {
             base_path: String::new(),
             frame_ancestors: "'self'".into(),
             mode: Mode::Proxy { upstream },
+            faults: None,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod embedded;
 pub mod error;
+pub mod faults;
 pub mod proxy;
 pub mod request_log;
 pub mod security;
@@ -54,6 +55,14 @@ impl AppState {
     /// reports that port in its wildcard app host). Starts the embedded backend's background work
     /// (startup scripts), so it must run inside a Tokio runtime.
     pub fn new(config: Config, local_addr: SocketAddr) -> anyhow::Result<Self> {
+        if config.faults.is_some() {
+            if !local_addr.ip().is_loopback() {
+                anyhow::bail!("fault injection is only allowed on a loopback address");
+            }
+            if !matches!(config.mode, Mode::Embedded { .. }) {
+                anyhow::bail!("fault injection needs the embedded backend");
+            }
+        }
         let shutdown = CancellationToken::new();
         let backend = match &config.mode {
             Mode::Embedded { .. } => Backend::Embedded(embedded::Embedded::start(
@@ -108,6 +117,18 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v2", api.clone());
     if !base.is_empty() {
         router = router.nest(&format!("{base}/api/v2"), api);
+    }
+    // Tests only: the fault layer (inside the security headers, so injected answers keep them)
+    // and its control route.
+    if let (Some(faults), Mode::Embedded { tokens, .. }) =
+        (&state.config().faults, &state.config().mode)
+    {
+        router = router
+            .layer(axum::middleware::from_fn_with_state(
+                faults.clone(),
+                faults::fault_layer,
+            ))
+            .merge(faults::control_router(faults.clone(), tokens.clone()));
     }
     let router = router.layer(axum::middleware::from_fn_with_state(
         state.clone(),

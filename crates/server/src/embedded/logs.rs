@@ -16,6 +16,7 @@ use super::log_store::{AppendError, NewLog, EXTERNAL_LOG_SOURCE_ID};
 use super::ws::{upgrade, ws_close, Upgrade, HEARTBEAT};
 use super::Embedded;
 use crate::error::{ApiError, ApiResult};
+use crate::faults::WsDrop;
 
 /// Icon coderd gives the external log source.
 const EXTERNAL_ICON: &str = "/emojis/1f310.png";
@@ -85,6 +86,7 @@ async fn follow(mut socket: WebSocket, e: Embedded, after: i64) {
     let shutdown = e.shutdown_token();
     let mut last = after;
     let mut first = true;
+    let mut faults = e.ws_faults();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     loop {
         let batch = store.after(last);
@@ -95,6 +97,12 @@ async fn follow(mut socket: WebSocket, e: Embedded, after: i64) {
             }
             let text = serde_json::to_string(&batch).unwrap_or_else(|_| "[]".into());
             if socket.send(Message::Text(text.into())).await.is_err() {
+                return;
+            }
+            if let Some(how) = faults.after_frame() {
+                if how == WsDrop::Close1011 {
+                    let _ = socket.send(crate::faults::close_1011()).await;
+                }
                 return;
             }
         }

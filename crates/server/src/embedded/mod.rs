@@ -62,6 +62,7 @@ struct Inner {
     external_tokens: agent_auth::ExternalTokens,
     forward: ForwardConfig,
     shutdown: CancellationToken,
+    faults: Option<crate::faults::Faults>,
 }
 
 impl Embedded {
@@ -123,6 +124,7 @@ impl Embedded {
                 external_tokens: watch::channel(external).0,
                 forward,
                 shutdown,
+                faults: config.faults.clone(),
             }),
         };
         let lifecycle_agent = e.inner.agent.clone();
@@ -196,6 +198,15 @@ impl Embedded {
     /// Cancelled at shutdown.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.inner.shutdown.clone()
+    }
+
+    /// A per-socket counter for the "drop WebSockets every N frames" fault (never drops without
+    /// `--enable-fault-injection`).
+    pub fn ws_faults(&self) -> crate::faults::WsFaults {
+        match &self.inner.faults {
+            Some(f) => f.socket(),
+            None => crate::faults::WsFaults::none(),
+        }
     }
 
     /// The listening-port scanner.

@@ -79,6 +79,7 @@ pub async fn derp_map_ws(
 }
 
 async fn derp_map_loop(mut socket: WebSocket, e: Embedded) {
+    let mut faults = e.ws_faults();
     let mut rx = e.derp_map().subscribe();
     let shutdown = e.shutdown_token();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
@@ -88,6 +89,12 @@ async fn derp_map_loop(mut socket: WebSocket, e: Embedded) {
             serde_json::to_vec(&*map).unwrap_or_default()
         };
         if socket.send(Message::Binary(frame.into())).await.is_err() {
+            return;
+        }
+        if let Some(how) = faults.after_frame() {
+            if how == crate::faults::WsDrop::Close1011 {
+                let _ = socket.send(crate::faults::close_1011()).await;
+            }
             return;
         }
         loop {

@@ -18,6 +18,7 @@ use super::pty::{AttachOptions, Attachment, PtyEvent, PtyInput};
 use super::ws::{upgrade, Upgrade, HEARTBEAT};
 use super::Embedded;
 use crate::error::{ApiError, ApiResult, Validation};
+use crate::faults::{WsDrop, WsFaults};
 
 /// Largest incomplete JSON input kept while waiting for the rest of an object.
 const MAX_PENDING_INPUT: usize = 1 << 20;
@@ -178,24 +179,46 @@ fn uri_with_query(raw: Option<&str>) -> axum::http::Uri {
     s.parse().unwrap_or_default()
 }
 
+/// How the output side ended.
+enum Ending {
+    /// Send this close frame.
+    Close(u16, String),
+    /// The client went away: just close.
+    Gone,
+    /// Injected fault: drop the connection without a close frame.
+    Abrupt,
+}
+
 async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
     let (mut sink, stream) = socket.split();
     let input = attachment.input();
     let replay = attachment.take_replay();
-    if !replay.is_empty() && sink.send(Message::Binary(replay)).await.is_err() {
-        return;
+    let mut faults = e.ws_faults();
+    if !replay.is_empty() {
+        if sink.send(Message::Binary(replay)).await.is_err() {
+            return;
+        }
+        if let Some(how) = faults.after_frame() {
+            return drop_for_fault(sink, how).await;
+        }
     }
     let mut reader = tokio::spawn(read_input(stream, input));
     let shutdown = e.shutdown_token();
-    let close = tokio::select! {
-        close = write_output(&mut sink, &mut attachment) => close,
+    let ending = tokio::select! {
+        ending = write_output(&mut sink, &mut attachment, &mut faults) => ending,
         res = &mut reader => match res {
-            Ok(Some(close)) => Some(close),
-            _ => None,
+            Ok(Some((code, reason))) => Ending::Close(code, reason),
+            _ => Ending::Gone,
         },
-        _ = shutdown.cancelled() => Some((1001, "server shutting down".to_owned())),
+        _ = shutdown.cancelled() => Ending::Close(1001, "server shutting down".to_owned()),
     };
     reader.abort();
+    let close = match ending {
+        Ending::Close(code, reason) => Some((code, reason)),
+        Ending::Gone => None,
+        // The halves are dropped without a close frame.
+        Ending::Abrupt => return,
+    };
     if let Some((code, reason)) = close {
         let _ = sink
             .send(Message::Close(Some(CloseFrame {
@@ -207,23 +230,36 @@ async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
     let _ = sink.close().await;
 }
 
-/// Forwards output until the session ends; returns the close to send.
+/// Injected fault: close with 1011, or drop the connection without a close frame.
+async fn drop_for_fault(mut sink: SplitSink<WebSocket, Message>, how: WsDrop) {
+    if how == WsDrop::Close1011 {
+        let _ = sink.send(crate::faults::close_1011()).await;
+    }
+}
+
+/// Forwards output until the session ends; says how the socket ends.
 async fn write_output(
     sink: &mut SplitSink<WebSocket, Message>,
     attachment: &mut Attachment,
-) -> Option<(u16, String)> {
+    faults: &mut WsFaults,
+) -> Ending {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     loop {
         tokio::select! {
             event = attachment.recv() => match event {
                 PtyEvent::Output(bytes) => {
-                    if sink.send(Message::Binary(bytes)).await.is_err() { return None; }
+                    if sink.send(Message::Binary(bytes)).await.is_err() { return Ending::Gone; }
+                    match faults.after_frame() {
+                        None => {}
+                        Some(WsDrop::Abrupt) => return Ending::Abrupt,
+                        Some(WsDrop::Close1011) => return Ending::Close(1011, "injected fault".into()),
+                    }
                 }
-                PtyEvent::Exited => return Some((1000, String::new())),
-                PtyEvent::Lagged => return Some((1011, "terminal output fell behind; reconnect to resume".into())),
+                PtyEvent::Exited => return Ending::Close(1000, String::new()),
+                PtyEvent::Lagged => return Ending::Close(1011, "terminal output fell behind; reconnect to resume".into()),
             },
             _ = ping.tick() => {
-                if sink.send(Message::Ping(Default::default())).await.is_err() { return None; }
+                if sink.send(Message::Ping(Default::default())).await.is_err() { return Ending::Gone; }
             }
         }
     }
