@@ -1,26 +1,31 @@
 //! Reconnect delays: exponential with jitter, capped, reset after a healthy connection.
 
+/// The delay after `doublings` doublings of `base_ms`, capped at `cap_ms`, with "equal jitter":
+/// half fixed, half scaled by `random` in [0, 1), so many tabs do not reconnect in lockstep.
+pub fn equal_jitter_delay_ms(base_ms: u32, cap_ms: u32, doublings: u32, random: f64) -> u32 {
+    let ceiling = (f64::from(base_ms) * 2f64.powi(doublings.min(30) as i32)).min(f64::from(cap_ms));
+    (ceiling / 2.0 + ceiling / 2.0 * random.clamp(0.0, 1.0)) as u32
+}
+
 /// Exponential backoff state.
 #[derive(Clone, Debug)]
 pub struct Backoff {
-    base_ms: f64,
-    cap_ms: f64,
+    base_ms: u32,
+    cap_ms: u32,
     attempt: u32,
 }
 
 impl Backoff {
     /// Starts at `base_ms`, doubles each attempt, never above `cap_ms`.
     pub fn new(base_ms: u32, cap_ms: u32) -> Self {
-        Self { base_ms: f64::from(base_ms), cap_ms: f64::from(cap_ms), attempt: 0 }
+        Self { base_ms, cap_ms, attempt: 0 }
     }
 
-    /// The next delay; `random` in [0, 1) spreads clients apart ("equal jitter": half fixed,
-    /// half random), so many tabs do not reconnect in lockstep after a server restart.
+    /// The next delay (see [`equal_jitter_delay_ms`]).
     pub fn next_delay_ms(&mut self, random: f64) -> u32 {
-        let exp = self.base_ms * 2f64.powi(self.attempt.min(30) as i32);
-        let ceiling = exp.min(self.cap_ms);
+        let delay = equal_jitter_delay_ms(self.base_ms, self.cap_ms, self.attempt, random);
         self.attempt = self.attempt.saturating_add(1);
-        (ceiling / 2.0 + ceiling / 2.0 * random.clamp(0.0, 1.0)).round() as u32
+        delay
     }
 
     /// Attempts since the last reset.

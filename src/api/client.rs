@@ -145,8 +145,12 @@ fn network_message(error: &gloo_net::Error) -> String {
     }
 }
 
-/// A random UUID from the browser's crypto (the app needs ids for log sources and terminals).
+/// A random (version 4) UUID from the browser's crypto. `getRandomValues`, unlike
+/// `randomUUID`, also exists on plain-http pages that are not a secure context.
 pub fn random_uuid() -> String {
-    let crypto = leptos::prelude::window().crypto().expect("crypto");
-    crypto.random_uuid()
+    let mut bytes = [0u8; 16];
+    if let Ok(crypto) = leptos::prelude::window().crypto() {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
 }

@@ -50,10 +50,7 @@ pub fn after_close(code: u16) -> AfterClose {
 /// Delay before retry number `attempt` (1-based): doubling from 1 s up to 30 s, with "equal
 /// jitter" (half fixed, half random from `jitter` in `[0, 1)`) so many tabs do not retry in step.
 pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
-    let exp = attempt.saturating_sub(1).min(16);
-    let full = BACKOFF_BASE_MS.saturating_mul(1 << exp).min(BACKOFF_CAP_MS);
-    let half = full / 2;
-    half + (f64::from(half) * jitter.clamp(0.0, 1.0)) as u32
+    crate::api::backoff::equal_jitter_delay_ms(BACKOFF_BASE_MS, BACKOFF_CAP_MS, attempt.saturating_sub(1), jitter)
 }
 
 /// Builds a version-4 UUID from 16 random bytes (from `crypto.getRandomValues`, which unlike
