@@ -1,8 +1,8 @@
-//! Agent logs, log sources and scripts, and the agent-side bodies that create them.
+//! Agent logs and log sources, and the agent-side bodies that create them.
+use crate::de::null_as_default;
 use crate::open_enum;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 use uuid::Uuid;
 
 open_enum! {
@@ -19,15 +19,24 @@ open_enum! {
 /// Logs sent without a source belong to this well-known source ("External").
 pub const EXTERNAL_LOG_SOURCE_ID: Uuid = Uuid::from_u128(0x3b579bf4_1ed8_4b99_87a8_e9a1e3410410);
 
-/// One log line of an agent. Ids increase with every insert.
+/// Most log bytes coderd stores per agent; past it, `PATCH /me/logs` gets 413 and
+/// `logs_overflowed` is set.
+pub const MAX_LOGS_LENGTH: usize = 1 << 20;
+
+/// One log line of an agent. Ids increase with every insert, across sources.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceAgentLog {
+    /// Position in the agent's log (the `after` cursor).
     pub id: i64,
+    /// When the line was produced.
     pub created_at: DateTime<Utc>,
+    /// The text, possibly with ANSI escapes and `\r`.
     #[serde(default)]
     pub output: String,
+    /// Level.
     #[serde(default)]
     pub level: LogLevel,
+    /// The log source.
     #[serde(default)]
     pub source_id: Uuid,
 }
@@ -35,59 +44,30 @@ pub struct WorkspaceAgentLog {
 /// Where logs come from (a script, or a tool that posts logs as the agent).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceAgentLogSource {
+    /// The agent.
     #[serde(default)]
     pub workspace_agent_id: Uuid,
+    /// Source id.
     pub id: Uuid,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// Human name.
     #[serde(default)]
     pub display_name: String,
+    /// Icon path or URL; may be empty.
     #[serde(default)]
     pub icon: String,
-}
-
-/// A script the agent runs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct WorkspaceAgentScript {
-    #[serde(default)]
-    pub id: Uuid,
-    #[serde(default)]
-    pub log_source_id: Uuid,
-    #[serde(default)]
-    pub log_path: String,
-    #[serde(default)]
-    pub script: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cron: Option<String>,
-    #[serde(default)]
-    pub run_on_start: bool,
-    #[serde(default)]
-    pub run_on_stop: bool,
-    #[serde(default)]
-    pub start_blocks_login: bool,
-    /// Go `time.Duration`: integer nanoseconds; 0 means no timeout.
-    #[serde(default)]
-    pub timeout: i64,
-    #[serde(default)]
-    pub display_name: String,
-}
-
-impl WorkspaceAgentScript {
-    /// The timeout as a duration (None when there is none).
-    pub fn timeout_duration(&self) -> Option<Duration> {
-        (self.timeout > 0).then(|| Duration::from_nanos(self.timeout as u64))
-    }
-    /// The timeout in whole seconds (0 when there is none).
-    pub fn timeout_seconds(&self) -> u64 {
-        self.timeout_duration().map_or(0, |d| d.as_secs())
-    }
 }
 
 /// One line in `PATCH /workspaceagents/me/logs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Log {
+    /// When the line was produced.
     pub created_at: DateTime<Utc>,
+    /// Level.
     #[serde(default)]
     pub level: LogLevel,
+    /// The text.
     #[serde(default)]
     pub output: String,
 }
@@ -95,18 +75,23 @@ pub struct Log {
 /// Body of `PATCH /workspaceagents/me/logs`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PatchLogs {
+    /// Source of every line; [`EXTERNAL_LOG_SOURCE_ID`] when the sender has none.
     #[serde(default)]
     pub log_source_id: Uuid,
-    #[serde(default, deserialize_with = "crate::enums::null_as_default")]
+    /// The lines.
+    #[serde(default, deserialize_with = "null_as_default")]
     pub logs: Vec<Log>,
 }
 
 /// Body of `POST /workspaceagents/me/log-source`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PostLogSourceRequest {
+    /// Chosen by the caller; posting the same id again is harmless.
     pub id: Uuid,
+    /// Human name.
     #[serde(default)]
     pub display_name: String,
+    /// Icon path or URL.
     #[serde(default)]
     pub icon: String,
 }

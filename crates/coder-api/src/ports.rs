@@ -1,81 +1,86 @@
-//! Listening ports and the rules coderd applies to them.
+//! Listening ports of an agent's machine and the rules coderd applies to them.
+use crate::de::null_as_default;
 use serde::{Deserialize, Serialize};
 
 /// One listening port of the agent's machine.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceAgentListeningPort {
-    /// May be empty when the process cannot be read.
+    /// Process name; empty when it cannot be read.
     #[serde(default)]
     pub process_name: String,
-    /// Always "tcp" today.
+    /// Always `tcp` today.
     #[serde(default)]
     pub network: String,
+    /// The port.
     pub port: u16,
 }
 
 /// `GET /workspaceagents/{id}/listening-ports`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceAgentListeningPortsResponse {
-    #[serde(default, deserialize_with = "crate::enums::null_as_default")]
+    /// The ports; when empty, a client should show nothing rather than a "no ports" notice.
+    #[serde(default, deserialize_with = "null_as_default")]
     pub ports: Vec<WorkspaceAgentListeningPort>,
 }
 
-/// Lowest port an app or forwarded port may use; lower ones are reserved by Coder.
+/// Lowest port an app or forwarded port may use; coderd reserves the ones below.
 pub const MIN_APP_PORT: u16 = 9;
 
-/// Ports coderd never lists as listening: well-known non-HTTP services.
+/// Ports coderd never lists as listening (inclusive ranges): its reserved ports and well-known
+/// services that do not speak HTTP.
+pub const IGNORED_PORT_RANGES: &[(u16, u16)] = &[
+    (0, 8),
+    (20, 23),
+    (25, 25),
+    (53, 53),
+    (110, 110),
+    (143, 143),
+    (179, 179),
+    (389, 389),
+    (465, 465),
+    (587, 587),
+    (636, 636),
+    (989, 990),
+    (993, 993),
+    (995, 995),
+    (3306, 3306),
+    (3389, 3389),
+    (5432, 5432),
+    (27017, 27019),
+    (28017, 28017),
+];
+
+/// Whether coderd leaves this port out of the listening ports.
 pub fn is_ignored_port(port: u16) -> bool {
-    matches!(
-        port,
-        0..=8 | 20 | 21 | 22 | 23 | 25 | 53 | 110 | 143 | 179 | 389 | 465 | 587 | 636 | 989 | 990
-            | 993 | 995 | 3306 | 3389 | 5432 | 27017..=27019 | 28017
-    )
+    IGNORED_PORT_RANGES
+        .iter()
+        .any(|&(lo, hi)| (lo..=hi).contains(&port))
 }
 
-/// A port-forwarding host label `{port}[s]--{agent}--{workspace}--{user}`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PortForwardLabel {
-    pub port: u16,
-    /// The `s` suffix: the forwarded service speaks HTTPS.
-    pub https: bool,
-    pub agent: String,
-    pub workspace: String,
-    pub user: String,
+/// Whether coderd lets an app or a forwarded port use this port (9 and above; ignored ports
+/// can still be forwarded by hand).
+pub fn is_allowed_app_port(port: u16) -> bool {
+    port >= MIN_APP_PORT
 }
 
-impl PortForwardLabel {
-    /// Renders the label.
-    pub fn render(&self) -> String {
-        port_forward_subdomain(self.port, self.https, &self.agent, &self.workspace, &self.user)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignored_list_is_exact() {
+        let ignored: Vec<u16> = (0..=u16::MAX).filter(|p| is_ignored_port(*p)).collect();
+        let expected: Vec<u16> = (0..=8)
+            .chain([
+                20, 21, 22, 23, 25, 53, 110, 143, 179, 389, 465, 587, 636, 989, 990, 993, 995,
+            ])
+            .chain([3306, 3389, 5432, 27017, 27018, 27019, 28017])
+            .collect();
+        assert_eq!(ignored, expected);
     }
 
-    /// Parses a label (the first DNS label of a host); case-insensitive; None when it is not one.
-    pub fn parse(label: &str) -> Option<Self> {
-        let label = label.to_ascii_lowercase();
-        let mut parts = label.split("--");
-        let (port_part, agent, workspace, user) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() || agent.is_empty() || workspace.is_empty() || user.is_empty() {
-            return None;
-        }
-        let (digits, https) = match port_part.strip_suffix('s') {
-            Some(d) => (d, true),
-            None => (port_part, false),
-        };
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let port: u16 = digits.parse().ok()?;
-        (port >= MIN_APP_PORT).then(|| PortForwardLabel {
-            port,
-            https,
-            agent: agent.into(),
-            workspace: workspace.into(),
-            user: user.into(),
-        })
+    #[test]
+    fn app_ports_start_at_nine() {
+        assert!(!is_allowed_app_port(8) && is_allowed_app_port(9) && is_allowed_app_port(65535));
     }
-}
-
-/// `{port}[s]--{agent}--{workspace}--{user}`.
-pub fn port_forward_subdomain(port: u16, https: bool, agent: &str, workspace: &str, user: &str) -> String {
-    format!("{port}{}--{agent}--{workspace}--{user}", if https { "s" } else { "" })
 }

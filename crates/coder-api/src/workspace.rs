@@ -1,5 +1,6 @@
-//! What a client needs of workspaces to find their agents, and the deployment around them.
-use crate::enums::null_as_default;
+//! What a client needs of workspaces to find their agents: the workspace, its latest build, the
+//! build's resources and the agents in them.
+use crate::de::null_as_default;
 use crate::{open_enum, WorkspaceAgent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ open_enum! {
 }
 
 open_enum! {
-    /// Status of a workspace build.
+    /// Status of a workspace (its latest build's job).
     WorkspaceStatus {
         Pending => "pending",
         Starting => "starting",
@@ -33,25 +34,34 @@ open_enum! {
 /// A resource of a build (a VM, a container, ...) and the agents in it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceResource {
+    /// Resource id.
     pub id: Uuid,
+    /// Terraform name.
     #[serde(default)]
     pub name: String,
+    /// Terraform type, e.g. `docker_container`.
     #[serde(default, rename = "type")]
     pub kind: String,
+    /// Agents running in it.
     #[serde(default, deserialize_with = "null_as_default")]
     pub agents: Vec<WorkspaceAgent>,
 }
 
-/// The latest build of a workspace.
+/// A workspace build (the console reads the latest one).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceBuild {
+    /// Build id.
     pub id: Uuid,
+    /// 1 for the first build, then increasing.
     #[serde(default)]
     pub build_number: i64,
+    /// Status.
     #[serde(default)]
     pub status: WorkspaceStatus,
+    /// What the build does.
     #[serde(default)]
     pub transition: WorkspaceTransition,
+    /// Resources it created.
     #[serde(default, deserialize_with = "null_as_default")]
     pub resources: Vec<WorkspaceResource>,
 }
@@ -59,19 +69,27 @@ pub struct WorkspaceBuild {
 /// A workspace.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Workspace {
+    /// Workspace id.
     pub id: Uuid,
+    /// Name (unique per owner).
     #[serde(default)]
     pub name: String,
+    /// Owner's user id.
     #[serde(default)]
     pub owner_id: Uuid,
+    /// Owner's username.
     #[serde(default)]
     pub owner_name: String,
+    /// Template name.
     #[serde(default)]
     pub template_name: String,
+    /// Template display name (may be empty).
     #[serde(default)]
     pub template_display_name: String,
+    /// When it was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
+    /// The latest build, whose resources hold the current agents.
     #[serde(default)]
     pub latest_build: WorkspaceBuild,
 }
@@ -79,83 +97,45 @@ pub struct Workspace {
 impl Workspace {
     /// Every agent of the latest build, resource by resource.
     pub fn agents(&self) -> impl Iterator<Item = &WorkspaceAgent> {
-        self.latest_build.resources.iter().flat_map(|r| r.agents.iter())
+        self.latest_build
+            .resources
+            .iter()
+            .flat_map(|r| r.agents.iter())
+    }
+    /// The agent with this id in the latest build.
+    pub fn agent(&self, id: &Uuid) -> Option<&WorkspaceAgent> {
+        self.agents().find(|a| a.id == *id)
+    }
+    /// The agent with this name in the latest build.
+    pub fn agent_named(&self, name: &str) -> Option<&WorkspaceAgent> {
+        self.agents().find(|a| a.name == name)
+    }
+    /// The template's display name, else its name.
+    pub fn template_label(&self) -> &str {
+        if self.template_display_name.is_empty() {
+            &self.template_name
+        } else {
+            &self.template_display_name
+        }
     }
 }
 
 /// `GET /workspaces`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkspacesResponse {
+    /// One page of workspaces.
     #[serde(default, deserialize_with = "null_as_default")]
     pub workspaces: Vec<Workspace>,
+    /// Total matching the query (across pages).
     #[serde(default)]
     pub count: i64,
 }
 
-/// `GET /users/me` (the fields the console uses).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct User {
-    pub id: Uuid,
-    #[serde(default)]
-    pub username: String,
-    #[serde(default)]
-    pub email: String,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub avatar_url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub status: String,
-}
-
-/// `GET /buildinfo` (no auth).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct BuildInfo {
-    #[serde(default)]
-    pub version: String,
-    #[serde(default)]
-    pub agent_api_version: String,
-    #[serde(default)]
-    pub external_url: String,
-    #[serde(default)]
-    pub dashboard_url: String,
-    #[serde(default)]
-    pub workspace_proxy: bool,
-    #[serde(default)]
-    pub deployment_id: String,
-}
-
-/// One region of `GET /regions`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Region {
-    pub id: Uuid,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub display_name: String,
-    #[serde(default)]
-    pub icon_url: String,
-    #[serde(default)]
-    pub healthy: bool,
-    #[serde(default)]
-    pub path_app_url: String,
-    /// e.g. `*.apps.example.com`; empty when the deployment has no wildcard host.
-    #[serde(default)]
-    pub wildcard_hostname: String,
-}
-
-/// `GET /regions`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct RegionsResponse {
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub regions: Vec<Region>,
-}
-
-/// `GET /applications/host`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppHostResponse {
-    #[serde(default)]
-    pub host: String,
+impl WorkspacesResponse {
+    /// The workspace whose latest build has this agent, with the agent.
+    pub fn find_agent(&self, id: &Uuid) -> Option<(&Workspace, &WorkspaceAgent)> {
+        self.workspaces
+            .iter()
+            .find_map(|w| w.agent(id).map(|a| (w, a)))
+    }
 }

@@ -1,93 +1,243 @@
-//! Paths and URLs of the routes.
+//! Paths, queries and WebSocket URLs of the routes.
 use coder_api::routes::*;
-use coder_api::*;
 use uuid::Uuid;
+
+const A: &str = "/api/v2/workspaceagents/497f6eca-6276-4993-bfeb-53cbbbba6f08";
 
 fn id() -> Uuid {
     "497f6eca-6276-4993-bfeb-53cbbbba6f08".parse().unwrap()
 }
 
 #[test]
-fn agent_routes() {
-    let a = "/api/v2/workspaceagents/497f6eca-6276-4993-bfeb-53cbbbba6f08";
-    assert_eq!(agent_path(&id()), a);
-    assert_eq!(connection(&id()), format!("{a}/connection"));
-    assert_eq!(coordinate(&id()), format!("{a}/coordinate"));
-    assert_eq!(listening_ports(&id()), format!("{a}/listening-ports"));
+fn every_seed_route() {
     assert_eq!(derp_map(), "/api/v2/derp-map");
-    assert_eq!(aws_instance_identity(), "/api/v2/workspaceagents/aws-instance-identity");
-    assert_eq!(azure_instance_identity(), "/api/v2/workspaceagents/azure-instance-identity");
-    assert_eq!(google_instance_identity(), "/api/v2/workspaceagents/google-instance-identity");
+    assert_eq!(
+        aws_instance_identity(),
+        "/api/v2/workspaceagents/aws-instance-identity"
+    );
+    assert_eq!(
+        azure_instance_identity(),
+        "/api/v2/workspaceagents/azure-instance-identity"
+    );
+    assert_eq!(
+        google_instance_identity(),
+        "/api/v2/workspaceagents/google-instance-identity"
+    );
+    assert_eq!(
+        me_external_auth(&ExternalAuthQuery::default()),
+        "/api/v2/workspaceagents/me/external-auth"
+    );
+    assert_eq!(
+        me_gitauth(&ExternalAuthQuery::default()),
+        "/api/v2/workspaceagents/me/gitauth"
+    );
     assert_eq!(me_gitsshkey(), "/api/v2/workspaceagents/me/gitsshkey");
     assert_eq!(me_log_source(), "/api/v2/workspaceagents/me/log-source");
     assert_eq!(me_logs(), "/api/v2/workspaceagents/me/logs");
-    assert_eq!((users_me(), buildinfo(), workspaces(), regions(), applications_host()),
-        ("/api/v2/users/me".into(), "/api/v2/buildinfo".into(), "/api/v2/workspaces".into(),
-         "/api/v2/regions".into(), "/api/v2/applications/host".into()));
+    assert_eq!(agent_path(&id()), A);
+    assert_eq!(connection(&id()), format!("{A}/connection"));
+    assert_eq!(coordinate(&id()), format!("{A}/coordinate"));
+    assert_eq!(listening_ports(&id()), format!("{A}/listening-ports"));
+    assert_eq!(logs(&id(), &LogsQuery::default()), format!("{A}/logs"));
+    assert_eq!(
+        pty(
+            &id(),
+            &PtyQuery {
+                reconnect: id(),
+                ..Default::default()
+            }
+        ),
+        format!("{A}/pty?reconnect={}", id())
+    );
+    assert_eq!(
+        startup_logs(&id(), &LogsQuery::default()),
+        format!("{A}/startup-logs")
+    );
+}
+
+#[test]
+fn routes_around_agents() {
+    assert_eq!(users_me(), "/api/v2/users/me");
+    assert_eq!(buildinfo(), "/api/v2/buildinfo");
+    assert_eq!(workspaces(), "/api/v2/workspaces");
+    assert_eq!(
+        workspaces_search("owner:me name:dev"),
+        "/api/v2/workspaces?q=owner%3Ame%20name%3Adev"
+    );
+    assert_eq!(workspaces_search(""), "/api/v2/workspaces");
+    assert_eq!(
+        workspace(&id()),
+        "/api/v2/workspaces/497f6eca-6276-4993-bfeb-53cbbbba6f08"
+    );
+    assert_eq!(
+        workspace_by_owner_and_name("alice", "my ws/1"),
+        "/api/v2/users/alice/workspace/my%20ws%2F1"
+    );
+    assert_eq!(regions(), "/api/v2/regions");
+    assert_eq!(applications_host(), "/api/v2/applications/host");
+    assert_eq!(connection_generic(), "/api/v2/workspaceagents/connection");
 }
 
 #[test]
 fn logs_query_uses_presence_only_flags() {
-    let a = "/api/v2/workspaceagents/497f6eca-6276-4993-bfeb-53cbbbba6f08";
-    assert_eq!(logs(&id(), &LogsQuery::default()), format!("{a}/logs"));
-    let q = LogsQuery { after: Some(42), follow: true, ..Default::default() };
-    assert_eq!(logs(&id(), &q), format!("{a}/logs?after=42&follow"));
-    let q = LogsQuery { after: Some(0), before: Some(9), follow: true, no_compression: true };
-    assert_eq!(startup_logs(&id(), &q), format!("{a}/startup-logs?before=9&after=0&follow&no_compression"));
+    let q = LogsQuery {
+        after: Some(42),
+        follow: true,
+        ..Default::default()
+    };
+    assert_eq!(logs(&id(), &q), format!("{A}/logs?after=42&follow"));
+    let q = LogsQuery {
+        after: Some(0),
+        before: Some(9),
+        follow: true,
+        no_compression: true,
+    };
+    assert_eq!(
+        startup_logs(&id(), &q),
+        format!("{A}/startup-logs?before=9&after=0&follow&no_compression")
+    );
+    // Off means absent: coderd would treat `follow=false` as on.
+    let q = LogsQuery {
+        after: Some(7),
+        follow: false,
+        no_compression: false,
+        before: None,
+    };
+    assert_eq!(q.render(), "?after=7");
+    assert!(!logs(&id(), &q).contains("follow"));
 }
 
 #[test]
-fn pty_query_encodes_and_only_sends_container_user_with_a_container() {
+fn pty_query() {
     let reconnect: Uuid = "7ad2e618-fea7-4c1a-b70a-f501566a72f1".parse().unwrap();
-    let q = PtyQuery { reconnect, width: Some(120), height: Some(40), command: Some("echo a&b=c ü".into()),
-        container: None, container_user: Some("root".into()) };
-    assert_eq!(pty(&id(), &q), "/api/v2/workspaceagents/497f6eca-6276-4993-bfeb-53cbbbba6f08/pty?reconnect=7ad2e618-fea7-4c1a-b70a-f501566a72f1&width=120&height=40&command=echo%20a%26b%3Dc%20%C3%BC");
-    let q = PtyQuery { reconnect, container: Some("dev".into()), container_user: Some("root".into()), ..Default::default() };
-    assert!(pty(&id(), &q).ends_with("&container=dev&container_user=root"));
+    let q = PtyQuery {
+        reconnect,
+        width: Some(120),
+        height: Some(40),
+        command: Some("echo a&b=c ü #x".into()),
+        container: None,
+        container_user: Some("root".into()),
+    };
+    assert_eq!(
+        pty(&id(), &q),
+        format!("{A}/pty?reconnect=7ad2e618-fea7-4c1a-b70a-f501566a72f1&width=120&height=40&command=echo%20a%26b%3Dc%20%C3%BC%20%23x")
+    );
+    let with_container = PtyQuery {
+        container: Some("dev box".into()),
+        ..q.clone()
+    };
+    assert!(pty(&id(), &with_container).ends_with("&container=dev%20box&container_user=root"));
+    let empty_container = PtyQuery {
+        container: Some(String::new()),
+        command: Some(String::new()),
+        ..q
+    };
+    assert!(
+        !empty_container.render().contains("container")
+            && !empty_container.render().contains("command")
+    );
+    let round: Vec<(String, String)> = with_container.render()[1..]
+        .split('&')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k.to_owned(), decode(v).unwrap())
+        })
+        .collect();
+    assert_eq!(round[3], ("command".into(), "echo a&b=c ü #x".into()));
 }
 
 #[test]
 fn external_auth_query() {
-    let q = ExternalAuthQuery { r#match: Some("https://github.com/coder/coder".into()), id: None, listen: true };
+    let q = ExternalAuthQuery {
+        r#match: Some("https://github.com/coder/coder".into()),
+        id: None,
+        listen: true,
+    };
     assert_eq!(me_external_auth(&q), "/api/v2/workspaceagents/me/external-auth?match=https%3A%2F%2Fgithub.com%2Fcoder%2Fcoder&listen");
-    let q = ExternalAuthQuery { r#match: None, id: Some("github".into()), listen: false };
-    assert_eq!(me_gitauth(&q), "/api/v2/workspaceagents/me/gitauth?id=github");
+    let q = ExternalAuthQuery {
+        r#match: Some("m".into()),
+        id: Some("github".into()),
+        listen: false,
+    };
+    assert_eq!(
+        me_gitauth(&q),
+        "/api/v2/workspaceagents/me/gitauth?match=m&id=github"
+    );
 }
 
 #[test]
-fn base_paths_and_websocket_urls() {
+fn base_paths() {
     assert_eq!(normalize_base(""), "");
     assert_eq!(normalize_base("/"), "");
     assert_eq!(normalize_base("coder/"), "/coder");
-    assert_eq!(with_base("/coder/", "/api/v2/buildinfo"), "/coder/api/v2/buildinfo");
-    assert_eq!(websocket_url("http://localhost:7080", "/api/v2/derp-map", None).unwrap(), "ws://localhost:7080/api/v2/derp-map");
-    assert_eq!(websocket_url("https://dev.example.com/coder/", "/api/v2/x?follow", Some("a b")).unwrap(),
-        "wss://dev.example.com/coder/api/v2/x?follow&coder_session_token=a%20b");
-    assert_eq!(websocket_url("https://h", "/p", Some("t")).unwrap(), "wss://h/p?coder_session_token=t");
-    assert!(websocket_url("ftp://h", "/p", None).is_none());
-    assert!(websocket_url("nonsense", "/p", None).is_none());
+    assert_eq!(normalize_base("//a//b//"), "/a/b");
+    assert_eq!(
+        with_base("/coder/", &buildinfo()),
+        "/coder/api/v2/buildinfo"
+    );
+    let base = BasePath::new("/coder/");
+    assert_eq!(
+        base.join(&logs(
+            &id(),
+            &LogsQuery {
+                follow: true,
+                ..Default::default()
+            }
+        )),
+        format!("/coder{A}/logs?follow")
+    );
+    assert_eq!(
+        base.strip(&base.join(&derp_map())),
+        Some(derp_map().as_str())
+    );
 }
 
 #[test]
-fn port_forward_labels() {
-    let label = PortForwardLabel::parse("8080--main--dev--alice").unwrap();
-    assert_eq!((label.port, label.https, label.agent.as_str()), (8080, false, "main"));
-    assert_eq!(label.render(), "8080--main--dev--alice");
-    let tls = PortForwardLabel::parse("8443S--Main--Dev--Alice").unwrap();
-    assert!(tls.https);
-    assert_eq!(tls.user, "alice");
-    assert_eq!(port_forward_subdomain(3000, true, "a", "w", "u"), "3000s--a--w--u");
-    for bad in ["8--main--dev--alice", "70000--a--w--u", "x80--a--w--u", "80--a--w", "80--a--w--u--x", "--a--w--u", "80----w--u", "s--a--w--u"] {
-        assert!(PortForwardLabel::parse(bad).is_none(), "{bad}");
-    }
-}
-
-#[test]
-fn ignored_ports_match_coderd() {
-    for p in [0, 8, 20, 21, 22, 23, 25, 53, 110, 143, 179, 389, 465, 587, 636, 989, 990, 993, 995, 3306, 3389, 5432, 27017, 27018, 27019, 28017] {
-        assert!(is_ignored_port(p), "{p}");
-    }
-    for p in [9, 80, 443, 3000, 8080, 27020, 65535] {
-        assert!(!is_ignored_port(p), "{p}");
+fn websocket_urls() {
+    assert_eq!(
+        websocket_url("http://localhost:7080", &derp_map(), None).unwrap(),
+        "ws://localhost:7080/api/v2/derp-map"
+    );
+    assert_eq!(
+        websocket_url(
+            "https://dev.example.com/coder/",
+            "/api/v2/x?follow",
+            Some("a b")
+        )
+        .unwrap(),
+        "wss://dev.example.com/coder/api/v2/x?follow&coder_session_token=a%20b"
+    );
+    assert_eq!(
+        websocket_url("https://h", "/p", Some("t")).unwrap(),
+        "wss://h/p?coder_session_token=t"
+    );
+    assert_eq!(
+        websocket_url("http://[::1]:80/", "/p", None).unwrap(),
+        "ws://[::1]:80/p"
+    );
+    let q = LogsQuery {
+        after: Some(10),
+        follow: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        websocket_url(
+            "http://127.0.0.1:7080/console",
+            &logs(&id(), &q),
+            Some("abc-123")
+        )
+        .unwrap(),
+        format!("ws://127.0.0.1:7080/console{A}/logs?after=10&follow&coder_session_token=abc-123")
+    );
+    let token = "id0123456-secret/+=&?";
+    let url = websocket_url("https://h", &pty(&id(), &PtyQuery::default()), Some(token)).unwrap();
+    assert!(
+        url.ends_with(&format!(
+            "&{SESSION_TOKEN_QUERY}=id0123456-secret%2F%2B%3D%26%3F"
+        )),
+        "{url}"
+    );
+    for bad in ["ftp://h", "nonsense", "", "http://"] {
+        assert!(websocket_url(bad, "/p", None).is_none(), "{bad}");
     }
 }

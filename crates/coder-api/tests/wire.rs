@@ -1,127 +1,439 @@
-//! What a real coderd sends beyond the reference: PascalCase DERP maps, unknown enum values,
-//! missing and null fields, and malformed bodies that must fail with a typed error.
-use coder_api::*;
+//! What a real coderd sends beyond the reference (fixtures/wire/): the PascalCase DERP map,
+//! newer agent and app fields, the endpoints around agents, unknown enum values, and missing or
+//! `null` optional fields.
+mod common;
 
-const WIRE_DERP: &str = r#"{
-  "HomeParams": {"RegionScore": {"999": 1.0}},
-  "Regions": {
-    "999": {"EmbeddedRelay": true, "RegionID": 999, "RegionCode": "coder", "RegionName": "Coder Embedded Relay",
-      "Nodes": [{"Name": "999a", "RegionID": 999, "HostName": "coder.example.com", "IPv4": "", "IPv6": "",
-                 "STUNPort": -1, "STUNOnly": false, "DERPPort": 443, "ForceHTTP": false, "CanPort80": true}]},
-    "1": {"EmbeddedRelay": false, "RegionID": 1, "RegionCode": "nyc", "RegionName": "New York City", "Avoid": false,
-      "Nodes": [{"Name": "1a", "RegionID": 1, "HostName": "derp1.example.com", "STUNPort": 0}]}
-  },
-  "omitDefaultRegions": true
-}"#;
+use coder_api::*;
+use common::{fixture, fixture_names, round_trip, Check};
+use serde_json::{json, Value};
+
+/// How each wire fixture is read. A fixture missing here fails `every_wire_fixture_is_checked`.
+const WIRE: &[Check] = &[
+    ("agent.json", |j| drop(round_trip::<WorkspaceAgent>(j))),
+    ("app_host.json", |j| drop(round_trip::<AppHostResponse>(j))),
+    ("buildinfo.json", |j| drop(round_trip::<BuildInfo>(j))),
+    ("connection.json", |j| {
+        drop(round_trip::<AgentConnectionInfo>(j))
+    }),
+    ("derp_map.json", |j| drop(round_trip::<DerpMap>(j))),
+    ("logs_frame.json", |j| {
+        drop(round_trip::<Vec<WorkspaceAgentLog>>(j))
+    }),
+    ("regions.json", |j| drop(round_trip::<RegionsResponse>(j))),
+    ("signed_out.json", |j| drop(round_trip::<Response>(j))),
+    ("users_me.json", |j| drop(round_trip::<User>(j))),
+    ("workspaces.json", |j| {
+        drop(round_trip::<WorkspacesResponse>(j))
+    }),
+];
+
+fn wire(name: &str) -> String {
+    fixture(&format!("wire/{name}"))
+}
 
 #[test]
-fn pascal_case_derp_map_parses_and_round_trips() {
-    let map: DerpMap = parse(WIRE_DERP).unwrap();
-    assert_eq!(map.regions.len(), 2);
-    assert_eq!(map.omit_default_regions, Some(true));
-    let sorted = map.sorted_regions();
-    assert_eq!(sorted[0].region_code, "nyc");
-    let coder = &map.regions["999"];
+fn every_wire_fixture_is_checked() {
+    let listed: Vec<&str> = WIRE.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        fixture_names("wire"),
+        listed,
+        "fixtures/wire/ and the WIRE table differ"
+    );
+    for (name, check) in WIRE {
+        check(&wire(name));
+    }
+}
+
+#[test]
+fn pascal_case_derp_map() {
+    let map: DerpMap = round_trip(&wire("derp_map.json"));
+    assert_eq!(map.home_params, Some(DerpHomeParams { region_score: None }));
+    assert_eq!(map.omit_default_regions, None);
+    let ids: Vec<i64> = map.sorted_regions().iter().map(|r| r.region_id).collect();
+    assert_eq!(ids, vec![1, 10, 999, 1000]);
+
+    let coder = map.region(999).unwrap();
     assert!(coder.embedded_relay);
-    assert_eq!(coder.nodes[0].host_name, "coder.example.com");
-    assert_eq!(coder.nodes[0].effective_stun_port(), None, "-1 disables STUN");
-    assert_eq!(map.regions["1"].nodes[0].effective_stun_port(), Some(3478), "0 means the default");
-    assert_eq!(map.regions["1"].nodes[0].effective_derp_port(), 443);
-    let json = serde_json::to_value(&map).unwrap();
-    assert!(json.get("Regions").is_some() && json.get("omitDefaultRegions").is_some());
-    assert!(json["Regions"]["1"]["Nodes"][0].get("HostName").is_some());
-    assert_eq!(parse::<DerpMap>(&json.to_string()).unwrap(), map);
+    assert_eq!(
+        (coder.region_code.as_str(), coder.region_name.as_str()),
+        ("coder", "Coder Embedded Relay")
+    );
+    let node = &coder.nodes[0];
+    assert_eq!(
+        (node.name.as_str(), node.host_name.as_str()),
+        ("999b", "coder.example.com")
+    );
+    assert!(node.stun_disabled(), "-1 disables STUN");
+    assert_eq!(node.effective_derp_port(), 443);
+
+    let nyc = map.region(1).unwrap();
+    assert_eq!(nyc.nodes.len(), 2);
+    assert_eq!(nyc.nodes[0].ipv4.as_deref(), Some("199.38.181.104"));
+    assert_eq!(nyc.nodes[0].ipv6.as_deref(), Some("2607:f740:f::bc"));
+    assert_eq!(
+        nyc.nodes[0].effective_stun_port(),
+        Some(3478),
+        "absent means 3478"
+    );
+    assert_eq!(nyc.nodes[1].can_port_80, Some(true));
+    assert_eq!(nyc.avoid, None);
+
+    let sea = map.region(10).unwrap();
+    assert_eq!(sea.avoid, Some(true));
+    let n = &sea.nodes[0];
+    assert_eq!(n.cert_name.as_deref(), Some("derp10.tailscale.com"));
+    assert_eq!(
+        (n.effective_stun_port(), n.effective_derp_port()),
+        (Some(3479), 8443)
+    );
+    assert_eq!(
+        (n.force_http, n.insecure_for_tests),
+        (Some(true), Some(true))
+    );
+    assert_eq!(n.stun_test_ip.as_deref(), Some("127.0.0.1"));
+
+    let stun = &map.region(1000).unwrap().nodes[0];
+    assert_eq!(stun.stun_only, Some(true));
+    assert!(!stun.relays());
+}
+
+#[test]
+fn derp_map_is_written_with_wire_names() {
+    let map: DerpMap = parse(&wire("derp_map.json")).unwrap();
+    let out = serde_json::to_value(&map).unwrap();
+    let node = &out["Regions"]["10"]["Nodes"][0];
+    for key in [
+        "Name",
+        "RegionID",
+        "HostName",
+        "CertName",
+        "STUNPort",
+        "DERPPort",
+        "ForceHTTP",
+        "InsecureForTests",
+        "STUNTestIP",
+    ] {
+        assert!(node.get(key).is_some(), "{key}");
+    }
+    let region = &out["Regions"]["10"];
+    for key in [
+        "EmbeddedRelay",
+        "RegionID",
+        "RegionCode",
+        "RegionName",
+        "Avoid",
+        "Nodes",
+    ] {
+        assert!(region.get(key).is_some(), "{key}");
+    }
+    // omitempty fields that were absent stay absent.
+    assert!(out["Regions"]["1"].get("Avoid").is_none());
+    assert!(out["Regions"]["1"]["Nodes"][0].get("STUNPort").is_none());
+    assert!(out.get("omitDefaultRegions").is_none());
+    let with_omit = DerpMap {
+        omit_default_regions: Some(true),
+        ..map
+    };
+    assert_eq!(
+        serde_json::to_value(&with_omit).unwrap()["omitDefaultRegions"],
+        true
+    );
+    // Go writes a nil map, slice or pointer entry as null: read as empty / skipped.
+    let sparse: DerpMap =
+        parse(r#"{"Regions":{"1":null,"2":{"RegionID":2,"Nodes":[null,{"Name":"2a"}]}}}"#).unwrap();
+    assert_eq!(sparse.regions.len(), 1);
+    assert_eq!(sparse.regions["2"].nodes.len(), 1);
+    assert!(parse::<DerpMap>(r#"{"Regions":null,"HomeParams":null}"#)
+        .unwrap()
+        .regions
+        .is_empty());
+}
+
+#[test]
+fn connection_info_with_hostname_suffix() {
+    let info: AgentConnectionInfo = round_trip(&wire("connection.json"));
+    assert_eq!(info.hostname_suffix.as_deref(), Some("coder"));
+    assert_eq!(info.derp_map.regions.len(), 4);
+    assert!(!info.derp_force_websockets && !info.disable_direct_connections);
+    // DERP map updates arrive as binary WebSocket frames.
+    let frame = serde_json::to_vec(&info.derp_map).unwrap();
+    assert_eq!(parse_slice::<DerpMap>(&frame).unwrap(), info.derp_map);
+}
+
+#[test]
+fn newer_agent_fields() {
+    let agent: WorkspaceAgent = round_trip(&wire("agent.json"));
+    assert!(agent.parent_id.is_none());
+    assert_eq!(agent.status, WorkspaceAgentStatus::Connected);
+    assert!(agent.status.is_connected() && agent.lifecycle_state.is_ready());
+    assert_eq!(agent.updated_at.timestamp_subsec_nanos(), 918_273_645);
+    assert_eq!(
+        agent.updated_at.to_rfc3339(),
+        "2025-06-02T07:15:11.918273645+00:00",
+        "offsets become UTC"
+    );
+    assert!(agent.subsystems.is_empty(), "null reads as empty");
+    assert_eq!(agent.display_apps.len(), 5);
+    assert!(agent.display_apps.iter().all(DisplayApp::is_known));
+    assert!(agent.has_display_app(&DisplayApp::PortForwardingHelper));
+    assert_eq!(
+        agent.preferred_latency().map(|(r, l)| (r, l.latency_ms)),
+        Some(("Coder Embedded Relay", 12.731))
+    );
+    assert_eq!(agent.latencies_sorted()[1].0, "New York City");
+    assert_eq!(
+        agent.health,
+        WorkspaceAgentHealth::derive(&agent.status, &agent.lifecycle_state)
+    );
+    assert_eq!(agent.scripts[0].timeout_seconds(), 300);
+    assert_eq!(agent.scripts[0].cron.as_deref(), Some(""));
+    assert_eq!(
+        StartupScriptBehavior::from_scripts(&agent.scripts),
+        StartupScriptBehavior::Blocking
+    );
+    assert_eq!(
+        agent
+            .log_source(&EXTERNAL_LOG_SOURCE_ID)
+            .unwrap()
+            .display_name,
+        "External"
+    );
+
+    let code = &agent.apps[0];
+    assert_eq!(code.sharing_level, WorkspaceAppSharingLevel::Organization);
+    assert_eq!(code.open_in, Some(WorkspaceAppOpenIn::SlimWindow));
+    assert_eq!(code.group.as_deref(), Some("Editors"));
+    assert_eq!(
+        code.tooltip.as_deref(),
+        Some("Opens **VS Code** in the browser")
+    );
+    assert_eq!(code.health, WorkspaceAppHealth::Healthy);
+    assert_eq!(code.healthcheck.threshold, 6);
+    assert_eq!(code.statuses[0].state, WorkspaceAppStatusState::Working);
+    assert_eq!(code.statuses[0].uri.as_deref(), Some(""));
+    let docs = &agent.apps[1];
+    assert!(docs.external && docs.hidden && docs.statuses.is_empty());
+    assert_eq!(docs.open_in, Some(WorkspaceAppOpenIn::Tab));
+    assert!(docs.command.is_none() && docs.subdomain_name.is_none());
+
+    // Fields this crate does not model (branch-only task fields) are ignored, not errors.
+    let out = serde_json::to_value(&agent).unwrap();
+    assert!(out.get("tasks").is_none());
+}
+
+#[test]
+fn parent_id_set_null_or_absent() {
+    let mut v: Value = serde_json::from_str(&wire("agent.json")).unwrap();
+    v["parent_id"] = json!("7ad2e618-fea7-4c1a-b70a-f501566a72f1");
+    let sub: WorkspaceAgent = round_trip(&v.to_string());
+    assert_eq!(
+        sub.parent_id.unwrap().to_string(),
+        "7ad2e618-fea7-4c1a-b70a-f501566a72f1"
+    );
+    v.as_object_mut().unwrap().remove("parent_id");
+    assert!(parse::<WorkspaceAgent>(&v.to_string())
+        .unwrap()
+        .parent_id
+        .is_none());
+    // Absent optional fields are not written back (omitempty).
+    assert!(
+        serde_json::to_value(parse::<WorkspaceAgent>(&v.to_string()).unwrap())
+            .unwrap()
+            .get("parent_id")
+            .is_none()
+    );
+}
+
+#[test]
+fn workspaces_lead_to_agents() {
+    let list: WorkspacesResponse = round_trip(&wire("workspaces.json"));
+    assert_eq!(list.count, 1);
+    let ws = &list.workspaces[0];
+    assert_eq!((ws.name.as_str(), ws.owner_name.as_str()), ("dev", "alice"));
+    assert_eq!(
+        ws.template_label(),
+        "docker",
+        "empty display name falls back to the name"
+    );
+    assert_eq!(ws.latest_build.status, WorkspaceStatus::Running);
+    assert_eq!(ws.latest_build.transition, WorkspaceTransition::Start);
+    assert_eq!(ws.latest_build.build_number, 17);
+    assert_eq!(ws.latest_build.resources[0].kind, "docker_container");
+    assert!(
+        ws.latest_build.resources[1].agents.is_empty(),
+        "a resource without agents has null"
+    );
+    let agent = ws.agents().next().unwrap();
+    assert_eq!(agent.name, "main");
+    assert_eq!(ws.agent_named("main").map(|a| a.id), Some(agent.id));
+    let (found_ws, found) = list.find_agent(&agent.id).unwrap();
+    assert_eq!((found_ws.id, found.id), (ws.id, agent.id));
+    assert!(list.find_agent(&uuid::Uuid::nil()).is_none());
+}
+
+#[test]
+fn deployment_endpoints() {
+    let me: User = round_trip(&wire("users_me.json"));
+    assert_eq!(
+        (me.username.as_str(), me.display_name()),
+        ("alice", "Alice Liddell")
+    );
+    assert_eq!(me.status, UserStatus::Active);
+    let info: BuildInfo = round_trip(&wire("buildinfo.json"));
+    assert_eq!(
+        (info.version.as_str(), info.agent_api_version.as_str()),
+        ("v2.24.1+9f3c2a1", "2.6")
+    );
+    assert_eq!(info.dashboard_url, "https://coder.example.com");
+    let regions: RegionsResponse = round_trip(&wire("regions.json"));
+    assert_eq!(regions.regions[0].wildcard_hostname, "*.coder.example.com");
+    assert!(regions.regions[0].healthy);
+    let host: AppHostResponse = round_trip(&wire("app_host.json"));
+    assert!(host.has_wildcard());
+    assert!(!parse::<AppHostResponse>(r#"{"host":""}"#)
+        .unwrap()
+        .has_wildcard());
+    let out: Response = round_trip(&wire("signed_out.json"));
+    assert_eq!(out, Response::signed_out_no_token());
+}
+
+#[test]
+fn log_frames() {
+    let logs: Vec<WorkspaceAgentLog> = round_trip(&wire("logs_frame.json"));
+    assert_eq!(logs.iter().map(|l| l.id).collect::<Vec<_>>(), vec![41, 42]);
+    assert!(logs[0].output.starts_with("\u{1b}[32m✔"));
+    assert_eq!(logs[1].level, LogLevel::Warn);
+    assert!(parse::<Vec<WorkspaceAgentLog>>("[]").unwrap().is_empty());
 }
 
 #[test]
 fn unknown_enum_values_are_kept_and_written_back() {
-    let json = r#"{"id":"497f6eca-6276-4993-bfeb-53cbbbba6f08","name":"main",
-        "created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00.123456789+02:00",
-        "status":"hibernating","lifecycle_state":"warming_up","display_apps":["vscode","hologram"],
-        "subsystems":["quantum"]}"#;
-    let agent: WorkspaceAgent = parse(json).unwrap();
-    assert_eq!(agent.status, WorkspaceAgentStatus::Unknown("hibernating".into()));
+    let mut v: Value = serde_json::from_str(&wire("agent.json")).unwrap();
+    v["status"] = json!("hibernating");
+    v["lifecycle_state"] = json!("warming_up");
+    v["startup_script_behavior"] = json!("eventually");
+    v["display_apps"] = json!(["vscode", "hologram"]);
+    v["subsystems"] = json!(["quantum"]);
+    v["apps"][0]["health"] = json!("wobbly");
+    v["apps"][0]["sharing_level"] = json!("team");
+    v["apps"][0]["open_in"] = json!("split-pane");
+    v["apps"][0]["statuses"][0]["state"] = json!("paused");
+    let agent: WorkspaceAgent = round_trip(&v.to_string());
+    assert_eq!(
+        agent.status,
+        WorkspaceAgentStatus::Unknown("hibernating".into())
+    );
     assert_eq!(agent.lifecycle_state.as_str(), "warming_up");
-    assert!(!agent.lifecycle_state.is_known());
-    assert_eq!(agent.display_apps[1], DisplayApp::Unknown("hologram".into()));
+    assert!(!agent.lifecycle_state.is_known() && !agent.lifecycle_state.is_starting());
+    assert_eq!(
+        agent.display_apps[1],
+        DisplayApp::Unknown("hologram".into())
+    );
+    assert_eq!(
+        agent.apps[0]
+            .open_in
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("split-pane")
+    );
     let back = serde_json::to_value(&agent).unwrap();
-    assert_eq!(back["status"], "hibernating");
-    assert_eq!(back["subsystems"][0], "quantum");
+    for (path, want) in [
+        ("/status", "hibernating"),
+        ("/lifecycle_state", "warming_up"),
+        ("/startup_script_behavior", "eventually"),
+        ("/display_apps/1", "hologram"),
+        ("/subsystems/0", "quantum"),
+        ("/apps/0/health", "wobbly"),
+        ("/apps/0/sharing_level", "team"),
+        ("/apps/0/open_in", "split-pane"),
+        ("/apps/0/statuses/0/state", "paused"),
+    ] {
+        assert_eq!(back.pointer(path), Some(&json!(want)), "{path}");
+    }
     let level: LogLevel = parse("\"fatal\"").unwrap();
-    assert_eq!(level.to_string(), "fatal");
+    assert_eq!(
+        (level.to_string(), serde_json::to_string(&level).unwrap()),
+        ("fatal".into(), "\"fatal\"".into())
+    );
+    let build: WorkspaceBuild = parse(r#"{"id":"497f6eca-6276-4993-bfeb-53cbbbba6f08","status":"hibernating","transition":"teleport"}"#).unwrap();
+    assert_eq!(
+        (build.status.as_str(), build.transition.as_str()),
+        ("hibernating", "teleport")
+    );
+    assert_eq!(
+        parse::<User>(r#"{"id":"497f6eca-6276-4993-bfeb-53cbbbba6f08","status":"banished"}"#)
+            .unwrap()
+            .status
+            .as_str(),
+        "banished"
+    );
 }
 
 #[test]
-fn missing_and_null_optional_fields_parse() {
+fn missing_and_null_optional_fields() {
     let minimal = r#"{"id":"497f6eca-6276-4993-bfeb-53cbbbba6f08","name":"main",
         "created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z"}"#;
-    let agent: WorkspaceAgent = parse(minimal).unwrap();
+    let agent: WorkspaceAgent = round_trip(minimal);
     assert!(agent.apps.is_empty() && agent.latency.is_none() && agent.parent_id.is_none());
+    assert_eq!(
+        agent.status,
+        WorkspaceAgentStatus::Connecting,
+        "the first variant is the default"
+    );
     let nulls = r#"{"id":"497f6eca-6276-4993-bfeb-53cbbbba6f08","name":"main","parent_id":null,
         "created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z","apps":null,"scripts":null,
-        "log_sources":null,"environment_variables":null,"latency":null,"ready_at":null,"directory":null,
-        "display_apps":null,"subsystems":null,"startup_script_behavior":null}"#;
-    let agent: WorkspaceAgent = parse(nulls).unwrap();
-    assert!(agent.scripts.is_empty() && agent.ready_at.is_none());
-    let with_parent = minimal.replace("\"name\"", "\"parent_id\":\"7ad2e618-fea7-4c1a-b70a-f501566a72f1\",\"name\"");
-    assert!(parse::<WorkspaceAgent>(&with_parent).unwrap().parent_id.is_some());
-    let ports: WorkspaceAgentListeningPortsResponse = parse(r#"{"ports":null}"#).unwrap();
-    assert!(ports.ports.is_empty());
-}
+        "log_sources":null,"environment_variables":null,"latency":null,"ready_at":null,"started_at":null,
+        "first_connected_at":null,"last_connected_at":null,"disconnected_at":null,"directory":null,
+        "expanded_directory":null,"instance_id":null,"display_apps":null,"subsystems":null,
+        "startup_script_behavior":null}"#;
+    assert_eq!(round_trip::<WorkspaceAgent>(nulls), agent);
 
-#[test]
-fn newer_app_fields_parse() {
-    let json = r#"{"id":"497f6eca-6276-4993-bfeb-53cbbbba6f08","slug":"code","display_name":"Code",
-        "group":"Editors","tooltip":"Opens VS Code","open_in":"slim-window","hidden":false,
-        "statuses":[{"id":"497f6eca-6276-4993-bfeb-53cbbbba6f08","created_at":"2024-01-01T00:00:00Z",
-                     "state":"working","message":"Refactoring","needs_user_attention":false}]}"#;
-    let app: WorkspaceApp = parse(json).unwrap();
-    assert_eq!(app.group.as_deref(), Some("Editors"));
-    assert_eq!(app.open_in, Some(WorkspaceAppOpenIn::SlimWindow));
-    assert_eq!(app.statuses[0].state, WorkspaceAppStatusState::Working);
-}
-
-#[test]
-fn script_timeout_is_nanoseconds() {
-    let s: WorkspaceAgentScript = parse(r#"{"timeout": 300000000000, "display_name": "setup"}"#).unwrap();
-    assert_eq!(s.timeout_seconds(), 300);
-    assert_eq!(s.timeout_duration(), Some(std::time::Duration::from_secs(300)));
-}
-
-#[test]
-fn connection_info_hostname_suffix_is_optional() {
-    let info: AgentConnectionInfo = parse(&format!(
-        r#"{{"derp_map": {WIRE_DERP}, "derp_force_websockets": false, "disable_direct_connections": true, "hostname_suffix": "coder"}}"#
-    )).unwrap();
-    assert_eq!(info.hostname_suffix.as_deref(), Some("coder"));
-    assert_eq!(info.derp_map.regions.len(), 2);
-}
-
-#[test]
-fn malformed_input_is_a_typed_error_not_a_panic() {
-    for bad in ["", "{", "[", "null", "{\"id\": 5}", "{\"name\": \"x\", \"created_at\": 1}", "\u{0}", "[{\"id\":\"x\"}]"] {
-        assert!(parse::<WorkspaceAgent>(bad).is_err(), "{bad:?} should fail");
-    }
-    assert!(parse::<Vec<WorkspaceAgentLog>>(r#"[{"id":"one","created_at":"2024-01-01T00:00:00Z"}]"#).is_err());
-    let err = parse::<DerpMap>("{\"Regions\": {\"1\": {\"RegionID\": \"one\"}}}").unwrap_err();
-    assert!(err.to_string().contains("line 1"));
-}
-
-#[test]
-fn error_body_shapes() {
-    let r: Response = parse(r#"{"message":"nope"}"#).unwrap();
+    let app: WorkspaceApp = round_trip(
+        r#"{"id":"497f6eca-6276-4993-bfeb-53cbbbba6f08","url":null,"icon":null,
+        "command":null,"group":null,"open_in":null,"tooltip":null,"statuses":null,"subdomain_name":null}"#,
+    );
+    assert_eq!(
+        app,
+        WorkspaceApp {
+            id: app.id,
+            ..Default::default()
+        }
+    );
+    assert!(
+        round_trip::<WorkspaceAgentListeningPortsResponse>(r#"{"ports":null}"#)
+            .ports
+            .is_empty()
+    );
+    assert!(round_trip::<WorkspaceAgentListeningPortsResponse>("{}")
+        .ports
+        .is_empty());
+    assert!(
+        round_trip::<WorkspacesResponse>(r#"{"workspaces":null,"count":0}"#)
+            .workspaces
+            .is_empty()
+    );
+    assert!(round_trip::<RegionsResponse>(r#"{"regions":null}"#)
+        .regions
+        .is_empty());
+    assert!(round_trip::<PatchLogs>(r#"{"logs":null}"#).logs.is_empty());
+    let r: Response = round_trip(r#"{"message":"nope","detail":null,"validations":null}"#);
     assert!(r.detail.is_none() && r.validations.is_none());
-    let json = serde_json::to_value(Response::bad_after()).unwrap();
-    assert_eq!(json["validations"][0]["field"], "after");
-    assert!(serde_json::to_value(Response::message("x")).unwrap().get("detail").is_none());
+    let ext: ExternalAuthResponse = round_trip(
+        r#"{"url":"https://coder.example.com/external-auth/github","token_extra":null}"#,
+    );
+    assert!(ext.needs_user_auth() && ext.token_extra.is_none());
+    let info: AgentConnectionInfo = round_trip("{}");
+    assert!(info.derp_map.regions.is_empty() && info.hostname_suffix.is_none());
 }
 
 #[test]
-fn pty_messages_omit_empty_fields() {
-    assert_eq!(serde_json::to_string(&ReconnectingPtyRequest::input("ls\r")).unwrap(), r#"{"data":"ls\r"}"#);
-    assert_eq!(serde_json::to_string(&ReconnectingPtyRequest::resize(120, 40)).unwrap(), r#"{"height":40,"width":120}"#);
-    let both: ReconnectingPtyRequest = parse(r#"{"data":"x","height":24,"width":80}"#).unwrap();
-    assert_eq!(both.size(), Some((80, 24)));
-    assert_eq!(ReconnectingPtyRequest::default().size(), None);
-    assert!(parse::<ReconnectingPtyRequest>(r#"{"width": 70000}"#).is_err());
+fn error_bodies_keep_omitempty() {
+    assert_eq!(
+        serde_json::to_string(&Response::message("x")).unwrap(),
+        r#"{"message":"x"}"#
+    );
+    let v = serde_json::to_value(Response::bad_after()).unwrap();
+    assert_eq!(v["validations"][0]["field"], "after");
+    assert!(v.get("detail").is_none());
 }

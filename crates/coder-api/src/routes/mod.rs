@@ -1,0 +1,222 @@
+//! Paths of every route the console uses, relative to the deployment's root (`/api/v2/...`),
+//! with their queries. Prefix them with a base path ([`BasePath`], [`with_base`]) when coderd or
+//! the console is mounted under one, and turn them into WebSocket URLs with [`websocket_url`].
+//!
+//! Path segments that come from users (names) are percent-encoded; ids are UUIDs.
+use uuid::Uuid;
+
+mod base;
+mod query;
+mod ws;
+
+pub use base::{normalize_base, with_base, BasePath};
+pub use query::{decode, encode, Query};
+pub use ws::{
+    websocket_origin, websocket_url, SESSION_TOKEN_COOKIE, SESSION_TOKEN_HEADER,
+    SESSION_TOKEN_QUERY,
+};
+
+/// The API prefix.
+pub const API: &str = "/api/v2";
+
+fn agent(id: &Uuid, rest: &str) -> String {
+    format!("{API}/workspaceagents/{id}{rest}")
+}
+
+fn me(rest: &str) -> String {
+    format!("{API}/workspaceagents/me{rest}")
+}
+
+/// `GET /workspaceagents/{id}`.
+pub fn agent_path(id: &Uuid) -> String {
+    agent(id, "")
+}
+/// `GET /workspaceagents/{id}/connection`.
+pub fn connection(id: &Uuid) -> String {
+    agent(id, "/connection")
+}
+/// `GET /workspaceagents/connection`: connection info not tied to one agent.
+pub fn connection_generic() -> String {
+    format!("{API}/workspaceagents/connection")
+}
+/// `GET /workspaceagents/{id}/coordinate` (WebSocket).
+pub fn coordinate(id: &Uuid) -> String {
+    agent(id, "/coordinate")
+}
+/// `GET /workspaceagents/{id}/listening-ports`.
+pub fn listening_ports(id: &Uuid) -> String {
+    agent(id, "/listening-ports")
+}
+
+/// Query of the logs routes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogsQuery {
+    /// Only logs with an id above this one.
+    pub after: Option<i64>,
+    /// Documented, but coderd ignores it.
+    pub before: Option<i64>,
+    /// Upgrade to a WebSocket that streams new logs (presence-only: sent as a bare `follow`).
+    pub follow: bool,
+    /// Ask the server not to compress the WebSocket (Safari; presence-only).
+    pub no_compression: bool,
+}
+
+impl LogsQuery {
+    /// `?before=…&after=…&follow&no_compression` (only what is set), or empty.
+    pub fn render(&self) -> String {
+        Query::default()
+            .opt("before", self.before)
+            .opt("after", self.after)
+            .flag("follow", self.follow)
+            .flag("no_compression", self.no_compression)
+            .render()
+    }
+}
+
+/// `GET /workspaceagents/{id}/logs` (REST, or a WebSocket with `follow`).
+pub fn logs(id: &Uuid, q: &LogsQuery) -> String {
+    agent(id, &format!("/logs{}", q.render()))
+}
+/// `GET /workspaceagents/{id}/startup-logs` (removed in newer coderd; same query).
+pub fn startup_logs(id: &Uuid, q: &LogsQuery) -> String {
+    agent(id, &format!("/startup-logs{}", q.render()))
+}
+
+/// Query of the PTY route.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PtyQuery {
+    /// The session id: the same id re-attaches to the same shell.
+    pub reconnect: Uuid,
+    /// Columns to start the PTY with (coderd defaults to 80).
+    pub width: Option<u16>,
+    /// Rows to start the PTY with (coderd defaults to 80).
+    pub height: Option<u16>,
+    /// Command to run instead of the login shell (ask the user first).
+    pub command: Option<String>,
+    /// Container to open the shell in.
+    pub container: Option<String>,
+    /// User inside the container; only sent with `container`.
+    pub container_user: Option<String>,
+}
+
+impl PtyQuery {
+    /// `?reconnect=…&width=…&height=…&command=…&container=…&container_user=…` (empty strings
+    /// are left out).
+    pub fn render(&self) -> String {
+        let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+        let container = non_empty(&self.container);
+        let container_user = container
+            .as_ref()
+            .and_then(|_| non_empty(&self.container_user));
+        Query::default()
+            .pair("reconnect", self.reconnect)
+            .opt("width", self.width)
+            .opt("height", self.height)
+            .opt("command", non_empty(&self.command))
+            .opt("container", container)
+            .opt("container_user", container_user)
+            .render()
+    }
+}
+
+/// `GET /workspaceagents/{id}/pty` (WebSocket).
+pub fn pty(id: &Uuid, q: &PtyQuery) -> String {
+    agent(id, &format!("/pty{}", q.render()))
+}
+
+/// `GET /derp-map` (WebSocket, no auth).
+pub fn derp_map() -> String {
+    format!("{API}/derp-map")
+}
+/// `POST /workspaceagents/aws-instance-identity`.
+pub fn aws_instance_identity() -> String {
+    format!("{API}/workspaceagents/aws-instance-identity")
+}
+/// `POST /workspaceagents/azure-instance-identity`.
+pub fn azure_instance_identity() -> String {
+    format!("{API}/workspaceagents/azure-instance-identity")
+}
+/// `POST /workspaceagents/google-instance-identity`.
+pub fn google_instance_identity() -> String {
+    format!("{API}/workspaceagents/google-instance-identity")
+}
+
+/// Query of the external-auth routes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExternalAuthQuery {
+    /// A URL (e.g. a git remote) to match a provider against.
+    pub r#match: Option<String>,
+    /// A provider id.
+    pub id: Option<String>,
+    /// Wait until a token is issued (presence-only).
+    pub listen: bool,
+}
+
+impl ExternalAuthQuery {
+    /// `?match=…&id=…&listen` (only what is set), or empty.
+    pub fn render(&self) -> String {
+        Query::default()
+            .opt("match", self.r#match.as_deref())
+            .opt("id", self.id.as_deref())
+            .flag("listen", self.listen)
+            .render()
+    }
+}
+
+/// `GET /workspaceagents/me/external-auth`.
+pub fn me_external_auth(q: &ExternalAuthQuery) -> String {
+    me(&format!("/external-auth{}", q.render()))
+}
+/// `GET /workspaceagents/me/gitauth` (removed; same answer).
+pub fn me_gitauth(q: &ExternalAuthQuery) -> String {
+    me(&format!("/gitauth{}", q.render()))
+}
+/// `GET /workspaceagents/me/gitsshkey`.
+pub fn me_gitsshkey() -> String {
+    me("/gitsshkey")
+}
+/// `POST /workspaceagents/me/log-source`.
+pub fn me_log_source() -> String {
+    me("/log-source")
+}
+/// `PATCH /workspaceagents/me/logs`.
+pub fn me_logs() -> String {
+    me("/logs")
+}
+/// `GET /users/me`.
+pub fn users_me() -> String {
+    format!("{API}/users/me")
+}
+/// `GET /buildinfo` (no auth).
+pub fn buildinfo() -> String {
+    format!("{API}/buildinfo")
+}
+/// `GET /workspaces`.
+pub fn workspaces() -> String {
+    format!("{API}/workspaces")
+}
+/// `GET /workspaces?q=…` with a coderd search query such as `owner:me`.
+pub fn workspaces_search(q: &str) -> String {
+    format!(
+        "{API}/workspaces{}",
+        Query::default()
+            .opt("q", Some(q).filter(|q| !q.is_empty()))
+            .render()
+    )
+}
+/// `GET /workspaces/{id}`.
+pub fn workspace(id: &Uuid) -> String {
+    format!("{API}/workspaces/{id}")
+}
+/// `GET /users/{user}/workspace/{name}`.
+pub fn workspace_by_owner_and_name(user: &str, name: &str) -> String {
+    format!("{API}/users/{}/workspace/{}", encode(user), encode(name))
+}
+/// `GET /regions`.
+pub fn regions() -> String {
+    format!("{API}/regions")
+}
+/// `GET /applications/host`.
+pub fn applications_host() -> String {
+    format!("{API}/applications/host")
+}
