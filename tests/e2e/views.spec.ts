@@ -133,3 +133,16 @@ test('the log viewer follows live lines', async ({ page, request }, info) => {
     await close();
   }
 });
+
+test('a refused session token leads to sign-in with the reason', async ({ page, request }, info) => {
+  const agent = await embeddedAgent(request);
+  const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}`, 'not-the-right-token');
+  try {
+    await expect(root.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    await expect(root.getByText('You were signed out')).toBeVisible();
+    await expect(root.locator('#token')).toBeVisible();
+    if (info.project.name === 'phone') await expectNoHorizontalScroll(page);
+  } finally {
+    await close();
+  }
+});

@@ -30,14 +30,14 @@ export async function serveFramer(port: number, src: string): Promise<() => Prom
 }
 
 /** Opens `path` of the app signed in, in the way the current project runs; returns the root to query. */
-export async function openApp(page: Page, projectName: string, path: string): Promise<{ root: Root; close: () => Promise<void> }> {
-  const signedIn = `${path}#token=${SERVER.sessionToken}`;
+export async function openApp(page: Page, projectName: string, path: string, token = SERVER.sessionToken): Promise<{ root: Root; close: () => Promise<void> }> {
+  const signedIn = `${path}#token=${token}`;
   if (projectName !== 'iframe') {
     await page.goto(signedIn);
     return { root: page, close: async () => {} };
   }
   const sep = path.includes('?') ? '&' : '?';
-  const src = `${SERVER.url}${path}${sep}embed=1#token=${SERVER.sessionToken}`;
+  const src = `${SERVER.url}${path}${sep}embed=1#token=${token}`;
   const close = await serveFramer(SERVER.framerPort, src);
   await page.goto(`http://127.0.0.1:${SERVER.framerPort}/`);
   return { root: page.frameLocator('#console'), close };
