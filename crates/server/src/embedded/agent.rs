@@ -187,7 +187,7 @@ impl Agent {
         let id = &self.identity;
         let l = self.lifecycle();
         let status = WorkspaceAgentStatus::Connected;
-        let health = health(&status, &l.state);
+        let health = WorkspaceAgentHealth::derive(&status, &l.state);
         let latency = self
             .derp
             .regions
@@ -250,28 +250,6 @@ impl Agent {
     }
 }
 
-/// coderd's db2sdk health rules, in order.
-fn health(status: &WorkspaceAgentStatus, lifecycle: &AgentLifecycle) -> WorkspaceAgentHealth {
-    let reason = if *status != WorkspaceAgentStatus::Connected && *lifecycle == AgentLifecycle::Off
-    {
-        Some("agent is not running")
-    } else if *status == WorkspaceAgentStatus::Timeout {
-        Some("agent is taking too long to connect")
-    } else if *status == WorkspaceAgentStatus::Disconnected {
-        Some("agent has lost connection")
-    } else if *lifecycle == AgentLifecycle::StartError {
-        Some("agent startup script exited with an error")
-    } else if lifecycle.is_shutting_down() {
-        Some("agent is shutting down")
-    } else {
-        None
-    };
-    WorkspaceAgentHealth {
-        healthy: reason.is_none(),
-        reason: reason.map(str::to_owned),
-    }
-}
-
 /// `codersdk.WorkspaceAgentScript` of a configured script.
 fn script_wire(s: &Script) -> WorkspaceAgentScript {
     let c = &s.config;
@@ -299,6 +277,7 @@ mod tests {
     #[test]
     fn health_follows_db2sdk() {
         use WorkspaceAgentStatus::{Connected, Disconnected};
+        let health = WorkspaceAgentHealth::derive;
         assert!(health(&Connected, &AgentLifecycle::Ready).healthy);
         assert!(
             health(&Connected, &AgentLifecycle::StartTimeout).healthy,
