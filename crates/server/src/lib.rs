@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::routing::any;
+use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -174,6 +175,12 @@ pub async fn serve_state(
         // Tell sockets to close (they send a close frame), then let hyper drain.
         signal_token.cancel();
     };
+    // No Nagle delay: keystroke echoes and other small WebSocket frames leave at once.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY: {e}");
+        }
+    });
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

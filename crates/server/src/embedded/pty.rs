@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use portable_pty::{ChildKiller, CommandBuilder, MasterPty, PtySize};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
@@ -34,9 +34,11 @@ pub const REPLAY_BYTES: usize = 64 * 1024;
 /// How long a session may have no attachment before it is killed (coderd: 5 minutes).
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-/// Default number of output chunks (up to 8 KiB each) queued for one attachment before it is
-/// considered too slow and cut off.
-pub const DEFAULT_ATTACHMENT_QUEUE: usize = 1024;
+/// Default number of output chunks (up to 8 KiB each) queued for one attachment. When it is full
+/// the shell's output waits (the program blocks, as on a slow terminal), and only an attachment
+/// that stays full for the lag timeout is cut off. Small on purpose: everything queued here is
+/// output the user must wait through after Ctrl-C (at most 512 KiB).
+pub const DEFAULT_ATTACHMENT_QUEUE: usize = 64;
 
 /// Default longest time the shell's output waits for one attachment whose queue is full before
 /// that attachment is cut off.
@@ -284,6 +286,23 @@ impl Attachment {
                 end
             }
         }
+    }
+
+    /// Like [`Attachment::recv`], but output already queued behind the first chunk is joined to
+    /// it, up to `max` bytes: one large WebSocket frame instead of many small ones during a
+    /// flood, while a lone keystroke echo still goes out at once. Cancel-safe.
+    pub async fn recv_coalesced(&mut self, max: usize) -> PtyEvent {
+        let first = match self.recv().await {
+            PtyEvent::Output(bytes) => bytes,
+            end => return end,
+        };
+        let mut joined: Option<BytesMut> = None;
+        while joined.as_ref().map_or(first.len(), BytesMut::len) < max {
+            // Empty or closed: either way the next `recv` says what comes next.
+            let Ok(more) = self.output.try_recv() else { break };
+            joined.get_or_insert_with(|| BytesMut::from(&first[..])).extend_from_slice(&more);
+        }
+        PtyEvent::Output(joined.map_or(first, BytesMut::freeze))
     }
 
     /// A handle for sending input and resizes, for a task separate from the one reading output.
@@ -991,6 +1010,44 @@ mod tests {
         // The session itself goes on.
         fast.write(b"echo alive-$((1+2))\r").await.unwrap();
         read_until(&mut fast, "alive-3").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queued_output_is_joined_up_to_the_limit_and_nothing_is_lost() {
+        let manager = PtyManager::new(sh_config());
+        let id = Uuid::new_v4();
+        let mut a = manager.attach(id, opts(80, 24)).await.unwrap();
+        a.write(b"echo ready-$((2+2))\r").await.unwrap();
+        read_until(&mut a, "ready-4").await;
+        // 300 KB of output queues up while nobody reads (the queue holds 64 chunks of <= 8 KiB).
+        a.write(b"i=0; while [ $i -lt 30000 ]; do echo line-$i-padding-to-ten; i=$((i+1)); done; echo end-$((5*5))\r")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        const MAX: usize = 64 * 1024;
+        let mut seen = Vec::new();
+        let mut biggest = 0;
+        timeout(WAIT, async {
+            while !String::from_utf8_lossy(&seen[seen.len().saturating_sub(4096)..]).contains("end-25") {
+                match a.recv_coalesced(MAX).await {
+                    PtyEvent::Output(bytes) => {
+                        biggest = biggest.max(bytes.len());
+                        seen.extend_from_slice(&bytes);
+                    }
+                    other => panic!("session ended: {other:?}"),
+                }
+            }
+        })
+        .await
+        .expect("the output ended with end-25");
+        // Joined: more than one PTY read (<= 8 KiB) per frame, never much over the limit.
+        assert!(biggest > 8 * 1024, "largest frame {biggest}");
+        assert!(biggest < MAX + 8 * 1024, "largest frame {biggest}");
+        let text = String::from_utf8_lossy(&seen);
+        for i in [0, 1, 12_345, 29_999] {
+            assert_eq!(text.matches(&format!("line-{i}-padding")).count(), 1, "line {i} once");
+        }
+        assert_eq!(text.matches("-padding-to-ten\r\n").count(), 30_000);
     }
 
     #[tokio::test]

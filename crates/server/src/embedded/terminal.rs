@@ -213,6 +213,10 @@ async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
         _ = shutdown.cancelled() => Ending::Close(1001, "server shutting down".to_owned()),
     };
     reader.abort();
+    // Detach now, not after the close below: a client that left with output still queued (a
+    // re-attach after Ctrl-C) must not hold the shell's output back while the close frame
+    // waits behind a full TCP buffer.
+    drop(attachment);
     let close = match ending {
         Ending::Close(code, reason) => Some((code, reason)),
         Ending::Gone => None,
@@ -237,6 +241,9 @@ async fn drop_for_fault(mut sink: SplitSink<WebSocket, Message>, how: WsDrop) {
     }
 }
 
+/// Largest output frame: big enough that a flood costs the browser few messages.
+const MAX_FRAME: usize = 64 * 1024;
+
 /// Forwards output until the session ends; says how the socket ends.
 async fn write_output(
     sink: &mut SplitSink<WebSocket, Message>,
@@ -246,7 +253,7 @@ async fn write_output(
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     loop {
         tokio::select! {
-            event = attachment.recv() => match event {
+            event = attachment.recv_coalesced(MAX_FRAME) => match event {
                 PtyEvent::Output(bytes) => {
                     if sink.send(Message::Binary(bytes)).await.is_err() { return Ending::Gone; }
                     match faults.after_frame() {
