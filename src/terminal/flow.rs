@@ -21,12 +21,12 @@
 //! **Interrupt during a flood.** Output already queued between the program and the screen (in
 //! the server, TCP and here: megabytes during `yes`) would take seconds to draw after Ctrl-C. A
 //! terminal's line discipline throws such output away when it delivers an interrupt (POSIX `ISIG`
-//! without `NOFLSH`), and [`Flow::interrupt`] does the same for the bytes in transit: when the
-//! user sends Ctrl-C, Ctrl-\ or Ctrl-Z while a backlog exists on the main screen, incoming output
-//! is read at full speed but only its last [`FlowConfig::flush_tail`] bytes are kept, until the
-//! stream pauses ([`FlowConfig::flush_quiet_ms`]) or [`FlowConfig::flush_max_ms`] passes. Then
-//! a visible line says how much was skipped and the kept tail (the program's last lines and the
-//! new prompt) is shown. Without an interrupt nothing is ever dropped.
+//! without `NOFLSH`), and so does the console: when the user sends Ctrl-C, Ctrl-\\ or Ctrl-Z while
+//! a backlog exists on the main screen, [`Flow::interrupt`] drops what is pending and skips
+//! everything that arrives after it, and the session re-attaches to the same shell. The agent
+//! replays the shell's recent output on attach, so the screen shows the program's last lines and
+//! the new prompt at once, whatever was still in transit. Without an interrupt nothing is ever
+//! dropped.
 use std::collections::VecDeque;
 
 /// The watermarks (bytes) and the interrupt rules.
@@ -46,12 +46,11 @@ pub struct FlowConfig {
     pub pending_limit: usize,
     /// Backlog (pending and in flight) above which an interrupt skips output in transit.
     pub flood_backlog: usize,
-    /// Bytes kept from the end of the skipped output.
-    pub flush_tail: usize,
-    /// A pause this long in the output ends the skipping.
-    pub flush_quiet_ms: f64,
-    /// The skipping never lasts longer than this.
-    pub flush_max_ms: f64,
+    /// ... or output received within the last [`FlowConfig::flood_window_ms`] above which it does:
+    /// when the page keeps up, the backlog sits in the server and TCP, out of sight.
+    pub flood_recent: usize,
+    /// The window for [`FlowConfig::flood_recent`].
+    pub flood_window_ms: f64,
 }
 
 impl Default for FlowConfig {
@@ -66,9 +65,8 @@ impl Default for FlowConfig {
             read_low: 1024 * 1024,
             pending_limit: 64 * 1024 * 1024,
             flood_backlog: 128 * 1024,
-            flush_tail: 16 * 1024,
-            flush_quiet_ms: 60.0,
-            flush_max_ms: 3_000.0,
+            flood_recent: 128 * 1024,
+            flood_window_ms: 500.0,
         }
     }
 }
@@ -86,24 +84,8 @@ pub struct FlowStats {
     pub pending: usize,
     /// Bytes skipped (pending over its limit, or after an interrupt).
     pub skipped: u64,
-    /// Whether output is being skipped after an interrupt right now.
-    pub flushing: bool,
-}
-
-/// Skipping output after an interrupt.
-#[derive(Debug)]
-struct Flush {
-    started: f64,
-    last_data: f64,
-    tail: VecDeque<u8>,
-    skipped: u64,
-}
-
-/// How a skip after an interrupt ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FlushEnd {
-    /// Bytes not shown.
-    pub skipped: u64,
+    /// Whether output is being skipped after an interrupt right now (until the re-attach).
+    pub skipping: bool,
 }
 
 /// The flow-control state of one terminal.
@@ -120,7 +102,11 @@ pub struct Flow {
     skipped: u64,
     /// Skipped bytes not yet reported with [`Flow::take_skip_notice`].
     unreported_skip: u64,
-    flush: Option<Flush>,
+    /// Skipping everything after an interrupt, until [`Flow::discard_pending`] (the re-attach).
+    skipping: bool,
+    /// (time, bytes) received within the flood window, oldest first.
+    recent: VecDeque<(f64, usize)>,
+    recent_bytes: usize,
 }
 
 impl Default for Flow {
@@ -144,7 +130,9 @@ impl Flow {
             written: 0,
             skipped: 0,
             unreported_skip: 0,
-            flush: None,
+            skipping: false,
+            recent: VecDeque::new(),
+            recent_bytes: 0,
         }
     }
 
@@ -159,12 +147,11 @@ impl Flow {
             return;
         }
         self.received += bytes.len() as u64;
-        if let Some(f) = self.flush.as_mut() {
-            f.last_data = now;
-            f.tail.extend(bytes);
-            let over = f.tail.len().saturating_sub(self.cfg.flush_tail);
-            f.tail.drain(..over);
-            f.skipped += over as u64;
+        self.forget_before(now);
+        self.recent.push_back((now, bytes.len()));
+        self.recent_bytes += bytes.len();
+        if self.skipping {
+            self.skipped += bytes.len() as u64;
             return;
         }
         self.pending_bytes += bytes.len();
@@ -241,63 +228,49 @@ impl Flow {
         self.read_paused
     }
 
-    /// Drops what was received but not yet written (a new attach replays the screen anyway).
+    /// Drops what was received but not yet written (a new attach replays the screen anyway), and
+    /// ends skipping after an interrupt.
     pub fn discard_pending(&mut self) {
         self.pending.clear();
         self.pending_bytes = 0;
         self.read_paused = false;
-        self.flush = None;
+        self.skipping = false;
     }
 
-    /// The user sent an interrupt at `now`. With a backlog, starts skipping output in transit
-    /// (see the module notes) and returns true; otherwise changes nothing.
+    /// The user sent an interrupt. With a backlog, drops what is pending, skips all output from
+    /// now on until [`Flow::discard_pending`], and returns true: the caller re-attaches. Without
+    /// one, changes nothing and returns false.
     pub fn interrupt(&mut self, now: f64) -> bool {
-        if self.flush.is_some() {
+        if self.skipping {
             return true;
         }
-        if self.pending_bytes + self.in_flight < self.cfg.flood_backlog {
+        self.forget_before(now);
+        let backlog = self.pending_bytes + self.in_flight >= self.cfg.flood_backlog;
+        if !backlog && self.recent_bytes < self.cfg.flood_recent {
             return false;
         }
-        let mut tail: VecDeque<u8> = VecDeque::new();
-        for chunk in self.pending.drain(..) {
-            tail.extend(chunk);
-        }
-        let over = tail.len().saturating_sub(self.cfg.flush_tail);
-        tail.drain(..over);
+        self.skipped += self.pending_bytes as u64;
+        self.pending.clear();
         self.pending_bytes = 0;
         self.read_paused = false;
-        self.flush = Some(Flush { started: now, last_data: now, tail, skipped: over as u64 });
+        self.skipping = true;
         true
     }
 
-    /// Ends the skipping once output paused or it lasted long enough: the kept tail becomes
-    /// pending output, starting at a line boundary when something before it was skipped.
-    pub fn poll_flush(&mut self, now: f64) -> Option<FlushEnd> {
-        let f = self.flush.as_ref()?;
-        let quiet = now - f.last_data >= self.cfg.flush_quiet_ms;
-        let too_long = now - f.started >= self.cfg.flush_max_ms;
-        if !(quiet || too_long) {
-            return None;
-        }
-        let mut f = self.flush.take()?;
-        if f.skipped > 0 {
-            if let Some(nl) = f.tail.iter().position(|&b| b == b'\n') {
-                f.tail.drain(..=nl);
-                f.skipped += nl as u64 + 1;
+    /// Drops what was received before the flood window ending at `now`.
+    fn forget_before(&mut self, now: f64) {
+        while let Some(&(t, n)) = self.recent.front() {
+            if now - t <= self.cfg.flood_window_ms {
+                break;
             }
+            self.recent.pop_front();
+            self.recent_bytes -= n;
         }
-        let tail: Vec<u8> = f.tail.into_iter().collect();
-        self.pending_bytes += tail.len();
-        if !tail.is_empty() {
-            self.pending.push_back(tail);
-        }
-        self.skipped += f.skipped;
-        Some(FlushEnd { skipped: f.skipped })
     }
 
     /// Whether output is being skipped after an interrupt.
-    pub fn flushing(&self) -> bool {
-        self.flush.is_some()
+    pub fn skipping(&self) -> bool {
+        self.skipping
     }
 
     /// Bytes skipped since the last call, to be shown to the user.
@@ -314,7 +287,7 @@ impl Flow {
             in_flight: self.in_flight,
             pending: self.pending_bytes,
             skipped: self.skipped,
-            flushing: self.flush.is_some(),
+            skipping: self.skipping,
         }
     }
 }
@@ -345,9 +318,8 @@ mod tests {
             read_low: 50,
             pending_limit: 1000,
             flood_backlog: 150,
-            flush_tail: 30,
-            flush_quiet_ms: 50.0,
-            flush_max_ms: 1000.0,
+            flood_recent: 400,
+            flood_window_ms: 500.0,
         }
     }
 
@@ -431,59 +403,61 @@ mod tests {
     fn interrupt_without_backlog_drops_nothing() {
         let mut f = Flow::new(small());
         f.push(vec![b'x'; 100], 0.0);
-        assert!(!f.interrupt(10.0));
-        assert!(!f.flushing());
+        assert!(!f.interrupt(0.0));
+        assert!(!f.skipping());
         assert_eq!(f.stats().pending + f.stats().in_flight, 100);
     }
 
     #[test]
-    fn interrupt_during_a_flood_keeps_the_tail_from_a_line_start() {
+    fn interrupt_during_a_flood_skips_until_the_reattach() {
         let mut f = Flow::new(small());
         f.push(b"y\n".repeat(100), 0.0);
         while f.next_write().is_some() {}
-        assert!(f.interrupt(10.0), "100 in flight + 100 pending is a backlog");
+        assert!(f.interrupt(0.0), "100 in flight + 100 pending is a backlog");
+        assert!(f.interrupt(0.0), "a second Ctrl-C while skipping changes nothing");
         assert_eq!(f.stats().pending, 0);
+        // The backlog keeps arriving until the old socket is gone: none of it is shown.
+        f.push(b"y\n".repeat(500), 0.0);
         assert_eq!(f.next_write(), None, "nothing is written while skipping");
-        // The backlog keeps arriving, then the prompt.
-        f.push(b"y\n".repeat(500), 20.0);
-        f.push(b"y\n^C\n$ ".to_vec(), 40.0);
-        assert_eq!(f.poll_flush(60.0), None, "still within the quiet time");
-        let end = f.poll_flush(95.0).expect("output paused for 55 ms");
+        assert!(f.stats().skipping);
+        // What xterm already has still completes.
         f.written(100);
-        let shown = f.next_write().unwrap();
-        assert!(shown.ends_with(b"y\n^C\n$ "));
-        assert!(shown.len() <= 30);
-        assert_eq!(shown.first(), Some(&b'y'), "starts at a line start");
-        let s = f.stats();
-        assert_eq!(s.skipped, end.skipped);
-        assert_eq!(s.received, s.written + s.in_flight as u64 + s.pending as u64 + s.skipped);
-        assert!(!s.flushing);
-    }
-
-    #[test]
-    fn skipping_ends_after_the_longest_time_even_if_output_never_pauses() {
-        let mut f = Flow::new(small());
-        f.push(vec![b'y'; 200], 0.0);
-        assert!(f.interrupt(0.0));
-        let mut t = 0.0;
-        while f.poll_flush(t).is_none() {
-            t += 10.0;
-            f.push(vec![b'y'; 50], t);
-            assert!(t <= 1000.0);
-        }
-        assert!(!f.flushing());
-        assert!(f.next_write().is_some());
-    }
-
-    #[test]
-    fn a_reattach_cancels_skipping() {
-        let mut f = Flow::new(small());
-        f.push(vec![0; 200], 0.0);
-        assert!(f.interrupt(0.0));
+        // The re-attach: its replay is shown.
         f.discard_pending();
-        assert!(!f.flushing());
-        f.push(b"new".to_vec(), 1.0);
-        assert_eq!(f.next_write().as_deref(), Some(&b"new"[..]));
+        f.push(b"y\n^C\n$ ".to_vec(), 0.0);
+        assert_eq!(f.next_write().as_deref(), Some(&b"y\n^C\n$ "[..]));
+        let s = f.stats();
+        assert_eq!(s.skipped, 100 + 1000);
+        assert_eq!(s.received, s.written + s.in_flight as u64 + s.pending as u64 + s.skipped);
+        assert!(!s.skipping);
+    }
+
+    #[test]
+    fn interrupt_while_the_page_keeps_up_with_a_flood_still_skips() {
+        let mut f = Flow::new(small());
+        // A steady stream the page keeps up with: no backlog here, but 400 bytes in 500 ms.
+        for i in 0..10 {
+            f.push(vec![b'y'; 40], f64::from(i) * 50.0);
+            let c = f.next_write().unwrap();
+            f.written(c.len());
+        }
+        assert_eq!(f.stats().pending + f.stats().in_flight, 0);
+        assert!(f.interrupt(450.0));
+        assert!(f.skipping());
+    }
+
+    #[test]
+    fn interrupt_after_the_output_calmed_down_drops_nothing() {
+        let mut f = Flow::new(small());
+        for i in 0..10 {
+            f.push(vec![b'y'; 40], f64::from(i) * 50.0);
+            let c = f.next_write().unwrap();
+            f.written(c.len());
+        }
+        // A second later only the prompt came: the earlier burst is out of the window.
+        f.push(b"$ ".to_vec(), 1200.0);
+        assert!(!f.interrupt(1400.0));
+        assert_eq!(f.next_write().as_deref(), Some(&b"$ "[..]));
     }
 
     #[test]

@@ -95,8 +95,8 @@ pub struct Session {
     /// When the current connection opened (0: not open).
     opened_at: Cell<f64>,
     retry: RefCell<Option<gloo_timers::callback::Timeout>>,
-    /// Checks whether skipping output after an interrupt is over.
-    flush_timer: RefCell<Option<gloo_timers::callback::Interval>>,
+    /// A re-attach after an interrupt is under way.
+    resyncing: Cell<bool>,
     fit_scheduled: Cell<bool>,
 }
 
@@ -167,7 +167,7 @@ impl Session {
                 attempt: Cell::new(0),
                 opened_at: Cell::new(0.0),
                 retry: RefCell::new(None),
-                flush_timer: RefCell::new(None),
+                resyncing: Cell::new(false),
                 fit_scheduled: Cell::new(false),
             }
         })
@@ -370,16 +370,14 @@ impl Session {
     /// Closes everything (the view is going away).
     pub fn shutdown(&self) {
         self.retry.borrow_mut().take();
-        self.flush_timer.borrow_mut().take();
         if let Some(s) = self.socket.borrow_mut().take() {
             s.close();
         }
     }
 
-    fn send(&self, text: &str) {
-        if let Some(s) = self.socket.borrow().as_ref() {
-            s.send(text);
-        }
+    /// Sends one frame; see [`PtySocket::send`] for the promise.
+    fn send(&self, text: &str) -> Option<js_sys::Promise> {
+        self.socket.borrow().as_ref().and_then(|s| s.send(text))
     }
 
     fn latched(&self) -> Mods {
@@ -404,40 +402,35 @@ impl Session {
             self.release_latches();
             apply_mods(data, mods)
         };
-        self.send(&input_message(&data));
-        self.after_input(&data);
+        let sent = self.send(&input_message(&data));
+        self.after_input(&data, sent);
     }
 
     /// After an interrupt during a flood, skips the output still in transit, as the terminal's
-    /// line discipline does (see `flow`). Full-screen programs are left alone: they read Ctrl-C
-    /// as a key and their screen must not lose bytes.
-    fn after_input(&self, data: &str) {
+    /// line discipline does (see `flow`): once the interrupt is on its way (`sent`), re-attaches
+    /// to the same shell, whose replay shows the program's last lines and the prompt. Full-screen
+    /// programs are left alone: they read Ctrl-C as a key and their screen must not lose bytes.
+    fn after_input(&self, data: &str, sent: Option<js_sys::Promise>) {
         if !has_interrupt(data) || self.xterm.in_alternate_screen() {
             return;
         }
-        if !self.flow.borrow_mut().interrupt(now()) || self.flush_timer.borrow().is_some() {
+        if !self.flow.borrow_mut().interrupt(now()) || self.resyncing.replace(true) {
             return;
         }
         let me = self.me.clone();
-        let timer = gloo_timers::callback::Interval::new(20, move || {
-            let Some(s) = me.upgrade() else { return };
-            if !s.flow.borrow().flushing() {
-                s.flush_timer.borrow_mut().take();
-                return;
+        wasm_bindgen_futures::spawn_local(async move {
+            // Closing the old socket before the interrupt left would lose it.
+            if let Some(p) = sent {
+                let _ = wasm_bindgen_futures::JsFuture::from(p).await;
             }
-            let ended = s.flow.borrow_mut().poll_flush(now());
-            if let Some(end) = ended {
-                s.flush_timer.borrow_mut().take();
-                if end.skipped > 0 {
-                    s.xterm.write_notice(&format!(
-                        "\r\n\u{1b}[0;2m[agent console: skipped {} of output after the interrupt]\u{1b}[0m\r\n",
-                        human_bytes(end.skipped)
-                    ));
-                }
-                s.pump();
+            let Some(s) = me.upgrade() else { return };
+            s.resyncing.set(false);
+            if s.flow.borrow().skipping() {
+                s.ui.notice.try_set(Some("Output still on its way was skipped after the interrupt.".into()));
+                s.attempt.set(0);
+                s.connect();
             }
         });
-        *self.flush_timer.borrow_mut() = Some(timer);
     }
 
     /// A key of the key bar.
@@ -445,8 +438,8 @@ impl Session {
         let bytes = key_bytes(key, self.latched(), self.xterm.application_cursor());
         self.release_latches();
         if self.ui.state.try_get_untracked().is_some_and(|s| s.accepts_input()) {
-            self.send(&input_message(&bytes));
-            self.after_input(&bytes);
+            let sent = self.send(&input_message(&bytes));
+            self.after_input(&bytes, sent);
         }
         self.xterm.focus();
     }
@@ -517,7 +510,8 @@ impl Session {
         let skipped = self.flow.borrow_mut().take_skip_notice();
         if let Some(n) = skipped {
             self.xterm.write_notice(&format!(
-                "\r\n\u{1b}[0m[agent console: {n} bytes of output were skipped because the page could not keep up]\r\n"
+                "\r\n\u{1b}[0m[agent console: {} of output were skipped because the page could not keep up]\r\n",
+                human_bytes(n)
             ));
         }
         let resume = !self.flow.borrow_mut().should_pause_reading();
@@ -554,7 +548,7 @@ impl Session {
             "inFlight": stats.in_flight,
             "pending": stats.pending,
             "skipped": stats.skipped,
-            "flushing": stats.flushing,
+            "skipping": stats.skipping,
         })
         .to_string()
     }

@@ -110,22 +110,26 @@ impl PtySocket {
     }
 
     /// Sends one text frame (JSON input or resize). Dropped when not open: the agent gets
-    /// nothing a closed shell would not have got either.
-    pub fn send(&self, text: &str) {
+    /// nothing a closed shell would not have got either. With a WebSocketStream, returns the
+    /// write's promise (settled once the frame is handed to the connection); a classic socket
+    /// queues the frame at once, ahead of any later close.
+    pub fn send(&self, text: &str) -> Option<Promise> {
         match &self.transport {
             Transport::Stream(s) => {
-                if let Some(w) = s.writer.borrow().as_ref() {
-                    let p = w.write(&JsValue::from_str(text));
-                    // A write to a closing stream rejects; the close is reported separately.
-                    spawn_local(async move {
-                        let _ = JsFuture::from(p).await;
-                    });
-                }
+                let w = s.writer.borrow();
+                let p = w.as_ref()?.write(&JsValue::from_str(text));
+                // A write to a closing stream rejects; the close is reported separately.
+                let quiet = p.clone();
+                spawn_local(async move {
+                    let _ = JsFuture::from(quiet).await;
+                });
+                Some(p)
             }
             Transport::Classic(c) => {
                 if c.ws.ready_state() == web_sys::WebSocket::OPEN {
                     let _ = c.ws.send_with_str(text);
                 }
+                None
             }
         }
     }

@@ -184,7 +184,7 @@ impl Xterm {
         let options = TerminalOptions::new();
         options.set_font_size(font_size);
         options.set_font_family(FONT_FAMILY);
-        options.set_cursor_blink(true);
+        options.set_cursor_blink(false);
         // xterm's default, as in Coder's dashboard: a longer scrollback slows down floods of short lines.
         options.set_scrollback(1_000);
         options.set_theme(&theme_object(if dark { &DARK } else { &LIGHT }));

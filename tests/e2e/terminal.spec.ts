@@ -29,7 +29,7 @@ interface TermInfo {
   pending: number;
   received: number;
   skipped: number;
-  flushing: boolean;
+  skipping: boolean;
 }
 
 let agentIdCache: string | undefined;
@@ -370,7 +370,7 @@ test('a flood of output keeps the page responsive, bounded, and Ctrl-C stops it'
     .poll(
       async () => {
         const lines = (await text(page)).split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
-        return !(await info(page)).flushing && /[$#] ?$/.test(lines[lines.length - 1] ?? '');
+        return !(await info(page)).skipping && /[$#] ?$/.test(lines[lines.length - 1] ?? '');
       },
       { timeout: 15_000, intervals: [20] },
     )
