@@ -1,6 +1,8 @@
 //! Lenient deserialisers for what Go's `encoding/json` sends: a nil slice or map is `null`, and a
 //! nil pointer inside a collection is a `null` entry.
-use serde::{Deserialize, Deserializer};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{de::Error as _, Deserialize, Deserializer};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// `null` (or, with `#[serde(default)]`, an absent field) becomes the type's default.
@@ -35,9 +37,101 @@ where
         .collect())
 }
 
+/// An RFC 3339 time, as `DateTime<Utc>`'s own `Deserialize` accepts it, but several times faster
+/// for the shape Go writes (`2024-05-01T12:34:56.123456Z`, or `+02:00` instead of `Z`): a log
+/// backlog has one per line. Anything else goes through chrono's parser, so results and errors
+/// are chrono's.
+pub fn rfc3339_utc<'de, D>(d: D) -> Result<DateTime<Utc>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let text = Cow::<'de, str>::deserialize(d)?;
+    if let Some(t) = parse_go_time(&text) {
+        return Ok(t);
+    }
+    DateTime::<FixedOffset>::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(D::Error::custom)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.1-9 digits](Z|±HH:MM)`; `None` for anything else (chrono decides).
+fn parse_go_time(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<u32> {
+        b.get(from..from + len)?.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (hour, min, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let mut i = 19;
+    let mut nanos = 0;
+    if b[i] == b'.' {
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=9).contains(&digits) {
+            return None;
+        }
+        nanos = num(i + 1, digits)? * 10u32.pow(9 - digits as u32);
+        i += 1 + digits;
+    }
+    let offset_secs = match &b[i..] {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (h, m) = (num(i + 1, 2)?, num(i + 4, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = i32::try_from(h * 3600 + m * 60).ok()?;
+            if *sign == b'-' { -secs } else { secs }
+        }
+        _ => return None,
+    };
+    // Leap seconds (60) and invalid dates are left to chrono.
+    if sec > 59 {
+        return None;
+    }
+    let local = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?.and_hms_nano_opt(hour, min, sec, nanos)?;
+    Some(DateTime::<FixedOffset>::from_naive_utc_and_offset(local - chrono::TimeDelta::seconds(offset_secs.into()), FixedOffset::east_opt(offset_secs)?).with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_times_parse_exactly_as_chrono_does() {
+        let cases = [
+            "2024-05-01T12:34:56Z",
+            "2024-05-01T12:34:56.1Z",
+            "2024-05-01T12:34:56.123456Z",
+            "2024-05-01T12:34:56.123456789Z",
+            "2024-05-01T00:10:00+02:00",
+            "2024-05-01T23:59:59.5-07:30",
+            "1999-12-31T23:59:59-00:00",
+            "2024-02-29T01:02:03Z",
+            // Not the fast path's shape: chrono decides, and the result must still match.
+            "2024-05-01t12:34:56z",
+            "2024-05-01 12:34:56Z",
+            "2024-05-01T12:34:56.1234567891Z",
+            "2016-12-31T23:59:60Z",
+        ];
+        for s in cases {
+            let ours: DateTime<Utc> = rfc3339_utc(serde_json::Value::String(s.into())).unwrap_or_else(|e| panic!("{s}: {e}"));
+            let chrono = DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+            assert_eq!(ours, chrono, "{s}");
+        }
+    }
+
+    #[test]
+    fn bad_times_are_refused_with_chronos_errors() {
+        for s in ["2024-02-30T00:00:00Z", "2024-05-01T24:00:00Z", "2024-05-01T12:34:56", "2024-05-01T12:34:56+25:00", "2024-05-01T12:34:56.Z", "yesterday", "２０２４-05-01T12:34:56Z"] {
+            let ours = rfc3339_utc(serde_json::Value::String(s.into()));
+            assert!(ours.is_err(), "{s} was accepted: {ours:?}");
+            assert!(DateTime::parse_from_rfc3339(s).is_err(), "{s}");
+        }
+        assert!(rfc3339_utc(serde_json::json!(17)).is_err());
+    }
     use serde::Deserialize;
 
     #[derive(Deserialize, Debug, PartialEq)]

@@ -29,6 +29,7 @@ pub struct WorkspaceAgentLog {
     /// Position in the agent's log (the `after` cursor).
     pub id: i64,
     /// When the line was produced.
+    #[serde(deserialize_with = "crate::de::rfc3339_utc")]
     pub created_at: DateTime<Utc>,
     /// The text, possibly with ANSI escapes and `\r`.
     #[serde(default)]
