@@ -106,6 +106,8 @@ pub struct FileConfig {
     pub instance_identity: InstanceIdentitySection,
     /// The DERP map served by `/derp-map` and `.../connection`.
     pub derp: DerpSection,
+    /// The agent's log store.
+    pub logs: LogsSection,
 }
 
 impl Default for FileConfig {
@@ -116,6 +118,7 @@ impl Default for FileConfig {
             external_auth: Vec::new(),
             instance_identity: InstanceIdentitySection::default(),
             derp: DerpSection::default(),
+            logs: LogsSection::default(),
         }
     }
 }
@@ -136,6 +139,21 @@ impl FileConfig {
                 .with_context(|| format!("external_auth {:?}: bad match regex", provider.id))?;
         }
         Ok(file)
+    }
+}
+
+/// `[logs]`: the agent's log store.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogsSection {
+    /// Total output bytes kept per agent before it is marked overflowed (coderd: 1 MiB). Raising
+    /// it lets the benchmark hold a million lines.
+    pub max_output_bytes: usize,
+}
+
+impl Default for LogsSection {
+    fn default() -> Self {
+        LogsSection { max_output_bytes: crate::embedded::log_store::MAX_LOGS_LENGTH }
     }
 }
 

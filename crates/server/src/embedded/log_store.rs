@@ -47,6 +47,8 @@ pub struct LogStore {
 }
 
 struct Inner {
+    /// Output bytes allowed in total (coderd: [`MAX_LOGS_LENGTH`]).
+    limit: usize,
     logs: Vec<StoredLog>,
     next_id: i64,
     length: usize,
@@ -56,11 +58,17 @@ struct Inner {
 }
 
 impl LogStore {
-    /// An empty store for agent `agent_id`.
+    /// An empty store for agent `agent_id`, with coderd's limit.
     pub fn new(agent_id: Uuid) -> Self {
+        Self::with_limit(agent_id, MAX_LOGS_LENGTH)
+    }
+
+    /// An empty store that holds up to `limit` output bytes.
+    pub fn with_limit(agent_id: Uuid, limit: usize) -> Self {
         let (last_id, _) = watch::channel(0);
         LogStore {
             inner: Arc::new(Mutex::new(Inner {
+                limit,
                 logs: Vec::new(),
                 next_id: 1,
                 length: 0,
@@ -112,7 +120,7 @@ impl LogStore {
     }
 
     /// Appends lines of one source atomically (all or none), like coderd's single insert: refused
-    /// once the agent has overflowed, or when they would take the total past [`MAX_LOGS_LENGTH`]
+    /// once the agent has overflowed, or when they would take the total past the limit
     /// (which marks the agent overflowed). Returns the ids given to the lines.
     pub fn append(
         &self,
@@ -127,7 +135,7 @@ impl LogStore {
             return Err(AppendError::LimitExceeded);
         }
         let added: usize = lines.iter().map(|l| l.output.len()).sum();
-        if inner.length + added > MAX_LOGS_LENGTH {
+        if inner.length + added > inner.limit {
             inner.overflowed = true;
             drop(inner);
             // Followers re-read the agent; wake them even though no line was added.
@@ -229,6 +237,21 @@ mod tests {
             level: LogLevel::Info,
             output: s.into(),
         }
+    }
+
+    #[test]
+    fn a_raised_limit_holds_more_than_coderds() {
+        let store = LogStore::with_limit(Uuid::nil(), 4 * MAX_LOGS_LENGTH);
+        let source = Uuid::new_v4();
+        store.upsert_source(source, "bench", "");
+        let big = "x".repeat(MAX_LOGS_LENGTH);
+        for _ in 0..3 {
+            store.append(source, vec![line(&big)]).unwrap();
+        }
+        assert_eq!(store.length(), 3 * MAX_LOGS_LENGTH);
+        assert!(!store.overflowed());
+        assert_eq!(store.append(source, vec![line(&big), line("y")]), Err(AppendError::LimitExceeded));
+        assert!(store.overflowed());
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl Embedded {
         let file = (**file).clone();
         let host = HostInfo::detect(&file.agent);
         let identity = Identity::random();
-        let logs = LogStore::new(identity.agent_id);
+        let logs = LogStore::with_limit(identity.agent_id, file.logs.max_output_bytes);
         let run_options = RunOptions {
             cwd: Some(host.directory.clone()),
             ..RunOptions::default()
