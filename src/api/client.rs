@@ -1,8 +1,13 @@
 //! HTTP requests: token header, typed errors, retries with backoff for idempotent GETs, and
 //! abort when the view that asked goes away.
+use super::json_array::ArrayReader;
 use super::{token, ApiError};
 use gloo_net::http::{Request, RequestBuilder};
+use js_sys::Reflect;
 use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 /// Attempts for a GET that fails on the network or with a 5xx.
 const GET_ATTEMPTS: u32 = 4;
@@ -101,18 +106,84 @@ async fn execute<B: Serialize, T: DeserializeOwned>(
     }
     .map_err(|e| ApiError::Decode(format!("Could not encode the request: {e}")))?;
     let response = request.send().await.map_err(|e| ApiError::Network(network_message(&e)))?;
-    let status = response.status();
-    let content_type = response.headers().get("content-type");
-    let text = response.text().await.map_err(|e| ApiError::Network(network_message(&e)))?;
-    if !(200..300).contains(&status) {
-        let error = ApiError::from_status(status, content_type.as_deref(), &text);
-        if let (ApiError::Unauthorized(body), true) = (&error, session_auth) {
-            token::report_unauthorized(body.message.clone());
-        }
-        return Err(error);
+    if !response.ok() {
+        return Err(refusal(response, session_auth).await);
     }
-    let text = if text.trim().is_empty() { "null" } else { &text };
-    serde_json::from_str(text).map_err(|e| ApiError::Decode(format!("The answer could not be read: {e}")))
+    // Bytes, not text: copying bytes into wasm is far cheaper than decoding them into a JS string
+    // and encoding that back into UTF-8.
+    let body = response.binary().await.map_err(|e| ApiError::Network(network_message(&e)))?;
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &body };
+    serde_json::from_slice(body).map_err(|e| decode_error(&e))
+}
+
+/// The typed error for a non-2xx answer; a refused session signs the user out.
+async fn refusal(response: gloo_net::http::Response, session_auth: bool) -> ApiError {
+    let content_type = response.headers().get("content-type");
+    let body = response.binary().await.unwrap_or_default();
+    let error = ApiError::from_status(response.status(), content_type.as_deref(), &String::from_utf8_lossy(&body));
+    if let (ApiError::Unauthorized(body), true) = (&error, session_auth) {
+        token::report_unauthorized(body.message.clone());
+    }
+    error
+}
+
+fn decode_error(e: &dyn std::fmt::Display) -> ApiError {
+    ApiError::Decode(format!("The answer could not be read: {e}"))
+}
+
+/// Elements handed over per call of `on_items` (after the last chunk, whatever is left).
+const ARRAY_BATCH: usize = 10_000;
+
+/// GETs a JSON array (with the session), parsing it while it downloads: `on_items` gets the
+/// elements in order, in batches, and the whole answer is never held at once (a log backlog can
+/// be over 100 MB of JSON). Elements already handed over stay valid when a later part of the
+/// answer fails. Not retried.
+pub async fn get_json_array<T: DeserializeOwned>(path: impl Into<String>, mut on_items: impl FnMut(Vec<T>)) -> Result<(), ApiError> {
+    let abort = AbortOnDrop::new();
+    let request = with_auth(Request::get(&api_url(&path.into())), None)
+        .abort_signal(abort.signal().as_ref())
+        .build()
+        .map_err(|e| ApiError::Decode(format!("Could not encode the request: {e}")))?;
+    let response = request.send().await.map_err(|e| ApiError::Network(network_message(&e)))?;
+    if !response.ok() {
+        return Err(refusal(response, true).await);
+    }
+    let mut parser = ArrayReader::<T>::new();
+    let mut batch = Vec::new();
+    if let Some(body) = response.body() {
+        let reader = body_reader(&body).ok_or_else(|| ApiError::Network("The answer could not be read.".into()))?;
+        loop {
+            let result = JsFuture::from(reader.read())
+                .await
+                .map_err(|_| ApiError::Network("The connection broke while the answer was arriving.".into()))?;
+            if Reflect::get(&result, &"done".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true) {
+                break;
+            }
+            let chunk = Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+            let Some(chunk) = chunk.dyn_ref::<js_sys::Uint8Array>() else { continue };
+            batch.extend(parser.feed(&chunk.to_vec()).map_err(|e| decode_error(&e))?);
+            if batch.len() >= ARRAY_BATCH {
+                on_items(std::mem::take(&mut batch));
+            }
+        }
+    }
+    parser.finish().map_err(|e| decode_error(&e))?;
+    if !batch.is_empty() {
+        on_items(batch);
+    }
+    Ok(())
+}
+
+#[wasm_bindgen]
+extern "C" {
+    type BodyReader;
+    #[wasm_bindgen(method)]
+    fn read(this: &BodyReader) -> js_sys::Promise;
+}
+
+fn body_reader(body: &web_sys::ReadableStream) -> Option<BodyReader> {
+    let get = Reflect::get(body, &"getReader".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+    Some(get.call0(body).ok()?.unchecked_into())
 }
 
 /// Aborts the browser request when the future that owns it is dropped: views run their requests

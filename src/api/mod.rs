@@ -4,11 +4,12 @@
 pub mod backoff;
 mod client;
 mod error;
+pub mod json_array;
 pub mod token;
 mod poll;
 mod ws;
 
-pub use client::{api_url, base_path, get_json, get_json_as, get_json_once, random_uuid, send_json, Method};
+pub use client::{api_url, base_path, get_json, get_json_array, get_json_as, get_json_once, random_uuid, send_json, Method};
 pub use error::ApiError;
 pub use poll::{sleep_ms, tab_hidden, use_fetch, use_poll, Loaded};
 pub use ws::{ws_url, WsUrlAuth};

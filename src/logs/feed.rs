@@ -2,7 +2,7 @@
 //! Reconnects with capped, jittered exponential backoff from the last id, so a drop loses no
 //! line and (with merge by id) doubles none. A normal close (1000) ends following.
 use crate::api::backoff::Backoff;
-use crate::api::{get_json_once, sleep_ms, ws_url, ApiError, WsUrlAuth};
+use crate::api::{get_json_array, sleep_ms, ws_url, ApiError, WsUrlAuth};
 use coder_api::routes::LogsQuery;
 use coder_api::WorkspaceAgentLog;
 use futures::StreamExt;
@@ -56,18 +56,25 @@ pub fn start_feed(agent: Uuid, on_batch: impl Fn(Vec<WorkspaceAgentLog>) -> i64 
         let mut backoff = Backoff::new(500, 30_000);
         // Backlog over REST (retrying transient failures), falling back to the old route on 404.
         let mut route = Route::Logs;
-        let mut last_id: i64 = loop {
-            match get_json_once::<Vec<WorkspaceAgentLog>>(path(route, &agent, &LogsQuery::default())).await {
-                Ok(batch) => break on_batch(batch),
+        let mut last_id: i64 = 0;
+        loop {
+            // Parsed while it downloads, handed over in batches; a retry asks only for what is
+            // still missing.
+            let q = LogsQuery { after: (last_id > 0).then_some(last_id), ..Default::default() };
+            let mut got = |batch: Vec<WorkspaceAgentLog>| last_id = last_id.max(on_batch(batch));
+            match get_json_array::<WorkspaceAgentLog>(path(route, &agent, &q), &mut got).await {
+                Ok(()) => break,
                 Err(ApiError::NotFound(_)) if route == Route::Logs => route = Route::StartupLogs,
-                Err(e) if e.is_transient() => {
+                // A garbled answer (a proxy's fault, a cut connection) is retried like a network
+                // error: the lines read before it are kept and not asked for again.
+                Err(e) if e.is_transient() || matches!(e, ApiError::Decode(_)) => {
                     let in_ms = backoff.next_delay_ms(js_sys::Math::random());
                     set_state.set(FeedState::Reconnecting { in_ms, attempt: backoff.attempts(), reason: e.to_string() });
                     sleep_ms(in_ms).await;
                 }
                 Err(e) => return set_state.set(FeedState::Failed(e)),
             }
-        };
+        }
         backoff.reset();
         loop {
             let q = LogsQuery { after: Some(last_id), follow: true, no_compression: is_safari(), ..Default::default() };
