@@ -17,7 +17,7 @@ export const SERVER = (() => {
     command: [
       'target/release/agent-console', 'serve',
       '--listen', `127.0.0.1:${port}`,
-      '--dist', 'dist',
+      '--dist', process.env.E2E_DIST ?? 'dist',
       '--session-token', sessionToken,
       '--agent-token', agentToken,
       '--frame-ancestors', `"'self' http://127.0.0.1:${framerPort}"`,
