@@ -1,9 +1,15 @@
 //! Loading data for a view: once, or polled while the view is open and the tab visible.
 //! The task is cancelled when the view is cleaned up, which also aborts its request.
+use super::backoff::Backoff;
 use super::ApiError;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 use std::future::Future;
+
+/// First wait before a once-only fetch that failed transiently is tried again (each attempt
+/// already retries a few times inside `get_json`); doubled up to the cap.
+const FETCH_RETRY_BASE_MS: u32 = 3_000;
+const FETCH_RETRY_CAP_MS: u32 = 30_000;
 
 /// What a view knows about its data. A failed refresh keeps the last good value, so a blip in
 /// the network does not blank the page; the error is shown beside it.
@@ -28,7 +34,9 @@ impl<T> Loaded<T> {
     }
 }
 
-/// Fetches once when the view opens.
+/// Fetches once when the view opens. A failure that may pass (network trouble, a 5xx) is tried
+/// again with backoff until an answer comes, as the error view promises ("the view keeps
+/// retrying"); a definite answer (a value, or a 4xx or unreadable body) ends it.
 pub fn use_fetch<T, F, Fut>(fetch: F) -> ReadSignal<Loaded<T>>
 where
     T: Send + Sync + 'static,
@@ -47,8 +55,10 @@ where
 {
     let (state, set_state) = signal(Loaded::default());
     spawn_local_scoped_with_cancellation(async move {
+        let mut retry = Backoff::new(FETCH_RETRY_BASE_MS, FETCH_RETRY_CAP_MS);
         loop {
             let result = fetch().await;
+            let transient = matches!(&result, Err(e) if e.is_transient());
             let stop = set_state
                 .try_update(|s| match result {
                     Ok(v) => {
@@ -58,10 +68,14 @@ where
                     Err(e) => s.error = Some(e),
                 })
                 .is_none();
-            let Some(ms) = every_ms else { break };
             if stop {
                 break;
             }
+            let ms = match every_ms {
+                Some(ms) => ms,
+                None if transient => retry.next_delay_ms(js_sys::Math::random()),
+                None => break,
+            };
             sleep_ms(ms).await;
             while tab_hidden() {
                 sleep_ms(250).await;
