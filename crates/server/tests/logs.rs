@@ -75,6 +75,35 @@ both_modes!(bad_after_is_400_with_validations, |s: Server| async move {
 });
 
 both_modes!(
+    a_large_backlog_is_followed_in_frames_of_at_most_2000_lines,
+    |s: Server| async move {
+        let src = s.log_source("Big").await;
+        s.patch_logs(&src, &lines("big", 5_000)).await;
+        let url = s.ws_url(&format!(
+            "{}?follow=true&after=0&coder_session_token={SESSION}",
+            s.agent_path("/logs")
+        ));
+        let mut ws = ws_connect(&url, &[]).await.unwrap();
+        let mut outputs = Vec::new();
+        let mut ids = Vec::new();
+        while outputs.len() < 5_000 {
+            let frame = next_json(&mut ws).await;
+            let frame = frame.as_array().unwrap();
+            assert!(frame.len() <= 2_000, "a frame of {} lines", frame.len());
+            for l in frame {
+                let out = l["output"].as_str().unwrap();
+                if out.starts_with("big") {
+                    outputs.push(out.to_owned());
+                    ids.push(l["id"].as_i64().unwrap());
+                }
+            }
+        }
+        assert_eq!(outputs, lines("big", 5_000));
+        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "ids in order, none twice, none missing");
+    }
+);
+
+both_modes!(
     follow_sends_backlog_then_batches_without_gap_or_duplicate,
     |s: Server| async move {
         let src = s.log_source("Follow").await;

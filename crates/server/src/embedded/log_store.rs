@@ -183,12 +183,18 @@ impl LogStore {
 
     /// Every log with `id > after`, in id order.
     pub fn after(&self, after: i64) -> Vec<StoredLog> {
+        self.after_at_most(after, usize::MAX)
+    }
+
+    /// The first `limit` lines after id `after`.
+    pub fn after_at_most(&self, after: i64, limit: usize) -> Vec<StoredLog> {
         let inner = self.lock();
         // Ids are dense from 1, so the position of id `after + 1` is `after`.
         let start = usize::try_from(after.max(0))
             .unwrap_or(usize::MAX)
             .min(inner.logs.len());
-        inner.logs[start..].to_vec()
+        let end = start.saturating_add(limit).min(inner.logs.len());
+        inner.logs[start..end].to_vec()
     }
 
     /// Total output bytes stored (`logs_length`).

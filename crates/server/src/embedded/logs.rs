@@ -75,7 +75,11 @@ pub async fn get_logs(
         .into_response())
 }
 
-/// Sends the backlog after `after` as the first frame, then each new batch. Every batch is
+/// Lines per follow frame at most: a browser parses a frame in one go, so a large backlog (after
+/// a reconnect, or while lines arrive faster than they are sent) goes out in several frames.
+const FRAME_LINES: usize = 2_000;
+
+/// Sends the backlog after `after` as the first frames, then each new batch. Every batch is
 /// "everything after the last id sent", so lagging behind notifications loses nothing and repeats
 /// nothing.
 async fn follow(mut socket: WebSocket, e: Embedded, after: i64) {
@@ -89,7 +93,8 @@ async fn follow(mut socket: WebSocket, e: Embedded, after: i64) {
     let mut faults = e.ws_faults();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     loop {
-        let batch = store.after(last);
+        let batch = store.after_at_most(last, FRAME_LINES);
+        let more_waiting = batch.len() == FRAME_LINES;
         if first || !batch.is_empty() {
             first = false;
             if let Some(l) = batch.last() {
@@ -105,6 +110,9 @@ async fn follow(mut socket: WebSocket, e: Embedded, after: i64) {
                 }
                 return;
             }
+        }
+        if more_waiting {
+            continue;
         }
         loop {
             tokio::select! {
