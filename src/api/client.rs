@@ -131,11 +131,12 @@ fn decode_error(e: &dyn std::fmt::Display) -> ApiError {
     ApiError::Decode(format!("The answer could not be read: {e}"))
 }
 
-/// Elements handed over per call of `on_items` (after the last chunk, whatever is left).
-const ARRAY_BATCH: usize = 10_000;
+/// Longest stretch of reading before the elements so far are handed over and the page gets a
+/// turn to draw and take input.
+const ARRAY_SLICE_MS: f64 = 40.0;
 
 /// GETs a JSON array (with the session), parsing it while it downloads: `on_items` gets the
-/// elements in order, in batches, and the whole answer is never held at once (a log backlog can
+/// elements in order, in batches (one per slice of reading), and the whole answer is never held at once (a log backlog can
 /// be over 100 MB of JSON). Elements already handed over stay valid when a later part of the
 /// answer fails. Not retried.
 pub async fn get_json_array<T: DeserializeOwned>(path: impl Into<String>, mut on_items: impl FnMut(Vec<T>)) -> Result<(), ApiError> {
@@ -150,6 +151,7 @@ pub async fn get_json_array<T: DeserializeOwned>(path: impl Into<String>, mut on
     }
     let mut parser = ArrayReader::<T>::new();
     let mut batch = Vec::new();
+    let mut slice_start = js_sys::Date::now();
     if let Some(body) = response.body() {
         let reader = body_reader(&body).ok_or_else(|| ApiError::Network("The answer could not be read.".into()))?;
         loop {
@@ -162,8 +164,12 @@ pub async fn get_json_array<T: DeserializeOwned>(path: impl Into<String>, mut on
             let chunk = Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED);
             let Some(chunk) = chunk.dyn_ref::<js_sys::Uint8Array>() else { continue };
             batch.extend(parser.feed(&chunk.to_vec()).map_err(|e| decode_error(&e))?);
-            if batch.len() >= ARRAY_BATCH {
+            if js_sys::Date::now() - slice_start >= ARRAY_SLICE_MS {
                 on_items(std::mem::take(&mut batch));
+                // Chunks already downloaded resolve at once: without this the whole answer would
+                // be read in one task, and the page would not draw until the end.
+                super::sleep_ms(0).await;
+                slice_start = js_sys::Date::now();
             }
         }
     }

@@ -2,6 +2,7 @@
 //! Reconnects with capped, jittered exponential backoff from the last id, so a drop loses no
 //! line and (with merge by id) doubles none. A normal close (1000) ends following.
 use crate::api::backoff::Backoff;
+use crate::api::json_array::ArrayReader;
 use crate::api::{get_json_array, sleep_ms, ws_url, ApiError, WsUrlAuth};
 use coder_api::routes::LogsQuery;
 use coder_api::WorkspaceAgentLog;
@@ -47,6 +48,31 @@ fn is_safari() -> bool {
     ua.contains("safari") && !ua.contains("chrome") && !ua.contains("android")
 }
 
+/// Frames up to this size are parsed in one go; larger ones (a backlog sent after a reconnect)
+/// in slices of it, with a pause between them for the page to draw and take input.
+const FRAME_SLICE: usize = 256 * 1024;
+
+/// Parses one follow frame (a JSON array of lines), handing the lines over as they are read.
+/// Lines handed over before an error stay valid (merge by id keeps them once).
+async fn read_frame(text: &str, on_lines: &mut impl FnMut(Vec<WorkspaceAgentLog>)) -> Result<(), String> {
+    if text.len() <= FRAME_SLICE {
+        on_lines(coder_api::parse::<Vec<WorkspaceAgentLog>>(text).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
+    let mut reader = ArrayReader::<WorkspaceAgentLog>::new();
+    let mut slices = text.as_bytes().chunks(FRAME_SLICE).peekable();
+    while let Some(slice) = slices.next() {
+        let lines = reader.feed(slice)?;
+        if !lines.is_empty() {
+            on_lines(lines);
+        }
+        if slices.peek().is_some() {
+            sleep_ms(0).await;
+        }
+    }
+    reader.finish()
+}
+
 /// Starts the feed for `agent`; `on_batch` receives each batch (backlog first) in arrival order.
 /// Returns the feed's state. Stops when the calling view is cleaned up.
 pub fn start_feed(agent: Uuid, on_batch: impl Fn(Vec<WorkspaceAgentLog>) -> i64 + 'static) -> ReadSignal<FeedState> {
@@ -82,16 +108,16 @@ pub fn start_feed(agent: Uuid, on_batch: impl Fn(Vec<WorkspaceAgentLog>) -> i64 
             let reason = match WebSocket::open(&url) {
                 Ok(mut socket) => loop {
                     match socket.next().await {
-                        Some(Ok(Message::Text(text))) => match coder_api::parse::<Vec<WorkspaceAgentLog>>(&text) {
-                            Ok(batch) => {
-                                if state.get_untracked() != FeedState::Live {
-                                    set_state.set(FeedState::Live);
-                                }
-                                backoff.reset();
-                                last_id = last_id.max(on_batch(batch));
+                        Some(Ok(Message::Text(text))) => {
+                            if state.get_untracked() != FeedState::Live {
+                                set_state.set(FeedState::Live);
                             }
-                            Err(e) => break format!("A frame could not be read ({e}); reconnecting from line {last_id}."),
-                        },
+                            backoff.reset();
+                            let mut got = |batch: Vec<WorkspaceAgentLog>| last_id = last_id.max(on_batch(batch));
+                            if let Err(e) = read_frame(&text, &mut got).await {
+                                break format!("A frame could not be read ({e}); reconnecting from line {last_id}.");
+                            }
+                        }
                         Some(Ok(Message::Bytes(_))) => break "The server sent a binary frame; reconnecting.".into(),
                         Some(Err(WebSocketError::ConnectionClose(c))) if c.code == 1000 => {
                             return set_state.set(FeedState::Ended);
