@@ -286,9 +286,13 @@ pub fn LogsView() -> impl IntoView {
                     <div node_ref=window_ref class="log-window"></div>
                 </div>
                 {move || (stats.get().total == 0).then(|| view! {
-                    <p class="log-empty">{move || match feed.map(|f| f.get()) {
-                        Some(FeedState::Loading) | None => "Loading logs…",
-                        _ => "No log lines yet. Startup scripts and tools that post logs appear here as they write.",
+                    <p class="log-empty" role="status">{move || match feed.map(|f| f.get()) {
+                        Some(FeedState::Loading) | None => "Loading logs…".to_string(),
+                        // Not "no lines": there may be lines the server could not send yet.
+                        Some(FeedState::Reconnecting { reason, .. }) => {
+                            format!("The logs are not available right now. {reason} The view keeps trying.")
+                        }
+                        _ => "No log lines yet. Startup scripts and tools that post logs appear here as they write.".to_string(),
                     }}</p>
                 })}
                 {move || { let s = stats.get(); (!s.following).then(|| view! {

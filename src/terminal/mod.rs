@@ -16,6 +16,7 @@ mod page;
 pub mod protocol;
 mod session;
 mod socket;
+pub mod utf8;
 mod xterm;
 
 use crate::agent::{use_agent, use_agent_workspace};

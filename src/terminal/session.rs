@@ -2,6 +2,7 @@
 //! reconnect policy. It owns no Leptos view; it reports to the view through signals (written with
 //! `try_set`, so a late socket event after the view is gone is harmless).
 use super::flow::{human_bytes, Flow};
+use super::utf8::Utf8Repair;
 use super::keybar::{apply_mods, key_bytes, Key, Mods};
 use super::links::{resolve_link, ForwardTarget};
 use super::osc::{clean_title, parse_osc52, ClipboardRequest};
@@ -85,6 +86,8 @@ pub struct Session {
     ui: SessionUi,
     target: RefCell<Target>,
     flow: RefCell<Flow>,
+    /// Invalid UTF-8 in the output becomes U+FFFD.
+    utf8: RefCell<Utf8Repair>,
     /// Lengths of the chunks handed to xterm, oldest first (its callbacks come in order).
     write_lens: RefCell<VecDeque<usize>>,
     /// The one callback given to every `write`.
@@ -161,6 +164,7 @@ impl Session {
                 ui,
                 target: RefCell::new(target),
                 flow: RefCell::new(Flow::default()),
+                utf8: RefCell::new(Utf8Repair::default()),
                 write_lens: RefCell::new(VecDeque::new()),
                 write_done,
                 socket: RefCell::new(None),
@@ -316,6 +320,7 @@ impl Session {
             old.close();
         }
         self.flow.borrow_mut().discard_pending();
+        self.utf8.borrow_mut().reset();
         self.opened_at.set(0.0);
         // RIS, queued behind whatever xterm is still parsing so nothing old lands after it.
         self.xterm.write_notice("\u{1b}c");
@@ -457,6 +462,7 @@ impl Session {
                 self.xterm.focus();
             }
             SocketEvent::Data(bytes) => {
+                let bytes = self.utf8.borrow_mut().repair(bytes);
                 self.flow.borrow_mut().push(bytes, now());
                 self.pump();
             }

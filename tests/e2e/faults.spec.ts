@@ -218,11 +218,9 @@ test('logs: a failing backlog request is retried, and the lines appear once it a
   watch.check();
 });
 
-// Known bug (src/logs/view.rs, left to its owner): while the backlog request fails, the list
-// says "No log lines yet" and "0 lines", as if the agent had none, and the server's reason is only
-// in the badge's tooltip. Remove `test.fail` once the view shows why nothing is there.
+// While the backlog request fails, the list must not claim the agent has no lines: it says why
+// nothing is shown (the server's reason), not only in the badge's tooltip.
 test('logs: while the backlog fails, the view says why instead of "no lines"', async ({ page }) => {
-  test.fail(true, 'known bug: a failing backlog is shown as "No log lines yet" (src/logs/view.rs)');
   await setFaults(`status=503,path=${agentPath()}/logs`);
   await open(page, '/logs');
   await expect(page.locator('.feed-state')).toHaveText(/Reconnecting/);
