@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedAgent } from './support/app';
 import { SERVER } from './support/server';
+import { clickTerminalText } from './support/terminal';
 import {
   PRIVATE_PORTS, expectNotBlank, firstAgent, patchLines, serverLogLines, startServer, watchPage, type PrivateServer,
 } from './support/private';
@@ -178,28 +179,6 @@ test('invalid UTF-8 from a program shows replacement characters', async ({ page,
   expect((await termLines(page)).map((l) => l.trim())).toContain('bad:\uFFFD\uFFFD\uFFFD(ok');
 });
 
-/** Clicks the terminal text `needle` (DOM renderer), in the middle of its first characters. */
-async function clickText(page: Page, needle: string) {
-  const find = () => page.evaluate((needle) => {
-    const screen = document.querySelector('.xterm-screen')!.getBoundingClientRect();
-    const { cols, rows } = JSON.parse(window.__agentConsoleTerminalInfo!());
-    const lines = [...document.querySelectorAll('.xterm-rows > div')];
-    for (let y = lines.length - 1; y >= 0; y--) {
-      const x = (lines[y].textContent ?? '').replace(/\u00a0/g, ' ').indexOf(needle);
-      if (x >= 0) {
-        return { x: screen.left + (x + 2.5) * (screen.width / cols), y: screen.top + (y + 0.5) * (screen.height / rows) };
-      }
-    }
-    return null;
-  }, needle);
-  // The renderer draws on the next frame, after the buffer has the text.
-  await expect.poll(find, { message: `"${needle}" on the terminal screen` }).not.toBeNull();
-  const pos = (await find())!;
-  await page.mouse.move(pos.x, pos.y);
-  await page.waitForTimeout(200);
-  await page.mouse.click(pos.x, pos.y);
-}
-
 test('markup and javascript: links printed in the terminal are text and open nothing', async ({ page, context, request }) => {
   const watch = watchPage(page);
   let opened = 0;
@@ -212,11 +191,11 @@ test('markup and javascript: links printed in the terminal are text and open not
 
   await run(page, "echo 'javascript:window.__pwned=2//''http'");
   await seeLine(page, 'javascript:window.__pwned=2//http');
-  await clickText(page, 'javascript:window');
+  await clickTerminalText(page, 'javascript:window');
   // An OSC 8 hyperlink whose target is javascript: is not offered (nor opened) either.
   await run(page, "printf '\\033]8;;javascript:window.__pwned=3\\033\\\\js''-link-text\\033]8;;\\033\\\\\\n'");
   await seeLine(page, 'js-link-text');
-  await clickText(page, 'js-link-text');
+  await clickTerminalText(page, 'js-link-text');
   await page.waitForTimeout(300);
   await expect(page.getByRole('dialog', { name: 'Open this link?' })).toHaveCount(0);
   expect(opened).toBe(0);

@@ -202,21 +202,28 @@ test('logs: the follow socket dropped every few frames while lines arrive loses 
   watch.check();
 });
 
-test('logs: a failing backlog request is retried, and the lines appear once it answers', async ({ page }) => {
-  const watch = watchPage(page);
-  const marker = `backlog-${Date.now()}`;
-  await patchLines(srv, [marker]);
-  await setFaults(`status=503,path=${agentPath()}/logs`);
-  await open(page, '/logs');
-  await expect(page.locator('.feed-state')).toHaveText(/Reconnecting/);
-  await expect(page.locator('.feed-state .badge')).toHaveAttribute('title', /Injected fault: 503\./);
-  await expect(page.locator('.log-row', { hasText: marker })).toHaveCount(0);
-  await expectNotBlank(page);
-  await clearFaults();
-  await expect(page.locator('.log-row', { hasText: marker })).toBeVisible({ timeout: 30_000 });
-  await expect(page.locator('.feed-state')).toHaveText(/Live/);
-  watch.check();
-});
+// A failing backlog request (a 503, or a body that is not JSON) is retried like a broken
+// connection; the reason is on the badge, and the lines appear once the server answers well.
+for (const [what, fault, reason] of [
+  ['a failing backlog request', 'status=503', /Injected fault: 503\./],
+  ['a malformed backlog', 'malformed-json', /Unexpected answer from the server/],
+] as const) {
+  test(`logs: ${what} is retried, and the lines appear once it is readable`, async ({ page }) => {
+    const watch = watchPage(page);
+    const marker = `backlog-${fault}-${Date.now()}`;
+    await patchLines(srv, [marker]);
+    await setFaults(`${fault},path=${agentPath()}/logs`);
+    await open(page, '/logs');
+    await expect(page.locator('.feed-state')).toHaveText(/Reconnecting/);
+    await expect(page.locator('.feed-state .badge')).toHaveAttribute('title', reason);
+    await expect(page.locator('.log-row', { hasText: marker })).toHaveCount(0);
+    await expectNotBlank(page);
+    await clearFaults();
+    await expect(page.locator('.log-row', { hasText: marker })).toBeVisible({ timeout: 30_000 });
+    await expect(page.locator('.feed-state')).toHaveText(/Live/);
+    watch.check();
+  });
+}
 
 // While the backlog request fails, the list must not claim the agent has no lines: it says why
 // nothing is shown (the server's reason), not only in the badge's tooltip.
@@ -226,22 +233,6 @@ test('logs: while the backlog fails, the view says why instead of "no lines"', a
   await expect(page.locator('.feed-state')).toHaveText(/Reconnecting/);
   await expect(page.getByText('Injected fault: 503.')).toBeVisible({ timeout: 5_000 });
   await expect(page.getByText('No log lines yet')).toHaveCount(0, { timeout: 1_000 });
-});
-
-test('logs: a malformed backlog is retried like a broken connection, and the lines appear once it is readable', async ({ page }) => {
-  const watch = watchPage(page);
-  const marker = `malformed-backlog-${Date.now()}`;
-  await patchLines(srv, [marker]);
-  await setFaults(`malformed-json,path=${agentPath()}/logs`);
-  await open(page, '/logs');
-  await expect(page.locator('.feed-state')).toHaveText(/Reconnecting/);
-  await expect(page.locator('.feed-state .badge')).toHaveAttribute('title', /Unexpected answer from the server/);
-  await expect(page.locator('.log-row', { hasText: marker })).toHaveCount(0);
-  await expectNotBlank(page);
-  await clearFaults();
-  await expect(page.locator('.log-row', { hasText: marker })).toBeVisible({ timeout: 30_000 });
-  await expect(page.locator('.feed-state')).toHaveText(/Live/);
-  watch.check();
 });
 
 test('logs: a backlog cut off mid-way is read again, and nothing is lost or doubled', async ({ page }) => {

@@ -10,6 +10,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVER } from './support/server';
+import { clickTerminalText } from './support/terminal';
 
 declare global {
   interface Window {
@@ -287,26 +288,6 @@ test('titles are text; clipboard writes need permission', async ({ page, request
   await expect(offer).toBeHidden();
 });
 
-/** Clicks the terminal text `needle` (DOM renderer), in the middle of its first characters. */
-async function clickText(page: Page, needle: string) {
-  const pos = await page.evaluate((needle) => {
-    const screen = document.querySelector('.xterm-screen')!.getBoundingClientRect();
-    const { cols, rows } = JSON.parse(window.__agentConsoleTerminalInfo!());
-    const lines = [...document.querySelectorAll('.xterm-rows > div')];
-    for (let y = lines.length - 1; y >= 0; y--) {
-      const x = (lines[y].textContent ?? '').replace(/\u00a0/g, ' ').indexOf(needle);
-      if (x >= 0) {
-        return { x: screen.left + (x + 2.5) * (screen.width / cols), y: screen.top + (y + 0.5) * (screen.height / rows) };
-      }
-    }
-    return null;
-  }, needle);
-  expect(pos).not.toBeNull();
-  await page.mouse.move(pos!.x, pos!.y);
-  await page.waitForTimeout(200);
-  await page.mouse.click(pos!.x, pos!.y);
-}
-
 test('local links open through port forwarding; OSC 8 links ask first', async ({ page, context, request }) => {
   const r = await request.get('/api/v2/workspaces', { headers: { 'Coder-Session-Token': SERVER.sessionToken } });
   const ws = (await r.json()).workspaces[0];
@@ -318,7 +299,7 @@ test('local links open through port forwarding; OSC 8 links ask first', async ({
   await run(page, "clear; echo http://local''host:3000/docs?q=1");
   await seeLine(page, /^http:\/\/localhost:3000\/docs\?q=1$/);
   const popup = context.waitForEvent('page');
-  await clickText(page, 'http://localhost:3000/docs');
+  await clickTerminalText(page, 'http://localhost:3000/docs');
   const opened = await popup;
   const expected = `http://3000--${agentName}--${ws.name}--${ws.owner_name}.localhost:${SERVER.port}/docs?q=1`.toLowerCase();
   expect(opened.url().toLowerCase()).toBe(expected);
@@ -329,7 +310,7 @@ test('local links open through port forwarding; OSC 8 links ask first', async ({
   await seeLine(page, /^innocent text$/);
   let opens = 0;
   context.on('page', () => opens++);
-  await clickText(page, 'innocent text');
+  await clickTerminalText(page, 'innocent text');
   const dialog = page.getByRole('dialog', { name: 'Open this link?' });
   await expect(dialog).toBeVisible();
   await expect(dialog.locator('code').first()).toHaveText('https://example.com/real');
