@@ -213,6 +213,14 @@ async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
         _ = shutdown.cancelled() => Ending::Close(1001, "server shutting down".to_owned()),
     };
     reader.abort();
+    tracing::info!(
+        "terminal socket ending: {}",
+        match &ending {
+            Ending::Close(code, reason) => format!("close {code} {reason}"),
+            Ending::Gone => "client gone".to_owned(),
+            Ending::Abrupt => "injected drop".to_owned(),
+        }
+    );
     // Detach now, not after the close below: a client that left with output still queued (a
     // re-attach after Ctrl-C) must not hold the shell's output back while the close frame
     // waits behind a full TCP buffer.
