@@ -122,6 +122,32 @@ async fn send_input(ws: &mut Ws, data: &str, binary: bool) {
 }
 
 both_modes!(
+    a_command_that_ends_at_once_closes_normally_even_while_the_client_talks,
+    |s: Server| async move {
+        // The client sends a resize and input right after connecting, as the app does, while
+        // the command has already ended: the close must still arrive as 1000 (a connection torn
+        // down with those frames unread used to reach the browser as 1006, and the app then
+        // reconnected instead of saying the session ended).
+        for round in 0..20 {
+            let id = uuid::Uuid::new_v4();
+            let mut ws = ws_connect(&pty_url(&s, &format!("reconnect={id}&command=true")), &[])
+                .await
+                .unwrap();
+            ws.send(Message::Text(r#"{"height":30,"width":100}"#.into())).await.ok();
+            send_input(&mut ws, "x", false).await;
+            let code = loop {
+                match tokio::time::timeout(Duration::from_secs(15), next_msg(&mut ws)).await {
+                    Ok(Some(Message::Close(Some(frame)))) => break u16::from(frame.code),
+                    Ok(Some(Message::Binary(_) | Message::Ping(_) | Message::Pong(_))) => {}
+                    other => panic!("round {round}: expected output, then a close frame; got {other:?}"),
+                }
+            };
+            assert_eq!(code, 1000, "round {round}");
+        }
+    }
+);
+
+both_modes!(
     terminal_echoes_and_reattaches_to_the_same_shell,
     |s: Server| async move {
         let id = uuid::Uuid::new_v4();

@@ -184,15 +184,12 @@ impl PtyManager {
                 return Ok(attachment);
             }
         }
-        let session = Session::spawn(
+        let (session, attachment) = Session::spawn(
             id,
             &options,
             &self.inner.config,
             Arc::downgrade(&self.inner),
         )?;
-        let attachment = session
-            .subscribe(self.inner.config.attachment_queue)
-            .ok_or(PtyError::Ended)?;
         sessions.insert(id, session.clone());
         drop(sessions);
         tokio::spawn(kill_when_idle(session, self.inner.config.idle_timeout));
@@ -399,12 +396,14 @@ struct Subscriber {
 }
 
 impl Session {
+    /// Starts the shell with its first attachment, subscribed before any output is read: a
+    /// command that ends at once still reaches it, output and end.
     fn spawn(
         id: Uuid,
         options: &AttachOptions,
         config: &PtyConfig,
         manager: Weak<ManagerInner>,
-    ) -> Result<Arc<Self>, PtyError> {
+    ) -> Result<(Arc<Self>, Attachment), PtyError> {
         let spawn_err = |e: &dyn fmt::Display| PtyError::Spawn(e.to_string());
         let size = PtySize {
             rows: if options.height > 0 {
@@ -480,6 +479,7 @@ impl Session {
             ended: watch::Sender::new(false),
         });
 
+        let first = session.subscribe(config.attachment_queue).ok_or(PtyError::Ended)?;
         let (drained_tx, drained_rx) = std::sync::mpsc::channel::<()>();
         let reader_session = session.clone();
         let threads = [
@@ -518,7 +518,7 @@ impl Session {
             session.kill();
             return Err(spawn_err(&err));
         }
-        Ok(session)
+        Ok((session, first))
     }
 
     /// Registers a new attachment: the replay and the subscription are taken under one lock so

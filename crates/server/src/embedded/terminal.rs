@@ -204,15 +204,18 @@ async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
     }
     let mut reader = tokio::spawn(read_input(stream, input));
     let shutdown = e.shutdown_token();
+    let mut reader_done = false;
     let ending = tokio::select! {
         ending = write_output(&mut sink, &mut attachment, &mut faults) => ending,
-        res = &mut reader => match res {
-            Ok(Some((code, reason))) => Ending::Close(code, reason),
-            _ => Ending::Gone,
-        },
+        res = &mut reader => {
+            reader_done = true;
+            match res {
+                Ok(Some((code, reason))) => Ending::Close(code, reason),
+                _ => Ending::Gone,
+            }
+        }
         _ = shutdown.cancelled() => Ending::Close(1001, "server shutting down".to_owned()),
     };
-    reader.abort();
     tracing::info!(
         "terminal socket ending: {}",
         match &ending {
@@ -225,22 +228,30 @@ async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
     // re-attach after Ctrl-C) must not hold the shell's output back while the close frame
     // waits behind a full TCP buffer.
     drop(attachment);
-    let close = match ending {
-        Ending::Close(code, reason) => Some((code, reason)),
-        Ending::Gone => None,
+    match ending {
+        Ending::Close(code, reason) => {
+            let frame = CloseFrame { code, reason: reason.into() };
+            if sink.send(Message::Close(Some(frame))).await.is_ok() && !reader_done {
+                // Wait for the client's close frame (the reader ends on it) before the
+                // connection goes: closing it with the client's last frames unread makes the
+                // kernel reset it, and the browser then reports 1006 instead of this code (a
+                // shell's normal end looked like a drop and was reconnected).
+                let _ = tokio::time::timeout(CLOSE_REPLY_WAIT, &mut reader).await;
+            }
+        }
+        Ending::Gone => {}
         // The halves are dropped without a close frame.
-        Ending::Abrupt => return,
-    };
-    if let Some((code, reason)) = close {
-        let _ = sink
-            .send(Message::Close(Some(CloseFrame {
-                code,
-                reason: reason.into(),
-            })))
-            .await;
+        Ending::Abrupt => {
+            reader.abort();
+            return;
+        }
     }
+    reader.abort();
     let _ = sink.close().await;
 }
+
+/// How long a close waits for the client's reply.
+const CLOSE_REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Injected fault: close with 1011, or drop the connection without a close frame.
 async fn drop_for_fault(mut sink: SplitSink<WebSocket, Message>, how: WsDrop) {
