@@ -1,13 +1,11 @@
 //! HTTP requests: token header, typed errors, retries with backoff for idempotent GETs, and
 //! abort when the view that asked goes away.
 use super::json_array::ArrayReader;
+use super::readable::ChunkReader;
 use super::{token, ApiError};
 use gloo_net::http::{Request, RequestBuilder};
-use js_sys::Reflect;
 use serde::{de::DeserializeOwned, Serialize};
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// Attempts for a GET that fails on the network or with a 5xx.
 const GET_ATTEMPTS: u32 = 4;
@@ -98,6 +96,21 @@ async fn execute<B: Serialize, T: DeserializeOwned>(
     body: Option<&B>,
     session_auth: bool,
 ) -> Result<T, ApiError> {
+    let (response, _abort) = send(builder, body, session_auth).await?;
+    // Bytes, not text: copying bytes into wasm is far cheaper than decoding them into a JS string
+    // and encoding that back into UTF-8.
+    let body = response.binary().await.map_err(|e| ApiError::Network(network_message(&e)))?;
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &body };
+    serde_json::from_slice(body).map_err(|e| decode_error(&e))
+}
+
+/// Sends the request; a 2xx answer comes back with the guard that aborts it when dropped (keep
+/// it while the body is read), anything else as its typed error.
+async fn send<B: Serialize>(
+    builder: RequestBuilder,
+    body: Option<&B>,
+    session_auth: bool,
+) -> Result<(gloo_net::http::Response, AbortOnDrop), ApiError> {
     let abort = AbortOnDrop::new();
     let builder = builder.abort_signal(abort.signal().as_ref());
     let request = match body {
@@ -109,11 +122,7 @@ async fn execute<B: Serialize, T: DeserializeOwned>(
     if !response.ok() {
         return Err(refusal(response, session_auth).await);
     }
-    // Bytes, not text: copying bytes into wasm is far cheaper than decoding them into a JS string
-    // and encoding that back into UTF-8.
-    let body = response.binary().await.map_err(|e| ApiError::Network(network_message(&e)))?;
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &body };
-    serde_json::from_slice(body).map_err(|e| decode_error(&e))
+    Ok((response, abort))
 }
 
 /// The typed error for a non-2xx answer; a refused session signs the user out.
@@ -136,32 +145,22 @@ fn decode_error(e: &dyn std::fmt::Display) -> ApiError {
 const ARRAY_SLICE_MS: f64 = 40.0;
 
 /// GETs a JSON array (with the session), parsing it while it downloads: `on_items` gets the
-/// elements in order, in batches (one per slice of reading), and the whole answer is never held at once (a log backlog can
-/// be over 100 MB of JSON). Elements already handed over stay valid when a later part of the
+/// elements in order, in batches (one per slice of reading), and the whole answer is never held
+/// at once (a log backlog can be over 100 MB of JSON). Elements already handed over stay valid when a later part of the
 /// answer fails. Not retried.
 pub async fn get_json_array<T: DeserializeOwned>(path: impl Into<String>, mut on_items: impl FnMut(Vec<T>)) -> Result<(), ApiError> {
-    let abort = AbortOnDrop::new();
-    let request = with_auth(Request::get(&api_url(&path.into())), None)
-        .abort_signal(abort.signal().as_ref())
-        .build()
-        .map_err(|e| ApiError::Decode(format!("Could not encode the request: {e}")))?;
-    let response = request.send().await.map_err(|e| ApiError::Network(network_message(&e)))?;
-    if !response.ok() {
-        return Err(refusal(response, true).await);
-    }
+    let request = with_auth(Request::get(&api_url(&path.into())), None);
+    let (response, _abort) = send(request, None::<&()>, true).await?;
     let mut parser = ArrayReader::<T>::new();
     let mut batch = Vec::new();
     let mut slice_start = js_sys::Date::now();
     if let Some(body) = response.body() {
-        let reader = body_reader(&body).ok_or_else(|| ApiError::Network("The answer could not be read.".into()))?;
-        loop {
-            let result = JsFuture::from(reader.read())
-                .await
-                .map_err(|_| ApiError::Network("The connection broke while the answer was arriving.".into()))?;
-            if Reflect::get(&result, &"done".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true) {
-                break;
-            }
-            let chunk = Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+        let reader = ChunkReader::new(&body).ok_or_else(|| ApiError::Network("The answer could not be read.".into()))?;
+        while let Some(chunk) = reader
+            .next()
+            .await
+            .map_err(|_| ApiError::Network("The connection broke while the answer was arriving.".into()))?
+        {
             let Some(chunk) = chunk.dyn_ref::<js_sys::Uint8Array>() else { continue };
             batch.extend(parser.feed(&chunk.to_vec()).map_err(|e| decode_error(&e))?);
             if js_sys::Date::now() - slice_start >= ARRAY_SLICE_MS {
@@ -178,18 +177,6 @@ pub async fn get_json_array<T: DeserializeOwned>(path: impl Into<String>, mut on
         on_items(batch);
     }
     Ok(())
-}
-
-#[wasm_bindgen]
-extern "C" {
-    type BodyReader;
-    #[wasm_bindgen(method)]
-    fn read(this: &BodyReader) -> js_sys::Promise;
-}
-
-fn body_reader(body: &web_sys::ReadableStream) -> Option<BodyReader> {
-    let get = Reflect::get(body, &"getReader".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
-    Some(get.call0(body).ok()?.unchecked_into())
 }
 
 /// Aborts the browser request when the future that owns it is dropped: views run their requests

@@ -5,6 +5,7 @@ pub mod backoff;
 mod client;
 mod error;
 pub mod json_array;
+pub mod readable;
 pub mod token;
 mod poll;
 mod ws;

@@ -48,17 +48,13 @@ fn is_safari() -> bool {
     ua.contains("safari") && !ua.contains("chrome") && !ua.contains("android")
 }
 
-/// Frames up to this size are parsed in one go; larger ones (a backlog sent after a reconnect)
-/// in slices of it, with a pause between them for the page to draw and take input.
+/// A follow frame is parsed in slices of this size, with a pause between them for the page to
+/// draw and take input (a frame may carry a large backlog after a reconnect).
 const FRAME_SLICE: usize = 256 * 1024;
 
 /// Parses one follow frame (a JSON array of lines), handing the lines over as they are read.
 /// Lines handed over before an error stay valid (merge by id keeps them once).
 async fn read_frame(text: &str, on_lines: &mut impl FnMut(Vec<WorkspaceAgentLog>)) -> Result<(), String> {
-    if text.len() <= FRAME_SLICE {
-        on_lines(coder_api::parse::<Vec<WorkspaceAgentLog>>(text).map_err(|e| e.to_string())?);
-        return Ok(());
-    }
     let mut reader = ArrayReader::<WorkspaceAgentLog>::new();
     let mut slices = text.as_bytes().chunks(FRAME_SLICE).peekable();
     while let Some(slice) = slices.next() {

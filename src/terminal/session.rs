@@ -98,8 +98,6 @@ pub struct Session {
     /// When the current connection opened (0: not open).
     opened_at: Cell<f64>,
     retry: RefCell<Option<gloo_timers::callback::Timeout>>,
-    /// A re-attach after an interrupt is under way.
-    resyncing: Cell<bool>,
     fit_scheduled: Cell<bool>,
 }
 
@@ -171,7 +169,6 @@ impl Session {
                 attempt: Cell::new(0),
                 opened_at: Cell::new(0.0),
                 retry: RefCell::new(None),
-                resyncing: Cell::new(false),
                 fit_scheduled: Cell::new(false),
             }
         })
@@ -407,19 +404,22 @@ impl Session {
             self.release_latches();
             apply_mods(data, mods)
         };
-        let sent = self.send(&input_message(&data));
-        self.after_input(&data, sent);
+        self.send_input(&data);
     }
 
-    /// After an interrupt during a flood, skips the output still in transit, as the terminal's
-    /// line discipline does (see `flow`): once the interrupt is on its way (`sent`), re-attaches
-    /// to the same shell, whose replay shows the program's last lines and the prompt. Full-screen
-    /// programs are left alone: they read Ctrl-C as a key and their screen must not lose bytes.
-    fn after_input(&self, data: &str, sent: Option<js_sys::Promise>) {
+    /// Sends keyboard input. After an interrupt during a flood, skips the output still in
+    /// transit, as the terminal's line discipline does (see `flow`): once the interrupt is on its
+    /// way, re-attaches to the same shell, whose replay shows the program's last lines and the
+    /// prompt. Full-screen programs are left alone: they read Ctrl-C as a key and their screen
+    /// must not lose bytes.
+    fn send_input(&self, data: &str) {
+        let sent = self.send(&input_message(data));
         if !has_interrupt(data) || self.xterm.in_alternate_screen() {
             return;
         }
-        if !self.flow.borrow_mut().interrupt(now()) || self.resyncing.replace(true) {
+        // Already skipping: a re-attach is on its way.
+        let resyncing = self.flow.borrow().skipping();
+        if !self.flow.borrow_mut().interrupt(now()) || resyncing {
             return;
         }
         let me = self.me.clone();
@@ -429,11 +429,9 @@ impl Session {
                 let _ = wasm_bindgen_futures::JsFuture::from(p).await;
             }
             let Some(s) = me.upgrade() else { return };
-            s.resyncing.set(false);
             if s.flow.borrow().skipping() {
                 s.ui.notice.try_set(Some("Output still on its way was skipped after the interrupt.".into()));
-                s.attempt.set(0);
-                s.connect();
+                s.reconnect_now();
             }
         });
     }
@@ -443,8 +441,7 @@ impl Session {
         let bytes = key_bytes(key, self.latched(), self.xterm.application_cursor());
         self.release_latches();
         if self.ui.state.try_get_untracked().is_some_and(|s| s.accepts_input()) {
-            let sent = self.send(&input_message(&bytes));
-            self.after_input(&bytes, sent);
+            self.send_input(&bytes);
         }
         self.xterm.focus();
     }

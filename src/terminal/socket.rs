@@ -10,6 +10,7 @@
 //!
 //! Output arrives in binary frames (raw PTY bytes, split anywhere); input goes out as text frames
 //! of JSON, which the agent reads as one stream.
+use crate::api::readable::ChunkReader;
 use futures::channel::oneshot;
 use js_sys::{ArrayBuffer, Promise, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
@@ -48,12 +49,6 @@ extern "C" {
     fn closed(this: &WebSocketStream) -> Promise;
     #[wasm_bindgen(method, js_name = close)]
     fn close_with(this: &WebSocketStream, info: &JsValue);
-
-    type StreamReader;
-    #[wasm_bindgen(method)]
-    fn read(this: &StreamReader) -> Promise;
-    #[wasm_bindgen(method)]
-    fn cancel(this: &StreamReader) -> Promise;
 
     type StreamWriter;
     #[wasm_bindgen(method)]
@@ -215,14 +210,7 @@ fn open_stream(url: &str, owner: Rc<dyn SocketOwner>, closed_by_us: Rc<Cell<bool
         let get = |k: &str| Reflect::get(&opened, &k.into()).unwrap_or(JsValue::UNDEFINED);
         let readable = get("readable");
         let writable = get("writable");
-        let reader: StreamReader = match Reflect::get(&readable, &"getReader".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-            .and_then(|f| f.call0(&readable).ok())
-        {
-            Some(r) => r.unchecked_into(),
-            None => return,
-        };
+        let Some(reader) = ChunkReader::new(&readable) else { return };
         if let Some(w) = Reflect::get(&writable, &"getWriter".into())
             .ok()
             .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
@@ -236,7 +224,7 @@ fn open_stream(url: &str, owner: Rc<dyn SocketOwner>, closed_by_us: Rc<Cell<bool
         owner.event(SocketEvent::Open);
         loop {
             if gone() {
-                let _ = reader.cancel();
+                reader.cancel();
                 return;
             }
             if owner.should_pause_reading() {
@@ -246,15 +234,7 @@ fn open_stream(url: &str, owner: Rc<dyn SocketOwner>, closed_by_us: Rc<Cell<bool
                 let _ = rx.await;
                 continue;
             }
-            let result = match JsFuture::from(reader.read()).await {
-                Ok(r) => r,
-                Err(_) => break,
-            };
-            let done = Reflect::get(&result, &"done".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true);
-            if done {
-                break;
-            }
-            let value = Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+            let Ok(Some(value)) = reader.next().await else { break };
             if let Some(bytes) = message_bytes(&value) {
                 if !gone() {
                     owner.event(SocketEvent::Data(bytes));
