@@ -153,7 +153,9 @@ pub struct LogsSection {
 
 impl Default for LogsSection {
     fn default() -> Self {
-        LogsSection { max_output_bytes: crate::embedded::log_store::MAX_LOGS_LENGTH }
+        LogsSection {
+            max_output_bytes: crate::embedded::log_store::MAX_LOGS_LENGTH,
+        }
     }
 }
 

@@ -99,7 +99,10 @@ both_modes!(
             }
         }
         assert_eq!(outputs, lines("big", 5_000));
-        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "ids in order, none twice, none missing");
+        assert!(
+            ids.windows(2).all(|w| w[1] == w[0] + 1),
+            "ids in order, none twice, none missing"
+        );
     }
 );
 

@@ -133,13 +133,17 @@ both_modes!(
             let mut ws = ws_connect(&pty_url(&s, &format!("reconnect={id}&command=true")), &[])
                 .await
                 .unwrap();
-            ws.send(Message::Text(r#"{"height":30,"width":100}"#.into())).await.ok();
+            ws.send(Message::Text(r#"{"height":30,"width":100}"#.into()))
+                .await
+                .ok();
             send_input(&mut ws, "x", false).await;
             let code = loop {
                 match tokio::time::timeout(Duration::from_secs(15), next_msg(&mut ws)).await {
                     Ok(Some(Message::Close(Some(frame)))) => break u16::from(frame.code),
                     Ok(Some(Message::Binary(_) | Message::Ping(_) | Message::Pong(_))) => {}
-                    other => panic!("round {round}: expected output, then a close frame; got {other:?}"),
+                    other => {
+                        panic!("round {round}: expected output, then a close frame; got {other:?}")
+                    }
                 }
             };
             assert_eq!(code, 1000, "round {round}");

@@ -256,7 +256,10 @@ mod tests {
         }
         assert_eq!(store.length(), 3 * MAX_LOGS_LENGTH);
         assert!(!store.overflowed());
-        assert_eq!(store.append(source, vec![line(&big), line("y")]), Err(AppendError::LimitExceeded));
+        assert_eq!(
+            store.append(source, vec![line(&big), line("y")]),
+            Err(AppendError::LimitExceeded)
+        );
         assert!(store.overflowed());
     }
 

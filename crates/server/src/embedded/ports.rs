@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-
 /// The lowest port coderd lets an agent report or forward; lower ports are reserved.
 pub const MIN_PORT: u16 = coder_api::MIN_APP_PORT;
 

@@ -296,8 +296,12 @@ impl Attachment {
         let mut joined: Option<BytesMut> = None;
         while joined.as_ref().map_or(first.len(), BytesMut::len) < max {
             // Empty or closed: either way the next `recv` says what comes next.
-            let Ok(more) = self.output.try_recv() else { break };
-            joined.get_or_insert_with(|| BytesMut::from(&first[..])).extend_from_slice(&more);
+            let Ok(more) = self.output.try_recv() else {
+                break;
+            };
+            joined
+                .get_or_insert_with(|| BytesMut::from(&first[..]))
+                .extend_from_slice(&more);
         }
         PtyEvent::Output(joined.map_or(first, BytesMut::freeze))
     }
@@ -479,7 +483,9 @@ impl Session {
             ended: watch::Sender::new(false),
         });
 
-        let first = session.subscribe(config.attachment_queue).ok_or(PtyError::Ended)?;
+        let first = session
+            .subscribe(config.attachment_queue)
+            .ok_or(PtyError::Ended)?;
         let (drained_tx, drained_rx) = std::sync::mpsc::channel::<()>();
         let reader_session = session.clone();
         let threads = [
@@ -1028,7 +1034,9 @@ mod tests {
         let mut seen = Vec::new();
         let mut biggest = 0;
         timeout(WAIT, async {
-            while !String::from_utf8_lossy(&seen[seen.len().saturating_sub(4096)..]).contains("end-25") {
+            while !String::from_utf8_lossy(&seen[seen.len().saturating_sub(4096)..])
+                .contains("end-25")
+            {
                 match a.recv_coalesced(MAX).await {
                     PtyEvent::Output(bytes) => {
                         biggest = biggest.max(bytes.len());
@@ -1045,7 +1053,11 @@ mod tests {
         assert!(biggest < MAX + 8 * 1024, "largest frame {biggest}");
         let text = String::from_utf8_lossy(&seen);
         for i in [0, 1, 12_345, 29_999] {
-            assert_eq!(text.matches(&format!("line-{i}-padding")).count(), 1, "line {i} once");
+            assert_eq!(
+                text.matches(&format!("line-{i}-padding")).count(),
+                1,
+                "line {i} once"
+            );
         }
         assert_eq!(text.matches("-padding-to-ten\r\n").count(), 30_000);
     }

@@ -204,16 +204,12 @@ async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
     }
     let mut reader = tokio::spawn(read_input(stream, input));
     let shutdown = e.shutdown_token();
-    let mut reader_done = false;
     let ending = tokio::select! {
         ending = write_output(&mut sink, &mut attachment, &mut faults) => ending,
-        res = &mut reader => {
-            reader_done = true;
-            match res {
-                Ok(Some((code, reason))) => Ending::Close(code, reason),
-                _ => Ending::Gone,
-            }
-        }
+        res = &mut reader => match res {
+            Ok(Some((code, reason))) => Ending::Close(code, reason),
+            _ => Ending::Gone,
+        },
         _ = shutdown.cancelled() => Ending::Close(1001, "server shutting down".to_owned()),
     };
     tracing::info!(
@@ -230,8 +226,11 @@ async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
     drop(attachment);
     match ending {
         Ending::Close(code, reason) => {
-            let frame = CloseFrame { code, reason: reason.into() };
-            if sink.send(Message::Close(Some(frame))).await.is_ok() && !reader_done {
+            let frame = CloseFrame {
+                code,
+                reason: reason.into(),
+            };
+            if sink.send(Message::Close(Some(frame))).await.is_ok() && !reader.is_finished() {
                 // Wait for the client's close frame (the reader ends on it) before the
                 // connection goes: closing it with the client's last frames unread makes the
                 // kernel reset it, and the browser then reports 1006 instead of this code (a

@@ -56,11 +56,12 @@ pub async fn forward(p: Proxy, req: Request) -> Result<Response, ApiError> {
     }
 
     // Nagle off (the last argument): keystrokes and their echoes are tiny frames.
-    let (upstream, handshake) = match tokio_tungstenite::connect_async_with_config(upstream_req, None, true).await {
-        Ok(ok) => ok,
-        Err(tung::Error::Http(resp)) => return Ok(relay_refusal(resp)),
-        Err(e) => return Err(bad_gateway(e)),
-    };
+    let (upstream, handshake) =
+        match tokio_tungstenite::connect_async_with_config(upstream_req, None, true).await {
+            Ok(ok) => ok,
+            Err(tung::Error::Http(resp)) => return Ok(relay_refusal(resp)),
+            Err(e) => return Err(bad_gateway(e)),
+        };
     let mut ws = ws;
     if let Some(proto) = handshake
         .headers()
