@@ -20,6 +20,7 @@ build: setup app server
 
 app:
 	trunk build --release --offline
+	node scripts/build-wasm.mjs dist
 	node scripts/precompress.mjs dist
 
 server:

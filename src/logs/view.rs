@@ -19,6 +19,7 @@ type ModelStore = StoredValue<Model, LocalStorage>;
 /// The log viewer of the current agent.
 #[component]
 pub fn LogsView() -> impl IntoView {
+    crate::ui::use_view_styles("logs", include_str!("../../style/logs.css"));
     let agent = use_agent();
     let agent_id = agent.id.get_untracked();
     let model: ModelStore = StoredValue::new_local(Model::default());

@@ -158,7 +158,7 @@ fn latency(a: &WorkspaceAgent) -> impl IntoView {
                             let tone = latency_tone(l.latency_ms);
                             view! { <li>
                                 <span class="region">{region}</span>" "
-                                <Badge tone label=format!("{:.0} ms", l.latency_ms)/>
+                                <Badge tone label=format!("{} ms", l.latency_ms.round() as i64)/>
                                 {l.preferred.then(|| view! { " " <span class="muted">"(preferred)"</span> })}
                             </li> }
                         }).collect_view()}

@@ -1,11 +1,15 @@
 //! The root component: providers, the route table, and the 401 → sign-in rule.
 use super::context::{initial_query_param, Shell, Theme};
 use super::header::Header;
+use super::split::{
+    LogsRoute, NetworkRoute, PickerRoute, PortsRoute, SignInRoute, TerminalRoute, ToolsRoute,
+};
 use crate::api::{base_path, token};
 use crate::ui::NotFoundView;
-use crate::{agent, logs, network, overview, picker, ports, signin, terminal, tools};
+use crate::{agent, overview};
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::Lazy;
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 
@@ -38,15 +42,15 @@ pub fn App() -> impl IntoView {
                 {(!shell.embed).then(|| view! { <Header/> })}
                 <main id="main" class="app-main">
                     <Routes fallback=|| view! { <NotFoundView what="There is no page at this address."/> }>
-                        <Route path=path!("/") view=picker::Picker/>
-                        <Route path=path!("/signin") view=signin::SignIn/>
-                        <Route path=path!("/tools") view=tools::ToolsView/>
+                        <Route path=path!("/") view={Lazy::<PickerRoute>::new()}/>
+                        <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()}/>
+                        <Route path=path!("/tools") view={Lazy::<ToolsRoute>::new()}/>
                         <ParentRoute path=path!("/agents/:id") view=agent::AgentPage>
                             <Route path=path!("") view=overview::Overview/>
-                            <Route path=path!("logs") view=logs::LogsView/>
-                            <Route path=path!("terminal") view=terminal::TerminalView/>
-                            <Route path=path!("ports") view=ports::PortsView/>
-                            <Route path=path!("network") view=network::NetworkView/>
+                            <Route path=path!("logs") view={Lazy::<LogsRoute>::new()}/>
+                            <Route path=path!("terminal") view={Lazy::<TerminalRoute>::new()}/>
+                            <Route path=path!("ports") view={Lazy::<PortsRoute>::new()}/>
+                            <Route path=path!("network") view={Lazy::<NetworkRoute>::new()}/>
                         </ParentRoute>
                     </Routes>
                 </main>

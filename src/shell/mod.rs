@@ -2,6 +2,7 @@
 mod app;
 mod context;
 mod header;
+mod split;
 
 pub use app::App;
 pub use context::{use_shell, Theme};

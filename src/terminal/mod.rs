@@ -74,6 +74,7 @@ fn effective_dark(theme: Theme, prefers_dark: bool) -> bool {
 /// `/agents/{id}/terminal`.
 #[component]
 pub fn TerminalView() -> impl IntoView {
+    crate::ui::use_view_styles("terminal", include_str!("../../style/terminal.css"));
     let ctx = use_agent();
     match Uuid::parse_str(ctx.id.get_untracked().trim()) {
         Ok(agent) => view! { <Terminal agent/> }.into_any(),

@@ -7,9 +7,11 @@ pub mod status;
 mod status_badge;
 pub mod storage;
 pub mod time;
+mod view_styles;
 
 pub use copy::CopyButton;
 pub use error_view::{ErrorBanner, ErrorView, NotFoundView};
 pub use skeleton::{EmptyState, Skeleton};
 pub use status_badge::{AgentStateBadge, Badge};
 pub use time::Timestamp;
+pub use view_styles::use_view_styles;

@@ -1,5 +1,5 @@
 //! Times as people read them: "3 min ago", with the exact time on hover.
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use leptos::prelude::*;
 
 /// "just now", "42 s ago", "5 min ago", "3 h ago", "2 days ago" (or "in …" for future times).
@@ -19,9 +19,23 @@ pub fn relative(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     if ago { format!("{span} ago") } else { format!("in {span}") }
 }
 
-/// The exact time, in UTC, for tooltips and `datetime` attributes.
+/// The exact time, in UTC, for tooltips: "2026-11-28 22:06:39 UTC".
 pub fn exact(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    format!("{} UTC", datetime_attr(t).trim_end_matches('Z').replace('T', " "))
+}
+
+/// A `datetime` attribute value to the second: "2026-11-28T22:06:39Z". Written by hand because
+/// chrono's formatter would be the largest part of the first page's time code.
+pub fn datetime_attr(t: DateTime<Utc>) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// A `<time>` showing a relative time, exact on hover; "—" when absent.
@@ -29,7 +43,7 @@ pub fn exact(t: DateTime<Utc>) -> String {
 pub fn Timestamp(#[prop(into)] at: Signal<Option<DateTime<Utc>>>) -> impl IntoView {
     move || match at.get() {
         Some(t) => view! {
-            <time datetime=t.to_rfc3339() title=exact(t)>{relative(t, Utc::now())}</time>
+            <time datetime=datetime_attr(t) title=exact(t)>{relative(t, Utc::now())}</time>
         }
         .into_any(),
         None => view! { <span class="muted">"—"</span> }.into_any(),
@@ -50,5 +64,12 @@ mod tests {
         assert_eq!(relative(now - Duration::hours(3), now), "3 h ago");
         assert_eq!(relative(now - Duration::days(1), now), "1 day ago");
         assert_eq!(relative(now + Duration::minutes(2), now), "in 2 min");
+    }
+
+    #[test]
+    fn exact_times_are_utc_to_the_second() {
+        let t = DateTime::parse_from_rfc3339("2026-03-04T05:06:07.891+01:00").unwrap().with_timezone(&Utc);
+        assert_eq!(exact(t), "2026-03-04 04:06:07 UTC");
+        assert_eq!(datetime_attr(t), "2026-03-04T04:06:07Z");
     }
 }

@@ -163,23 +163,25 @@ pub struct WorkspaceAgent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<Uuid>,
     /// When the agent was created (with its build).
+    #[serde(deserialize_with = "crate::de::rfc3339_utc")]
     pub created_at: DateTime<Utc>,
     /// Last change of any field.
+    #[serde(deserialize_with = "crate::de::rfc3339_utc")]
     pub updated_at: DateTime<Utc>,
     /// First connection to coderd.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
     pub first_connected_at: Option<DateTime<Utc>>,
     /// Latest connection to coderd.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
     pub last_connected_at: Option<DateTime<Utc>>,
     /// When coderd last saw it disconnect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
     pub disconnected_at: Option<DateTime<Utc>>,
     /// When the start scripts began.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<DateTime<Utc>>,
     /// When the start scripts finished.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
     pub ready_at: Option<DateTime<Utc>>,
     /// Connection status.
     #[serde(default)]

@@ -63,6 +63,7 @@ pub struct WorkspaceAppStatus {
     /// Report id.
     pub id: Uuid,
     /// When it was reported.
+    #[serde(deserialize_with = "crate::de::rfc3339_utc")]
     pub created_at: DateTime<Utc>,
     /// Workspace of the app.
     #[serde(default)]

@@ -51,6 +51,7 @@ pub struct WorkspaceAgentLogSource {
     /// Source id.
     pub id: Uuid,
     /// When it was created.
+    #[serde(deserialize_with = "crate::de::rfc3339_utc")]
     pub created_at: DateTime<Utc>,
     /// Human name.
     #[serde(default)]
@@ -64,6 +65,7 @@ pub struct WorkspaceAgentLogSource {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Log {
     /// When the line was produced.
+    #[serde(deserialize_with = "crate::de::rfc3339_utc")]
     pub created_at: DateTime<Utc>,
     /// Level.
     #[serde(default)]

@@ -15,6 +15,7 @@ fn dist() -> TempDir {
     // A brotli sibling (contents need not be valid brotli for the server to choose it).
     std::fs::write(dir.0.join("app.js.br"), "BROTLI").unwrap();
     std::fs::write(dir.0.join("app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(dir.0.join("icon.svg"), r#"<svg xmlns="http://www.w3.org/2000/svg"/>"#).unwrap();
     dir
 }
 
@@ -155,6 +156,31 @@ async fn base_path_embedded() {
 #[tokio::test]
 async fn base_path_proxy() {
     base_path(Mode::Proxy).await;
+}
+
+/// The CSP goes with what can be a document (the page, SVG, API answers), not with the page's
+/// scripts, stylesheets and wasm, where browsers ignore it.
+#[tokio::test]
+async fn csp_only_on_what_can_be_a_document() {
+    let d = dist();
+    let s = start(Mode::Embedded, &d, "").await;
+    for (path, expected) in [
+        ("/", true),
+        ("/icon.svg", true),
+        ("/api/v2/buildinfo", true),
+        ("/app.js", false),
+        ("/style.css", false),
+        ("/app_bg.wasm", false),
+    ] {
+        let resp = s.client.get(s.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(
+            resp.headers().contains_key("content-security-policy"),
+            expected,
+            "{path}"
+        );
+        assert_eq!(resp.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
 }
 
 #[tokio::test]

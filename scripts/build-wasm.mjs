@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Builds the app's WebAssembly into a Trunk-built dist/ (run after `trunk build`), split so that
+// the first page downloads only the frame and the overview:
+//   1. cargo builds the release wasm with `--cfg split_views` (src/shell/split.rs marks each
+//      route's view as a split point) and `--emit-relocs`, which the splitter needs;
+//   2. wasm-split-cli moves the code that only one split point reaches into its own module
+//      (split_<view>.wasm, shared pieces in chunk_<n>.wasm) and writes their loader,
+//      __wasm_split.js;
+//   3. wasm-bindgen generates the JS glue of the main module;
+//   4. the JS (glue, loader, snippets) is minified with terser;
+//   5. the files go to dist/app-<content hash>/ (so a browser never mixes two builds), and
+//      index.html gets the loader script and preload hints.
+// Trunk cannot run step 2 between its cargo and wasm-bindgen steps, so the wasm is built here.
+//   node scripts/build-wasm.mjs [dist]
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { minify } from 'terser';
+
+const dist = process.argv[2] ?? 'dist';
+const NAME = 'agent-console-app';
+// A target dir of its own: the split build's rustflags differ from the tests', and sharing one
+// directory would rebuild every crate each time the two alternate.
+const targetDir = 'target/split';
+const work = join(targetDir, 'pkg');
+
+function run(cmd, args, env = {}) {
+  console.log(`==> ${cmd} ${args.join(' ')}`);
+  execFileSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+}
+
+run('cargo', ['build', '--release', '--locked', '--target', 'wasm32-unknown-unknown',
+  '-p', NAME, '--bin', NAME, '--target-dir', targetDir], {
+  // RUSTFLAGS replaces .cargo/config.toml's flags, so erase_components is repeated here.
+  RUSTFLAGS: '--cfg erase_components --cfg split_views -Clink-args=--emit-relocs',
+  // Stripping at link time would drop the relocations; wasm-bindgen and strip() below remove
+  // the names instead.
+  CARGO_PROFILE_RELEASE_STRIP: 'false',
+});
+
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+const input = join(targetDir, 'wasm32-unknown-unknown/release', `${NAME}.wasm`);
+run('wasm-split-cli', ['--target', 'web', '--out-name', NAME, input, work]);
+run('wasm-bindgen', ['--target', 'web', '--keep-lld-exports', '--remove-name-section',
+  '--remove-producers-section', '--no-typescript', '--out-dir', work, '--out-name', NAME,
+  join(work, `${NAME}.wasm`)]);
+rmSync(join(work, `${NAME}.wasm`));
+rmSync(join(work, 'package.json'), { force: true });
+
+// The split modules bypass wasm-bindgen: drop their custom sections (function names, producers),
+// which the browser never reads and which would otherwise be most of their size.
+const files = [...walk(work)].map((f) => relative(work, f)).sort();
+for (const f of files) {
+  if (/^(split|chunk)_.*\.wasm$/.test(f)) writeFileSync(join(work, f), stripCustomSections(readFileSync(join(work, f))));
+}
+
+// Minified JS is about a fifth smaller after brotli; the glue is on the first page's path.
+for (const f of files.filter((f) => f.endsWith('.js'))) {
+  const path = join(work, f);
+  const out = await minify(readFileSync(path, 'utf8'), { module: true, compress: true, mangle: true });
+  writeFileSync(path, out.code);
+}
+
+const hash = createHash('sha256');
+for (const f of files) hash.update(f).update(readFileSync(join(work, f)));
+const dirName = `app-${hash.digest('hex').slice(0, 16)}`;
+for (const old of readdirSync(dist).filter((d) => d.startsWith('app-'))) rmSync(join(dist, old), { recursive: true });
+cpSync(work, join(dist, dirName), { recursive: true });
+
+const js = `/${dirName}/${NAME}.js`;
+const wasm = `/${dirName}/${NAME}_bg.wasm`;
+// The glue's static imports (split loader, snippets) are preloaded too: found only once the glue
+// has arrived, they would otherwise cost the first render another round trip.
+const modules = files.filter((f) => f.endsWith('.js')).sort((a, b) => (a === `${NAME}.js` ? -1 : b === `${NAME}.js` ? 1 : 0));
+const tags = [
+  ...modules.map((f) => `<link rel="modulepreload" href="/${dirName}/${f}">`),
+  `<link rel="preload" href="${wasm}" as="fetch" type="application/wasm" crossorigin>`,
+  `<script type="module">import init from '${js}'; init({ module_or_path: '${wasm}' });</script>`,
+].join('\n    ');
+const indexPath = join(dist, 'index.html');
+const html = readFileSync(indexPath, 'utf8');
+if (!html.includes('</head>')) throw new Error(`${indexPath} has no </head>`);
+writeFileSync(indexPath, html.replace('</head>', `    ${tags}\n  </head>`));
+const total = files.reduce((s, f) => s + readFileSync(join(work, f)).length, 0);
+console.log(`==> ${dirName}: ${files.length} files, ${total} bytes (before compression)`);
+
+function* walk(d) {
+  for (const entry of readdirSync(d, { withFileTypes: true })) {
+    const p = join(d, entry.name);
+    if (entry.isDirectory()) yield* walk(p);
+    else yield p;
+  }
+}
+
+/** A wasm module without its custom sections (id 0); the other sections are copied unchanged. */
+function stripCustomSections(bytes) {
+  const keep = [bytes.subarray(0, 8)];
+  let p = 8;
+  const leb = () => {
+    let value = 0, shift = 0, b;
+    do { b = bytes[p++]; value += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    return value;
+  };
+  while (p < bytes.length) {
+    const start = p;
+    const id = bytes[p++];
+    const end = leb() + p;
+    if (id !== 0) keep.push(bytes.subarray(start, end));
+    p = end;
+  }
+  return Buffer.concat(keep);
+}
