@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130
 TRUNK_VERSION=0.21.14
+WASM_SPLIT_VERSION=0.2.4
 want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
@@ -25,6 +26,13 @@ fi
 if [[ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
   step "installing trunk $TRUNK_VERSION (about 7 minutes)"
   cargo install trunk --version "$TRUNK_VERSION" --locked --force
+fi
+
+# Splits the app's wasm so each view loads on demand (scripts/build-wasm.mjs).
+if [[ "$(cat ~/.cargo/bin/.wasm-split-cli.version 2>/dev/null)" != "$WASM_SPLIT_VERSION" ]] || ! command -v wasm-split-cli >/dev/null; then
+  step "installing wasm-split-cli $WASM_SPLIT_VERSION (about 1 minute)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
+  echo "$WASM_SPLIT_VERSION" > ~/.cargo/bin/.wasm-split-cli.version
 fi
 
 # npm ci only when node_modules does not match package-lock.json.

@@ -1,19 +1,25 @@
 // Loads xterm.js on demand. wasm-bindgen imports this file statically (it is tiny and imports
 // nothing itself), so the app's first view pays nothing for the terminal: xterm.js, its addons
 // and its stylesheet are fetched by the dynamic import()s below, only when a terminal opens.
-// The bare names resolve through the import map in index.html (which the server moves under
-// --base-path). The factories hand Rust instances of the loaded classes; Rust calls their methods
-// structurally, so no module imports "xterm" by name statically (the wasm-bindgen-test page,
-// which has no import map, loads the app's code too).
+// The files are the npm packages' own, copied to /vendor/xterm/ by Trunk; under --base-path the
+// server names the base in a <meta> tag. The factories hand Rust instances of the loaded classes;
+// Rust calls their methods structurally, so nothing imports xterm.js statically (the
+// wasm-bindgen-test page, which has no vendor files, loads the app's code too).
 
 let loading; // Promise of the core modules while (or after) they load
 let core; // the loaded core modules
 let webglLoading;
 let webgl;
 
+/** The address of a file of /vendor/xterm/ under the page's base path. */
+function vendor(file) {
+  const base = document.querySelector('meta[name="agent-console-base-path"]')?.content ?? '';
+  return new URL(`${base}/vendor/xterm/${file}`, location.origin).href;
+}
+
 function stylesheet() {
   if (document.querySelector('link[data-xterm-css]')) return Promise.resolve();
-  const href = import.meta.resolve('@xterm/xterm/css/xterm.css');
+  const href = vendor('xterm.css');
   return new Promise((resolve, reject) => {
     const link = document.createElement('link');
     link.rel = 'stylesheet';
@@ -32,10 +38,10 @@ function stylesheet() {
 export function loadXterm() {
   if (!loading) {
     loading = Promise.all([
-      import('@xterm/xterm'),
-      import('@xterm/addon-fit'),
-      import('@xterm/addon-web-links'),
-      import('@xterm/addon-unicode11'),
+      import(vendor('xterm.mjs')),
+      import(vendor('addon-fit.mjs')),
+      import(vendor('addon-web-links.mjs')),
+      import(vendor('addon-unicode11.mjs')),
       stylesheet(),
     ]).then(([xterm, fit, links, unicode11]) => {
       core = { xterm, fit, links, unicode11 };
@@ -51,7 +57,7 @@ export function loadXterm() {
 /** Fetches the WebGL renderer addon (once). */
 export function loadWebgl() {
   if (!webglLoading) {
-    webglLoading = import('@xterm/addon-webgl').then((m) => {
+    webglLoading = import(vendor('addon-webgl.mjs')).then((m) => {
       webgl = m;
     });
     webglLoading.catch(() => {

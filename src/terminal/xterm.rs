@@ -1,11 +1,11 @@
 //! xterm.js 6, loaded on demand, through `xterm-js-rs` plus the few bindings that crate lacks or
 //! binds for xterm 4 (`write` with bytes and a callback, `options`, the OSC parser hook, modes).
 //!
-//! Loading: `xterm-loader.js` (a wasm-bindgen snippet) `import()`s xterm.js and its addons through
-//! the import map only when [`load`] is awaited, and constructs the objects. Everything else here
+//! Loading: `xterm-loader.js` (a wasm-bindgen snippet) `import()`s xterm.js and its addons from
+//! `/vendor/xterm/` only when [`load`] is awaited, and constructs the objects. Everything else here
 //! calls methods on those objects structurally, so the app's compiled JavaScript never imports
 //! the `xterm` module by name — the first view downloads no xterm file, and the browser test
-//! page (which has no import map) still loads the app.
+//! page (which has no vendor files) still loads the app.
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

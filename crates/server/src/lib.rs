@@ -113,7 +113,7 @@ pub fn app(state: AppState) -> Router {
     let mut router: Router = Router::new()
         // Like coderd's: a liveness probe for scripts waiting on the server (never proxied).
         .route("/healthz", axum::routing::get(|| async { "OK" }))
-        .fallback(any(static_files::serve_static))
+        .fallback(any(static_files::serve_static).layer(static_files::page_compression()))
         .with_state(state.clone())
         .nest("/api/v2", api.clone());
     if !base.is_empty() {

@@ -2,7 +2,7 @@
 //!
 //! The CSP allows the app and nothing else: scripts only from this origin plus WebAssembly
 //! compilation (`'wasm-unsafe-eval'`, which plain `script-src 'self'` blocks in Chromium), and the
-//! hashes of the inline scripts of `index.html` (Trunk's loader, import maps) computed when the page
+//! hashes of the inline scripts of `index.html` (the wasm loader) computed when the page
 //! is served. Sockets may only go back to the same host.
 
 use axum::extract::{Request, State};

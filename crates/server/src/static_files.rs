@@ -10,11 +10,13 @@ use std::path::Path;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, Method, StatusCode, Uri, Version};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use tower::ServiceExt as _;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
 use crate::security::content_security_policy;
@@ -69,6 +71,22 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
         return index(&config.dist, base, host.as_deref(), &config.frame_ancestors).await;
     }
     resp
+}
+
+/// Compression for what `serve_static` builds per request: `index.html` (base path, CSP hashes).
+/// The other files of `dist/` already carry a `Content-Encoding` from their `.br`/`.gz` siblings,
+/// which the layer leaves alone.
+pub fn page_compression() -> CompressionLayer<impl Predicate + Clone> {
+    let is_page = |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/html"))
+    };
+    CompressionLayer::new()
+        .no_deflate()
+        .no_zstd()
+        .compress_when(DefaultPredicate::new().and(is_page))
 }
 
 /// The path below the base path (`""` for the base itself), or `None` when outside it.

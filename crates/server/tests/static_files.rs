@@ -82,6 +82,26 @@ async fn serves_the_app(mode: Mode) {
     assert_eq!(br.bytes().await.unwrap().as_ref(), b"BROTLI");
     let plain = s.client.get(s.url("/app.js")).send().await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
+    // The page is built per request, so it is compressed on the way out.
+    let page = s.client.get(s.url("/")).send().await.unwrap().text().await.unwrap();
+    for encoding in ["gzip", "br"] {
+        let resp = s
+            .client
+            .get(s.url("/"))
+            .header("Accept-Encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()["content-encoding"], encoding);
+        assert!(resp.headers().contains_key("content-security-policy"));
+        let body = resp.bytes().await.unwrap();
+        if encoding == "gzip" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text)
+                .unwrap();
+            assert_eq!(text, page);
+        }
+    }
     // API responses carry nosniff too.
     let api = s
         .client
