@@ -1,7 +1,7 @@
 //! The frame of one agent's pages: loads the agent (refreshed every few seconds), shows its name
 //! and state, the tabs between its views, and shares the agent with the view below.
 use crate::api::{get_json, use_poll, ApiError, Loaded};
-use crate::shell::use_shell;
+use crate::shell::{preload_link_target, use_shell};
 use crate::ui::{AgentStateBadge, ErrorBanner, ErrorView, NotFoundView, Skeleton};
 use coder_api::WorkspaceAgent;
 use leptos::prelude::*;
@@ -76,7 +76,7 @@ fn AgentHeader() -> impl IntoView {
                 <h1 class="agent-name">{name}</h1>
                 <AgentStateBadge status lifecycle/>
             </div>
-            <nav class="tabs" aria-label="Agent views">
+            <nav class="tabs" aria-label="Agent views" on:pointerover=preload_link_target on:focusin=preload_link_target>
                 <A href=base exact=true>"Overview"</A>
                 <A href=move || format!("{}/logs", base())>"Logs"</A>
                 <A href=move || format!("{}/terminal", base())>"Terminal"</A>

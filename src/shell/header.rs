@@ -28,7 +28,7 @@ pub fn Header() -> impl IntoView {
                 <span class="brand-mark" aria-hidden="true">">_"</span>
                 <span class="brand-name">"Agent Console"</span>
             </A>
-            <nav class="header-nav" aria-label="Main">
+            <nav class="header-nav" aria-label="Main" on:pointerover=super::preload_link_target on:focusin=super::preload_link_target>
                 <A href="/">"Agents"</A>
                 <A href="/tools">"Agent tools"</A>
             </nav>

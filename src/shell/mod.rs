@@ -6,3 +6,4 @@ mod split;
 
 pub use app::App;
 pub use context::{use_shell, Theme};
+pub use split::preload_link_target;

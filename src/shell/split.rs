@@ -5,18 +5,17 @@
 //! below then becomes a split point, and `wasm-split-cli` moves the code only it reaches into its
 //! own `.wasm` file, fetched by the router when the route first matches. Without the cfg (tests,
 //! `cargo check`), the same routes render at once from the one module.
-use crate::ui::ErrorView;
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
 /// Defines a route type for `leptos_router::Lazy` whose view comes from split module `$module`.
 macro_rules! split_route {
-    ($(#[$doc:meta])* $route:ident, $module:ident, $load:ident, $view:path) => {
+    ($(#[$doc:meta])* $route:ident, $module:ident, $load:ident, $preload:ident, $view:path) => {
         $(#[$doc])*
         pub struct $route;
 
         #[cfg(split_views)]
-        #[leptos::wasm_split::wasm_split($module, wasm_split_path = ::leptos::wasm_split, fallible)]
+        #[leptos::wasm_split::wasm_split($module, wasm_split_path = ::leptos::wasm_split, fallible, preload($preload))]
         fn $load() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
             Ok($view().into_any())
         }
@@ -38,39 +37,82 @@ macro_rules! split_route {
 
 split_route!(
     /// The logs view (`/agents/:id/logs`).
-    LogsRoute, logs, load_logs, crate::logs::LogsView
+    LogsRoute, logs, load_logs, preload_logs, crate::logs::LogsView
 );
 split_route!(
     /// The terminal view (`/agents/:id/terminal`).
-    TerminalRoute, terminal, load_terminal, crate::terminal::TerminalView
+    TerminalRoute, terminal, load_terminal, preload_terminal, crate::terminal::TerminalView
 );
 split_route!(
     /// The ports view (`/agents/:id/ports`).
-    PortsRoute, ports, load_ports, crate::ports::PortsView
+    PortsRoute, ports, load_ports, preload_ports, crate::ports::PortsView
 );
 split_route!(
     /// The network view (`/agents/:id/network`).
-    NetworkRoute, network, load_network, crate::network::NetworkView
+    NetworkRoute, network, load_network, preload_network, crate::network::NetworkView
 );
 split_route!(
     /// The agent picker (`/`).
-    PickerRoute, picker, load_picker, crate::picker::Picker
+    PickerRoute, picker, load_picker, preload_picker, crate::picker::Picker
 );
 split_route!(
     /// The sign-in page (`/signin`).
-    SignInRoute, signin, load_signin, crate::signin::SignIn
+    SignInRoute, signin, load_signin, preload_signin, crate::signin::SignIn
 );
 split_route!(
     /// The tools page (`/tools`).
-    ToolsRoute, tools, load_tools, crate::tools::ToolsView
+    ToolsRoute, tools, load_tools, preload_tools, crate::tools::ToolsView
 );
+
+/// Starts fetching the module of the view a link leads to, when the pointer reaches the link or
+/// it gets focus: by the click, the view's code is usually there. Failures are ignored (the
+/// click loads again and reports them).
+pub fn preload_link_target(ev: impl AsRef<web_sys::Event>) {
+    use wasm_bindgen::JsCast;
+    let Some(href) = ev
+        .as_ref()
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("a[href]").ok().flatten())
+        .and_then(|a| a.get_attribute("href"))
+    else {
+        return;
+    };
+    preload_path(&href);
+}
+
+#[cfg(split_views)]
+fn preload_path(href: &str) {
+    let path = href.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/');
+    let last = path.rsplit('/').next().unwrap_or_default().to_owned();
+    leptos::task::spawn_local(async move {
+        let _ = match last.as_str() {
+            "logs" => preload_logs().await,
+            "terminal" => preload_terminal().await,
+            "ports" => preload_ports().await,
+            "network" => preload_network().await,
+            "tools" => preload_tools().await,
+            "" => preload_picker().await,
+            _ => Ok(()),
+        };
+    });
+}
+
+#[cfg(not(split_views))]
+fn preload_path(_: &str) {}
 
 /// The view's module could not be fetched (server gone, network down): say so, and let the
 /// user try again; the loader does not remember failures, so opening the view again refetches it.
 #[cfg_attr(not(split_views), allow(dead_code))]
 fn load_failed(view: &'static str) -> AnyView {
-    let error = crate::api::ApiError::Network(format!(
-        "The code of the {view} view could not be downloaded. Check the connection, then open the view again or reload the page."
-    ));
-    view! { <ErrorView error=error/> }.into_any()
+    view! {
+        <section class="error-view" role="alert">
+            <h2>"This view could not be loaded"</h2>
+            <p class="error-message">
+                {format!("The code of the {view} view could not be downloaded.")}
+            </p>
+            <p>"Check the connection, then open the view again or reload the page."</p>
+        </section>
+    }
+    .into_any()
 }

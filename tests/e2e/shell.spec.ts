@@ -1,5 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { SERVER } from './support/server';
+import { embeddedAgent } from './support/app';
 
 test('the app is served with its CSP and asks for sign-in without a token', async ({ page }) => {
   const errors: string[] = [];
@@ -30,4 +31,44 @@ test('a wrong token leads back to sign-in with the reason', async ({ page }) => 
   await page.goto('/#token=not-the-right-token');
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await expect(page.getByText('You were signed out')).toBeVisible();
+});
+
+test.describe('views load on demand', () => {
+  test.beforeEach(({}, info) => test.skip(info.project.name !== 'desktop', 'one browser shape is enough'));
+
+  test('the first page fetches only the overview; a tab pointed at fetches its view', async ({ page, request }) => {
+    const agent = await embeddedAgent(request);
+    const wasm: string[] = [];
+    page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname.split('/').pop()!); });
+    await page.goto(`/agents/${agent.id}#token=${SERVER.sessionToken}`);
+    await expect(page.getByRole('heading', { name: 'Summary' })).toBeVisible();
+    expect(wasm).toEqual(['agent-console-app_bg.wasm']);
+    expect(await page.locator('style[data-view]').count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Logs', exact: true }).hover();
+    await expect.poll(() => wasm).toContain('split_logs.wasm');
+    await page.getByRole('link', { name: 'Logs', exact: true }).click();
+    await expect(page.locator('.log-viewer')).toBeVisible();
+    // The view's stylesheet came with its code.
+    await expect(page.locator('style[data-view="logs"]')).toHaveCount(1);
+    expect(await page.locator('.log-viewer').evaluate((e) => getComputedStyle(e).overflowY)).not.toBe('visible');
+  });
+
+  test('a view whose code cannot be downloaded says so, and loads when opened again', async ({ page, request }) => {
+    const agent = await embeddedAgent(request);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.route('**/split_ports.wasm', (route) => route.abort());
+    await page.goto(`/agents/${agent.id}#token=${SERVER.sessionToken}`);
+    await expect(page.getByRole('heading', { name: 'Summary' })).toBeVisible();
+    await page.getByRole('link', { name: 'Ports', exact: true }).click();
+    await expect(page.getByRole('alert')).toContainText('The code of the ports view could not be downloaded');
+
+    await page.unroute('**/split_ports.wasm');
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await expect(page.getByRole('heading', { name: 'Summary' })).toBeVisible();
+    await page.getByRole('link', { name: 'Ports', exact: true }).click();
+    await expect(page.getByRole('heading', { name: 'Listening ports' })).toBeVisible();
+    expect(errors).toEqual([]);
+  });
 });
