@@ -8,61 +8,66 @@
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
-/// Defines a route type for `leptos_router::Lazy` whose view comes from split module `$module`.
-macro_rules! split_route {
-    ($(#[$doc:meta])* $route:ident, $module:ident, $load:ident, $preload:ident, $view:path) => {
-        $(#[$doc])*
-        pub struct $route;
+/// For each view: a route type for `leptos_router::Lazy` whose view comes from split module
+/// `$module`, and (split builds) its loader and preloader; then `preload_segment`, which starts
+/// the download of the view whose path ends in the given segment.
+macro_rules! split_routes {
+    ($($(#[$doc:meta])* $route:ident: $module:ident, $load:ident, $preload:ident, $view:path, $segment:literal;)*) => {
+        $(
+            $(#[$doc])*
+            pub struct $route;
+
+            #[cfg(split_views)]
+            #[leptos::wasm_split::wasm_split($module, wasm_split_path = ::leptos::wasm_split, fallible, preload($preload))]
+            fn $load() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+                Ok($view().into_any())
+            }
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                async fn view(_: Self) -> AnyView {
+                    #[cfg(split_views)]
+                    return $load().await.unwrap_or_else(|_| load_failed(stringify!($module)));
+                    #[cfg(not(split_views))]
+                    return $view().into_any();
+                }
+            }
+        )*
 
         #[cfg(split_views)]
-        #[leptos::wasm_split::wasm_split($module, wasm_split_path = ::leptos::wasm_split, fallible, preload($preload))]
-        fn $load() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
-            Ok($view().into_any())
+        fn preload_segment(segment: String) {
+            leptos::task::spawn_local(async move {
+                let _ = match segment.as_str() {
+                    $($segment => $preload().await,)*
+                    _ => Ok(()),
+                };
+            });
         }
 
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            async fn view(_: Self) -> AnyView {
-                #[cfg(split_views)]
-                return $load().await.unwrap_or_else(|_| load_failed(stringify!($module)));
-                #[cfg(not(split_views))]
-                return $view().into_any();
-            }
-        }
+        #[cfg(not(split_views))]
+        fn preload_segment(_: String) {}
     };
 }
 
-split_route!(
+split_routes! {
     /// The logs view (`/agents/:id/logs`).
-    LogsRoute, logs, load_logs, preload_logs, crate::logs::LogsView
-);
-split_route!(
+    LogsRoute: logs, load_logs, preload_logs, crate::logs::LogsView, "logs";
     /// The terminal view (`/agents/:id/terminal`).
-    TerminalRoute, terminal, load_terminal, preload_terminal, crate::terminal::TerminalView
-);
-split_route!(
+    TerminalRoute: terminal, load_terminal, preload_terminal, crate::terminal::TerminalView, "terminal";
     /// The ports view (`/agents/:id/ports`).
-    PortsRoute, ports, load_ports, preload_ports, crate::ports::PortsView
-);
-split_route!(
+    PortsRoute: ports, load_ports, preload_ports, crate::ports::PortsView, "ports";
     /// The network view (`/agents/:id/network`).
-    NetworkRoute, network, load_network, preload_network, crate::network::NetworkView
-);
-split_route!(
+    NetworkRoute: network, load_network, preload_network, crate::network::NetworkView, "network";
     /// The agent picker (`/`).
-    PickerRoute, picker, load_picker, preload_picker, crate::picker::Picker
-);
-split_route!(
+    PickerRoute: picker, load_picker, preload_picker, crate::picker::Picker, "";
     /// The sign-in page (`/signin`).
-    SignInRoute, signin, load_signin, preload_signin, crate::signin::SignIn
-);
-split_route!(
+    SignInRoute: signin, load_signin, preload_signin, crate::signin::SignIn, "signin";
     /// The tools page (`/tools`).
-    ToolsRoute, tools, load_tools, preload_tools, crate::tools::ToolsView
-);
+    ToolsRoute: tools, load_tools, preload_tools, crate::tools::ToolsView, "tools";
+}
 
 /// Starts fetching the module of the view a link leads to, when the pointer reaches the link or
 /// it gets focus: by the click, the view's code is usually there. Failures are ignored (the
@@ -78,28 +83,9 @@ pub fn preload_link_target(ev: impl AsRef<web_sys::Event>) {
     else {
         return;
     };
-    preload_path(&href);
-}
-
-#[cfg(split_views)]
-fn preload_path(href: &str) {
     let path = href.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/');
-    let last = path.rsplit('/').next().unwrap_or_default().to_owned();
-    leptos::task::spawn_local(async move {
-        let _ = match last.as_str() {
-            "logs" => preload_logs().await,
-            "terminal" => preload_terminal().await,
-            "ports" => preload_ports().await,
-            "network" => preload_network().await,
-            "tools" => preload_tools().await,
-            "" => preload_picker().await,
-            _ => Ok(()),
-        };
-    });
+    preload_segment(path.rsplit('/').next().unwrap_or_default().to_owned());
 }
-
-#[cfg(not(split_views))]
-fn preload_path(_: &str) {}
 
 /// The view's module could not be fetched (server gone, network down): say so, and let the
 /// user try again; the loader does not remember failures, so opening the view again refetches it.
