@@ -7,7 +7,8 @@
 //      (split_<view>.wasm, shared pieces in chunk_<n>.wasm) and writes their loader,
 //      __wasm_split.js;
 //   3. wasm-bindgen generates the JS glue of the main module;
-//   4. the JS (glue, loader, snippets) is minified with terser;
+//   4. the names of the glue's imports lose wasm-bindgen's hash suffixes (see shortenImports)
+//      and the JS (glue, loader, snippets) is minified with terser;
 //   5. the files go to dist/app-<content hash>/ (so a browser never mixes two builds), and
 //      index.html gets the loader script and preload hints.
 // Trunk cannot run step 2 between its cargo and wasm-bindgen steps, so the wasm is built here.
@@ -56,6 +57,8 @@ for (const f of files) {
   if (/^(split|chunk)_.*\.wasm$/.test(f)) writeFileSync(join(work, f), stripCustomSections(readFileSync(join(work, f))));
 }
 
+shortenImports(join(work, `${NAME}_bg.wasm`), join(work, `${NAME}.js`), `./${NAME}_bg.js`);
+
 // Minified JS is about a fifth smaller after brotli; the glue is on the first page's path.
 for (const f of files.filter((f) => f.endsWith('.js'))) {
   const path = join(work, f);
@@ -92,6 +95,82 @@ function* walk(d) {
     if (entry.isDirectory()) yield* walk(p);
     else yield p;
   }
+}
+
+/**
+ * Renames the main module's imports from the JS glue (`__wbg_body_5f971cbc6950ca4f` becomes
+ * `__wbg_body`, or `__wbg_body_2` when that is taken) in the wasm import section and in the glue.
+ * wasm-bindgen adds the hashes to keep the shims of different crates apart; once linked, they
+ * are 320 random 16-digit strings written twice, which brotli cannot shrink (about 5 KB of the
+ * first page).
+ */
+function shortenImports(wasmPath, jsPath, glueModule) {
+  const bytes = readFileSync(wasmPath);
+  let js = readFileSync(jsPath, 'utf8');
+  let p = 8;
+  const leb = () => {
+    let value = 0, shift = 0, b;
+    do { b = bytes[p++]; value += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    return value;
+  };
+  const str = () => { const n = leb(); const s = bytes.subarray(p, p + n).toString(); p += n; return s; };
+  const out = [bytes.subarray(0, 8)];
+  const taken = new Set();
+  let renamed = 0;
+  while (p < bytes.length) {
+    const sectionStart = p;
+    const id = bytes[p++];
+    const end = leb() + p;
+    if (id !== 2) { out.push(bytes.subarray(sectionStart, end)); p = end; continue; }
+    const count = leb();
+    const entries = [];
+    for (let i = 0; i < count; i++) {
+      const moduleStart = p;
+      const module = str();
+      const moduleBytes = bytes.subarray(moduleStart, p);
+      const field = str();
+      const restStart = p;
+      const kind = bytes[p++];
+      if (kind === 0) leb();
+      else if (kind === 1) { p++; const flags = leb(); leb(); if (flags & 1) leb(); }
+      else if (kind === 2) { const flags = leb(); leb(); if (flags & 1) leb(); }
+      else if (kind === 3) p += 2;
+      else throw new Error(`import ${module}.${field}: unknown kind ${kind}`);
+      entries.push({ module, moduleBytes, field, rest: bytes.subarray(restStart, p) });
+    }
+    if (p !== end) throw new Error('import section not read to its end');
+    for (const e of entries) taken.add(e.field);
+    const parts = [uleb(count)];
+    for (const e of entries) {
+      let field = e.field;
+      const short = e.module === glueModule && /^(__wbg_\w+)_[0-9a-f]{16}$/.exec(field)?.[1];
+      if (short) {
+        field = short;
+        for (let n = 2; taken.has(field); n++) field = `${short}_${n}`;
+        taken.add(field);
+        // The glue names each shim once, as a key of its imports object.
+        const key = new RegExp(`\\b${e.field}\\b`, 'g');
+        const uses = js.match(key)?.length ?? 0;
+        if (uses !== 1) throw new Error(`${e.field} appears ${uses} times in the glue`);
+        js = js.replace(key, field);
+        renamed++;
+      }
+      const name = Buffer.from(field);
+      parts.push(e.moduleBytes, uleb(name.length), name, e.rest);
+    }
+    const content = Buffer.concat(parts);
+    out.push(Buffer.from([2]), uleb(content.length), content);
+    p = end;
+  }
+  writeFileSync(wasmPath, Buffer.concat(out));
+  writeFileSync(jsPath, js);
+  console.log(`==> shortened ${renamed} import names`);
+}
+
+function uleb(n) {
+  const out = [];
+  do { let b = n % 128; n = Math.floor(n / 128); if (n > 0) b |= 0x80; out.push(b); } while (n > 0);
+  return Buffer.from(out);
 }
 
 /** A wasm module without its custom sections (id 0); the other sections are copied unchanged. */
