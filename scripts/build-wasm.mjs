@@ -12,7 +12,7 @@
 //   5. the files go to dist/app-<content hash>/ (so a browser never mixes two builds), and
 //      index.html gets the loader script and preload hints.
 // Trunk cannot run step 2 between its cargo and wasm-bindgen steps, so the wasm is built here.
-//   node scripts/build-wasm.mjs [dist]
+//   node scripts/build-wasm.mjs [dist]     (KEEP_NAMES=1: keep function names, for profiling)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,7 +44,8 @@ rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const input = join(targetDir, 'wasm32-unknown-unknown/release', `${NAME}.wasm`);
 run('wasm-split-cli', ['--target', 'web', '--out-name', NAME, input, work]);
-run('wasm-bindgen', ['--target', 'web', '--keep-lld-exports', '--remove-name-section',
+const keepNames = process.env.KEEP_NAMES === '1';
+run('wasm-bindgen', ['--target', 'web', '--keep-lld-exports', ...(keepNames ? [] : ['--remove-name-section']),
   '--remove-producers-section', '--no-typescript', '--out-dir', work, '--out-name', NAME,
   join(work, `${NAME}.wasm`)]);
 rmSync(join(work, `${NAME}.wasm`));
@@ -54,7 +55,7 @@ rmSync(join(work, 'package.json'), { force: true });
 // which the browser never reads and which would otherwise be most of their size.
 const files = [...walk(work)].map((f) => relative(work, f)).sort();
 for (const f of files) {
-  if (/^(split|chunk)_.*\.wasm$/.test(f)) writeFileSync(join(work, f), stripCustomSections(readFileSync(join(work, f))));
+  if (/^(split|chunk)_.*\.wasm$/.test(f) && !keepNames) writeFileSync(join(work, f), stripCustomSections(readFileSync(join(work, f))));
 }
 
 shortenImports(join(work, `${NAME}_bg.wasm`), join(work, `${NAME}.js`), `./${NAME}_bg.js`);
@@ -82,10 +83,11 @@ const tags = [
   `<link rel="preload" href="${wasm}" as="fetch" type="application/wasm" crossorigin>`,
   `<script type="module">import init from '${js}'; init({ module_or_path: '${wasm}' });</script>`,
 ].join('\n    ');
+// Between markers, so that running this again on the same dist/ replaces the tags.
 const indexPath = join(dist, 'index.html');
-const html = readFileSync(indexPath, 'utf8');
+const html = readFileSync(indexPath, 'utf8').replace(/\s*<!-- wasm -->[\s\S]*<!-- \/wasm -->/, '');
 if (!html.includes('</head>')) throw new Error(`${indexPath} has no </head>`);
-writeFileSync(indexPath, html.replace('</head>', `    ${tags}\n  </head>`));
+writeFileSync(indexPath, html.replace('</head>', `    <!-- wasm -->\n    ${tags}\n    <!-- /wasm -->\n  </head>`));
 const total = files.reduce((s, f) => s + readFileSync(join(work, f)).length, 0);
 console.log(`==> ${dirName}: ${files.length} files, ${total} bytes (before compression)`);
 
