@@ -15,7 +15,7 @@
 //   node scripts/build-wasm.mjs [dist]     (KEEP_NAMES=1: keep function names, for profiling)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { minify } from 'terser';
 
@@ -35,8 +35,8 @@ run('cargo', ['build', '--release', '--locked', '--target', 'wasm32-unknown-unkn
   '-p', NAME, '--bin', NAME, '--target-dir', targetDir], {
   // RUSTFLAGS replaces .cargo/config.toml's flags, so erase_components is repeated here.
   RUSTFLAGS: '--cfg erase_components --cfg split_views -Clink-args=--emit-relocs',
-  // Stripping at link time would drop the relocations; wasm-bindgen and strip() below remove
-  // the names instead.
+  // Stripping at link time would drop the relocations; wasm-bindgen and stripCustomSections()
+  // remove the names instead.
   CARGO_PROFILE_RELEASE_STRIP: 'false',
 });
 

@@ -42,10 +42,18 @@ pub fn content_security_policy(
 /// CSP applies: anything but page subresources (module scripts run as the page's, never as
 /// workers here), stylesheets, wasm, fonts and bitmaps. SVG can carry script, so it keeps the CSP.
 fn may_be_document(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return true;
     };
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let subresource = matches!(
         essence.as_str(),
         "application/wasm" | "text/css" | "text/javascript" | "application/javascript"

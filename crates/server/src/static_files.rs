@@ -63,14 +63,42 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
         .precompressed_br()
         .precompressed_gzip()
         .append_index_html_on_directories(false);
-    let resp = match dir.oneshot(Request::from_parts(parts, body)).await {
+    let mut resp = match dir.oneshot(Request::from_parts(parts, body)).await {
         Ok(r) => r.map(Body::new),
         Err(never) => match never {},
     };
     if resp.status() == StatusCode::NOT_FOUND && is_client_route(rel) {
         return index(&config.dist, base, host.as_deref(), &config.frame_ancestors).await;
     }
+    if resp.status().is_success() {
+        let cache = if is_content_addressed(rel) {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        let headers = resp.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        // The same address answers brotli, gzip or plain bytes: caches must keep them apart.
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     resp
+}
+
+/// A file whose name changes with its content, so it may be cached for good: everything under
+/// `app-<hash>/` (the wasm build) and Trunk's `name-<16 hex digits>.ext` files. Anything else
+/// (the xterm.js files, the favicon) is revalidated on each use.
+fn is_content_addressed(rel: &str) -> bool {
+    let hex16 = |s: &str| s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let mut segments = rel.trim_start_matches('/').split('/');
+    let first = segments.next().unwrap_or_default();
+    if first.strip_prefix("app-").is_some_and(hex16) && segments.next().is_some() {
+        return true;
+    }
+    let file = rel.trim_start_matches('/');
+    let Some((stem, _ext)) = file.split_once('.') else {
+        return false;
+    };
+    !file.contains('/') && stem.rsplit_once('-').is_some_and(|(_, h)| hex16(h))
 }
 
 /// Compression for what `serve_static` builds per request: `index.html` (base path, CSP hashes).
@@ -195,6 +223,23 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_hashed_names_are_cached_for_good() {
+        assert!(is_content_addressed(
+            "/app-0123456789abcdef/agent-console-app_bg.wasm"
+        ));
+        assert!(is_content_addressed(
+            "/app-0123456789abcdef/snippets/x-0123/src/a.js"
+        ));
+        assert!(is_content_addressed("/main-16c77449c62e85a3.css"));
+        assert!(!is_content_addressed("/app-0123456789abcdef"));
+        assert!(!is_content_addressed("/app-012345/x.wasm"));
+        assert!(!is_content_addressed("/vendor/xterm/xterm.mjs"));
+        assert!(!is_content_addressed("/favicon.svg"));
+        assert!(!is_content_addressed("/main.css"));
+        assert!(!is_content_addressed("/vendor/x-16c77449c62e85a3.css"));
+    }
 
     #[test]
     fn base_paths() {

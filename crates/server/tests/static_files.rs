@@ -15,7 +15,11 @@ fn dist() -> TempDir {
     // A brotli sibling (contents need not be valid brotli for the server to choose it).
     std::fs::write(dir.0.join("app.js.br"), "BROTLI").unwrap();
     std::fs::write(dir.0.join("app_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    std::fs::write(dir.0.join("icon.svg"), r#"<svg xmlns="http://www.w3.org/2000/svg"/>"#).unwrap();
+    std::fs::write(
+        dir.0.join("icon.svg"),
+        r#"<svg xmlns="http://www.w3.org/2000/svg"/>"#,
+    )
+    .unwrap();
     dir
 }
 
@@ -83,7 +87,15 @@ async fn serves_the_app(mode: Mode) {
     let plain = s.client.get(s.url("/app.js")).send().await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
     // The page is built per request, so it is compressed on the way out.
-    let page = s.client.get(s.url("/")).send().await.unwrap().text().await.unwrap();
+    let page = s
+        .client
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for encoding in ["gzip", "br"] {
         let resp = s
             .client
@@ -199,7 +211,44 @@ async fn csp_only_on_what_can_be_a_document() {
             expected,
             "{path}"
         );
-        assert_eq!(resp.headers()["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(
+            resp.headers()["x-content-type-options"],
+            "nosniff",
+            "{path}"
+        );
+    }
+}
+
+/// Files named after their content are cached for good; the page and other files are revalidated.
+#[tokio::test]
+async fn hashed_files_are_immutable() {
+    let d = dist();
+    std::fs::create_dir_all(d.0.join("app-0123456789abcdef")).unwrap();
+    std::fs::write(
+        d.0.join("app-0123456789abcdef/app_bg.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .unwrap();
+    let s = start(Mode::Embedded, &d, "").await;
+    for (path, expected) in [
+        (
+            "/app-0123456789abcdef/app_bg.wasm",
+            "public, max-age=31536000, immutable",
+        ),
+        ("/app.js", "no-cache"),
+        ("/", "no-cache"),
+    ] {
+        let resp = s.client.get(s.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.headers()["cache-control"], expected, "{path}");
+        assert!(
+            resp.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("accept-encoding"),
+            "{path}"
+        );
     }
 }
 
