@@ -1,7 +1,7 @@
 //! Lenient deserialisers for what Go's `encoding/json` sends: a nil slice or map is `null`, and a
 //! nil pointer inside a collection is a `null` entry.
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use serde::{de::Error as _, Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -44,8 +44,7 @@ pub fn rfc3339_utc<'de, D>(d: D) -> Result<DateTime<Utc>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    let text = Cow::<'de, str>::deserialize(d)?;
-    parse_rfc3339(&text).ok_or_else(|| D::Error::custom(format_args!("invalid RFC 3339 time `{text}`")))
+    time_from_text(&Cow::<'de, str>::deserialize(d)?)
 }
 
 /// [`rfc3339_utc`] for a time that may be `null` or (with `#[serde(default)]`) absent.
@@ -53,12 +52,13 @@ pub fn rfc3339_utc_opt<'de, D>(d: D) -> Result<Option<DateTime<Utc>>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    match Option::<Cow<'de, str>>::deserialize(d)? {
-        None => Ok(None),
-        Some(text) => parse_rfc3339(&text)
-            .map(Some)
-            .ok_or_else(|| D::Error::custom(format_args!("invalid RFC 3339 time `{text}`"))),
-    }
+    Option::<Cow<'de, str>>::deserialize(d)?
+        .map(|text| time_from_text(&text))
+        .transpose()
+}
+
+fn time_from_text<E: serde::de::Error>(text: &str) -> Result<DateTime<Utc>, E> {
+    parse_rfc3339(text).ok_or_else(|| E::custom(format_args!("invalid RFC 3339 time `{text}`")))
 }
 
 /// `YYYY-MM-DD(T|t| )HH:MM:SS[.digits](Z|z|±HH:MM)`, as chrono reads it: fractions beyond
