@@ -42,24 +42,28 @@ pub fn content_security_policy(
 /// CSP applies: anything but page subresources (module scripts run as the page's, never as
 /// workers here), stylesheets, wasm, fonts and bitmaps. SVG can carry script, so it keeps the CSP.
 fn may_be_document(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(essence) = media_type(headers) else {
         return true;
     };
-    let essence = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
     let subresource = matches!(
         essence.as_str(),
         "application/wasm" | "text/css" | "text/javascript" | "application/javascript"
     ) || essence.starts_with("font/")
         || (essence.starts_with("image/") && essence != "image/svg+xml");
     !subresource
+}
+
+/// A response's media type without parameters, lowercased (`text/html; charset=utf-8` →
+/// `text/html`); `None` without a readable `Content-Type`.
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(
+        ct.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase(),
+    )
 }
 
 /// Only hosts made of host/port characters may be echoed into a header value.

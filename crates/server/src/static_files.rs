@@ -19,7 +19,7 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
-use crate::security::content_security_policy;
+use crate::security::{content_security_policy, media_type};
 use crate::AppState;
 
 /// Fallback handler serving the app.
@@ -89,16 +89,14 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
 /// (the xterm.js files, the favicon) is revalidated on each use.
 fn is_content_addressed(rel: &str) -> bool {
     let hex16 = |s: &str| s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit());
-    let mut segments = rel.trim_start_matches('/').split('/');
-    let first = segments.next().unwrap_or_default();
-    if first.strip_prefix("app-").is_some_and(hex16) && segments.next().is_some() {
-        return true;
+    let path = rel.trim_start_matches('/');
+    match path.split_once('/') {
+        Some((dir, _)) => dir.strip_prefix("app-").is_some_and(hex16),
+        None => path
+            .split_once('.')
+            .and_then(|(stem, _)| stem.rsplit_once('-'))
+            .is_some_and(|(_, hash)| hex16(hash)),
     }
-    let file = rel.trim_start_matches('/');
-    let Some((stem, _ext)) = file.split_once('.') else {
-        return false;
-    };
-    !file.contains('/') && stem.rsplit_once('-').is_some_and(|(_, h)| hex16(h))
 }
 
 /// Compression for what `serve_static` builds per request: `index.html` (base path, CSP hashes).
@@ -106,10 +104,7 @@ fn is_content_addressed(rel: &str) -> bool {
 /// which the layer leaves alone.
 pub fn page_compression() -> CompressionLayer<impl Predicate + Clone> {
     let is_page = |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
-        headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("text/html"))
+        media_type(headers).is_some_and(|t| t == "text/html")
     };
     CompressionLayer::new()
         .no_deflate()

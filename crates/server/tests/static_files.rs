@@ -23,6 +23,18 @@ fn dist() -> TempDir {
     dir
 }
 
+/// The body of `path`, fetched as a browser opening the app does (no token).
+async fn page_text(s: &Server, path: &str) -> String {
+    s.client
+        .get(s.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn start(mode: Mode, dist: &TempDir, base: &str) -> Server {
     let path = dist.0.clone();
     let base = base.to_owned();
@@ -87,15 +99,7 @@ async fn serves_the_app(mode: Mode) {
     let plain = s.client.get(s.url("/app.js")).send().await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
     // The page is built per request, so it is compressed on the way out.
-    let page = s
-        .client
-        .get(s.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&s, "/").await;
     for encoding in ["gzip", "br"] {
         let resp = s
             .client
@@ -140,15 +144,7 @@ async fn base_path(mode: Mode) {
     let resp = s.client.get(s.url("/console")).send().await.unwrap();
     assert_eq!(resp.status(), 308);
     assert_eq!(resp.headers()["location"], "/console/");
-    let html = s
-        .client
-        .get(s.url("/console/agents/x"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&s, "/console/agents/x").await;
     assert!(html.contains(r#"href="/console/style.css""#), "{html}");
     assert!(html.contains("'/console/app.js'"), "{html}");
     assert!(html.contains(r#"<meta name="agent-console-base-path" content="/console">"#));
