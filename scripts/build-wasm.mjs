@@ -18,6 +18,8 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { minify } from 'terser';
+import { walk } from './walk.mjs';
+import { Reader, sections, stripCustomSections, uleb } from './wasm-bytes.mjs';
 
 const dist = process.argv[2] ?? 'dist';
 const NAME = 'agent-console-app';
@@ -91,13 +93,6 @@ writeFileSync(indexPath, html.replace('</head>', `    <!-- wasm -->\n    ${tags}
 const total = files.reduce((s, f) => s + readFileSync(join(work, f)).length, 0);
 console.log(`==> ${dirName}: ${files.length} files, ${total} bytes (before compression)`);
 
-function* walk(d) {
-  for (const entry of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, entry.name);
-    if (entry.isDirectory()) yield* walk(p);
-    else yield p;
-  }
-}
 
 /**
  * Renames the main module's imports from the JS glue (`__wbg_body_5f971cbc6950ca4f` becomes
@@ -109,39 +104,29 @@ function* walk(d) {
 function shortenImports(wasmPath, jsPath, glueModule) {
   const bytes = readFileSync(wasmPath);
   let js = readFileSync(jsPath, 'utf8');
-  let p = 8;
-  const leb = () => {
-    let value = 0, shift = 0, b;
-    do { b = bytes[p++]; value += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
-    return value;
-  };
-  const str = () => { const n = leb(); const s = bytes.subarray(p, p + n).toString(); p += n; return s; };
   const out = [bytes.subarray(0, 8)];
-  const taken = new Set();
   let renamed = 0;
-  while (p < bytes.length) {
-    const sectionStart = p;
-    const id = bytes[p++];
-    const end = leb() + p;
-    if (id !== 2) { out.push(bytes.subarray(sectionStart, end)); p = end; continue; }
-    const count = leb();
+  for (const section of sections(bytes)) {
+    if (section.id !== 2) { out.push(bytes.subarray(section.start, section.end)); continue; }
+    const r = new Reader(bytes, section.body);
+    const count = r.leb();
     const entries = [];
     for (let i = 0; i < count; i++) {
-      const moduleStart = p;
-      const module = str();
-      const moduleBytes = bytes.subarray(moduleStart, p);
-      const field = str();
-      const restStart = p;
-      const kind = bytes[p++];
-      if (kind === 0) leb();
-      else if (kind === 1) { p++; const flags = leb(); leb(); if (flags & 1) leb(); }
-      else if (kind === 2) { const flags = leb(); leb(); if (flags & 1) leb(); }
-      else if (kind === 3) p += 2;
+      const moduleStart = r.p;
+      const module = r.str();
+      const moduleBytes = bytes.subarray(moduleStart, r.p);
+      const field = r.str();
+      const restStart = r.p;
+      const kind = bytes[r.p++];
+      if (kind === 0) r.leb();
+      else if (kind === 1) { r.p++; const flags = r.leb(); r.leb(); if (flags & 1) r.leb(); }
+      else if (kind === 2) { const flags = r.leb(); r.leb(); if (flags & 1) r.leb(); }
+      else if (kind === 3) r.p += 2;
       else throw new Error(`import ${module}.${field}: unknown kind ${kind}`);
-      entries.push({ module, moduleBytes, field, rest: bytes.subarray(restStart, p) });
+      entries.push({ module, moduleBytes, field, rest: bytes.subarray(restStart, r.p) });
     }
-    if (p !== end) throw new Error('import section not read to its end');
-    for (const e of entries) taken.add(e.field);
+    if (r.p !== section.end) throw new Error('import section not read to its end');
+    const taken = new Set(entries.map((e) => e.field));
     const parts = [uleb(count)];
     for (const e of entries) {
       let field = e.field;
@@ -162,34 +147,8 @@ function shortenImports(wasmPath, jsPath, glueModule) {
     }
     const content = Buffer.concat(parts);
     out.push(Buffer.from([2]), uleb(content.length), content);
-    p = end;
   }
   writeFileSync(wasmPath, Buffer.concat(out));
   writeFileSync(jsPath, js);
   console.log(`==> shortened ${renamed} import names`);
-}
-
-function uleb(n) {
-  const out = [];
-  do { let b = n % 128; n = Math.floor(n / 128); if (n > 0) b |= 0x80; out.push(b); } while (n > 0);
-  return Buffer.from(out);
-}
-
-/** A wasm module without its custom sections (id 0); the other sections are copied unchanged. */
-function stripCustomSections(bytes) {
-  const keep = [bytes.subarray(0, 8)];
-  let p = 8;
-  const leb = () => {
-    let value = 0, shift = 0, b;
-    do { b = bytes[p++]; value += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
-    return value;
-  };
-  while (p < bytes.length) {
-    const start = p;
-    const id = bytes[p++];
-    const end = leb() + p;
-    if (id !== 0) keep.push(bytes.subarray(start, end));
-    p = end;
-  }
-  return Buffer.concat(keep);
 }

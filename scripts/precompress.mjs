@@ -4,21 +4,15 @@
 // when the client accepts them). Files under 1 KB are skipped, and so is a sibling that would not
 // be smaller than the original. Stale siblings of files that no longer exist are removed.
 //   node scripts/precompress.mjs [dir]
-import { readdirSync, readFileSync, writeFileSync, statSync, existsSync, unlinkSync } from 'node:fs';
-import { join, extname } from 'node:path';
+import { readFileSync, writeFileSync, statSync, existsSync, unlinkSync } from 'node:fs';
+import { extname } from 'node:path';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
+import { walk } from './walk.mjs';
 
 const dir = process.argv[2] ?? 'dist';
 const EXTS = new Set(['.wasm', '.js', '.mjs', '.css', '.html', '.svg']);
 const MIN = 1024;
 
-function* walk(d) {
-  for (const entry of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, entry.name);
-    if (entry.isDirectory()) yield* walk(p);
-    else yield p;
-  }
-}
 
 let count = 0, raw = 0, br = 0, gz = 0;
 for (const file of walk(dir)) {
