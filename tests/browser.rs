@@ -15,3 +15,5 @@ mod ports;
 mod terminal;
 #[path = "browser/logs.rs"]
 mod logs;
+#[path = "browser/early.rs"]
+mod early;

@@ -1,6 +1,6 @@
 //! The frame of one agent's pages: loads the agent (refreshed every few seconds), shows its name
 //! and state, the tabs between its views, and shares the agent with the view below.
-use crate::api::{get_json, use_poll, ApiError, Loaded};
+use crate::api::{arrived_json, get_json, use_poll_from, ApiError, Loaded};
 use crate::shell::{preload_link_target, use_shell};
 use crate::ui::{AgentStateBadge, ErrorBanner, ErrorView, NotFoundView, Skeleton};
 use coder_api::WorkspaceAgent;
@@ -34,9 +34,11 @@ pub fn AgentPage() -> impl IntoView {
     let params = use_params_map();
     let id = Signal::derive(move || params.with(|p| p.get("id").unwrap_or_default()));
     // The id never changes under one AgentPage: the router re-creates it for another agent.
-    let agent_id = id.get_untracked();
-    let agent = use_poll(Some(AGENT_REFRESH_MS), move || {
-        let path = format!("/api/v2/workspaceagents/{}", js_sys::encode_uri_component(&agent_id));
+    let path = format!("/api/v2/workspaceagents/{}", js_sys::encode_uri_component(&id.get_untracked()));
+    // When the page opened here, its early read usually arrived while the code downloaded.
+    let first = arrived_json::<WorkspaceAgent>(&path);
+    let agent = use_poll_from(first, Some(AGENT_REFRESH_MS), move || {
+        let path = path.clone();
         async move { get_json::<WorkspaceAgent>(&path).await }
     });
     provide_context(AgentContext { id, agent });

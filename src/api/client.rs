@@ -2,7 +2,7 @@
 //! abort when the view that asked goes away.
 use super::json_array::ArrayReader;
 use super::readable::ChunkReader;
-use super::{token, ApiError};
+use super::{early, token, ApiError};
 use gloo_net::http::{Request, RequestBuilder};
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::JsCast;
@@ -53,10 +53,19 @@ pub async fn get_json<T: DeserializeOwned>(path: impl Into<String>) -> Result<T,
     }
 }
 
-/// GET a JSON document once.
+/// GET a JSON document once. The page's early read of the same address is used if it succeeded.
 pub async fn get_json_once<T: DeserializeOwned>(path: impl Into<String>) -> Result<T, ApiError> {
-    let request = with_auth(Request::get(&api_url(&path.into())), None);
-    execute(request, None::<&()>, true).await
+    let url = api_url(&path.into());
+    if let Some(value) = early::take_settled(&url).await.and_then(|body| decode(&body).ok()) {
+        return Ok(value);
+    }
+    execute(with_auth(Request::get(&url), None), None::<&()>, true).await
+}
+
+/// The page's early read of `path` if it has already arrived complete and readable, so a view
+/// can show it in its first render; `None` otherwise (the view then asks as usual).
+pub fn arrived_json<T: DeserializeOwned>(path: &str) -> Option<T> {
+    early::take_arrived(&api_url(path)).and_then(|body| decode(&body).ok())
 }
 
 /// GET a JSON document once with another token (the agent token of the tools page).
@@ -100,7 +109,12 @@ async fn execute<B: Serialize, T: DeserializeOwned>(
     // Bytes, not text: copying bytes into wasm is far cheaper than decoding them into a JS string
     // and encoding that back into UTF-8.
     let body = response.binary().await.map_err(|e| ApiError::Network(network_message(&e)))?;
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &body };
+    decode(&body)
+}
+
+/// A JSON body as `T`; an empty body reads as `null` (for `()` and `Option` answers).
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { body };
     serde_json::from_slice(body).map_err(|e| decode_error(&e))
 }
 

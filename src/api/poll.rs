@@ -53,9 +53,27 @@ where
     F: Fn() -> Fut + 'static,
     Fut: Future<Output = Result<T, ApiError>> + 'static,
 {
-    let (state, set_state) = signal(Loaded::default());
+    use_poll_from(None, every_ms, fetch)
+}
+
+/// [`use_poll`] starting from a value already in hand (the page's early read): the view renders
+/// it at once, and the first fetch is the first refresh.
+pub fn use_poll_from<T, F, Fut>(first: Option<T>, every_ms: Option<u32>, fetch: F) -> ReadSignal<Loaded<T>>
+where
+    T: Send + Sync + 'static,
+    F: Fn() -> Fut + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + 'static,
+{
+    let had_first = first.is_some();
+    let (state, set_state) = signal(Loaded { value: first, error: None });
+    if had_first && every_ms.is_none() {
+        return state;
+    }
     spawn_local_scoped_with_cancellation(async move {
         let mut retry = Backoff::new(FETCH_RETRY_BASE_MS, FETCH_RETRY_CAP_MS);
+        if let (true, Some(ms)) = (had_first, every_ms) {
+            wait_visible(ms).await;
+        }
         loop {
             let result = fetch().await;
             let transient = matches!(&result, Err(e) if e.is_transient());
@@ -76,13 +94,18 @@ where
                 None if transient => retry.next_delay_ms(js_sys::Math::random()),
                 None => break,
             };
-            sleep_ms(ms).await;
-            while tab_hidden() {
-                sleep_ms(250).await;
-            }
+            wait_visible(ms).await;
         }
     });
     state
+}
+
+/// Waits `ms`, then for as long as the tab is hidden.
+async fn wait_visible(ms: u32) {
+    sleep_ms(ms).await;
+    while tab_hidden() {
+        sleep_ms(250).await;
+    }
 }
 
 /// Resolves after `ms` milliseconds.

@@ -2,7 +2,7 @@
 //! does not know (newer enum values) are shown as they are.
 use super::version::{version_status, VersionStatus};
 use crate::agent::use_agent;
-use crate::api::{get_json, use_fetch};
+use crate::api::{get_json, use_fetch, Loaded};
 use crate::ui::link::safe_http_url;
 use crate::ui::status::{describe_lifecycle, describe_status, Tone};
 use crate::ui::{Badge, EmptyState, Timestamp};
@@ -20,10 +20,9 @@ pub fn Overview() -> impl IntoView {
     let env_revealed = RwSignal::new(false);
     move || {
         let Some(a) = agent.get() else { return ().into_any() };
-        let server = buildinfo.with(|b| b.value.clone());
         view! {
             <div class="overview grid">
-                {summary(&a, server.as_ref())}
+                {summary(&a, buildinfo)}
                 {connection(&a)}
                 {timestamps(&a)}
                 {latency(&a)}
@@ -50,7 +49,7 @@ fn or_dash(s: Option<String>) -> String {
     s.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())
 }
 
-fn summary(a: &WorkspaceAgent, server: Option<&BuildInfo>) -> impl IntoView {
+fn summary(a: &WorkspaceAgent, server: ReadSignal<Loaded<BuildInfo>>) -> impl IntoView {
     let status = describe_status(&a.status);
     let lifecycle = describe_lifecycle(&a.lifecycle_state);
     let health = if a.health.healthy {
@@ -59,22 +58,24 @@ fn summary(a: &WorkspaceAgent, server: Option<&BuildInfo>) -> impl IntoView {
         let reason = a.health.reason.clone().unwrap_or_else(|| "unhealthy".into());
         view! { <Badge tone=Tone::Danger label=reason/> }.into_any()
     };
-    let version = match server {
-        Some(s) => match version_status(&a.version, &s.version, &a.api_version, &s.agent_api_version) {
-            VersionStatus::Current => view! { <span>{a.version.clone()}</span> }.into_any(),
+    // The server's version arrives on its own; only this fact waits for it.
+    let (agent_version, agent_api) = (a.version.clone(), a.api_version.clone());
+    let version = move || server.with(|b| match &b.value {
+        Some(s) => match version_status(&agent_version, &s.version, &agent_api, &s.agent_api_version) {
+            VersionStatus::Current => view! { <span>{agent_version.clone()}</span> }.into_any(),
             VersionStatus::Outdated => view! {
-                <span>{a.version.clone()} " "
+                <span>{agent_version.clone()} " "
                 <Badge tone=Tone::Warning label="Outdated".to_string()
                     title=format!("The server runs {}; restart the workspace to update the agent.", s.version)/></span>
             }.into_any(),
             VersionStatus::Deprecated => view! {
-                <span>{a.version.clone()} " "
+                <span>{agent_version.clone()} " "
                 <Badge tone=Tone::Danger label="Deprecated API".to_string()
-                    title=format!("Agent API {} is older than the server's {}; restart the workspace.", a.api_version, s.agent_api_version)/></span>
+                    title=format!("Agent API {} is older than the server's {}; restart the workspace.", agent_api, s.agent_api_version)/></span>
             }.into_any(),
         },
-        None => view! { <span>{a.version.clone()}</span> }.into_any(),
-    };
+        None => view! { <span>{agent_version.clone()}</span> }.into_any(),
+    });
     let troubleshooting = safe_http_url(&a.troubleshooting_url).map(|url| view! {
         <a href=url target="_blank" rel="noopener noreferrer">"Troubleshooting guide"</a>
     });

@@ -259,6 +259,20 @@ mod tests {
         assert_eq!(rebase_html(html, ""), html);
     }
 
+    /// The app's own page script (the agent's early read) must come through the base path
+    /// rewrite untouched: it finds the base path in the meta tag, not in rewritten strings.
+    #[test]
+    fn the_shipped_page_script_survives_the_base_path() {
+        let page = include_str!("../../../web/index.html");
+        let script = |html: &str| {
+            let start = html.find("<script>").expect("web/index.html has its early-read script");
+            html[start..start + html[start..].find("</script>").unwrap()].to_owned()
+        };
+        assert!(script(page).contains("agent-console-base-path"));
+        assert_eq!(script(&rebase_html(page, "/console")), script(page));
+        assert_eq!(inline_script_hashes(&rebase_html(page, "/console")), inline_script_hashes(page));
+    }
+
     #[test]
     fn hashes_inline_scripts_only() {
         let html = r#"<script src="/a.js"></script><script type="module">alert(1)</script>"#;

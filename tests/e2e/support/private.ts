@@ -15,6 +15,7 @@ export const PRIVATE_PORTS = {
   fresh: SERVER.port + 21,
   proxy: SERVER.port + 22,
   fakeCoderd: SERVER.port + 23,
+  basePath: SERVER.port + 24,
 };
 
 export interface PrivateServer {
