@@ -83,8 +83,15 @@ pub fn preload_link_target(ev: impl AsRef<web_sys::Event>) {
     else {
         return;
     };
-    let path = href.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/');
-    preload_segment(path.rsplit('/').next().unwrap_or_default().to_owned());
+    preload_segment(view_segment(&href, &crate::api::base_path()).to_owned());
+}
+
+/// The segment that names the view a link leads to: the last one of its path below the base path
+/// (`""` for the picker at the root).
+fn view_segment<'a>(href: &'a str, base: &str) -> &'a str {
+    let path = href.split(['?', '#']).next().unwrap_or_default();
+    let path = path.strip_prefix(base).filter(|p| p.is_empty() || p.starts_with('/')).unwrap_or(path);
+    path.trim_end_matches('/').rsplit('/').next().unwrap_or_default()
 }
 
 /// The view's module could not be fetched (server gone, network down): say so, and let the
@@ -101,4 +108,22 @@ fn load_failed(view: &'static str) -> AnyView {
         </section>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::view_segment;
+
+    #[test]
+    fn a_link_names_its_view_with_or_without_a_base_path() {
+        for base in ["", "/console"] {
+            assert_eq!(view_segment(&format!("{base}/"), base), "", "picker under {base:?}");
+            assert_eq!(view_segment(&format!("{base}/agents/a1/logs?x=1#y"), base), "logs");
+            assert_eq!(view_segment(&format!("{base}/agents/a1/terminal/"), base), "terminal");
+            assert_eq!(view_segment(&format!("{base}/tools"), base), "tools");
+        }
+        // A base that is only a prefix of the first segment is not the base.
+        assert_eq!(view_segment("/consoles", "/console"), "consoles");
+        assert_eq!(view_segment("/console", "/console"), "");
+    }
 }
