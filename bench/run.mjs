@@ -202,14 +202,21 @@ async function terminal_bundle_bytes_br(browser, agent) {
   return sum;
 }
 
+/** Time to the agent's name, and when the page's last script or wasm file had arrived (its code
+ *  was all there; the rest of the time is the page's own work and its API reads). */
 async function renderTime(browser, url, name) {
   const { context, page } = await newPage(browser);
   await page.addInitScript(RENDER_WATCH, name);
   await page.goto(url);
   await page.waitForFunction(() => window.__benchRendered !== undefined, null, { timeout: 30000 });
-  const ms = await page.evaluate(() => window.__benchRendered);
+  const [ms, codeArrived] = await page.evaluate(() => [
+    window.__benchRendered,
+    Math.max(0, ...performance.getEntriesByType('resource')
+      .filter((e) => /\.(js|mjs|wasm)$/.test(new URL(e.name).pathname) && e.responseEnd <= window.__benchRendered)
+      .map((e) => e.responseEnd)),
+  ]);
   await context.close();
-  return ms;
+  return { ms, codeArrived };
 }
 
 async function first_render(browser, agent) {
@@ -221,10 +228,12 @@ async function first_render(browser, agent) {
     app.push(await renderTime(browser, appUrl(agent), agent.name));
     base.push(await renderTime(browser, `${BASE}/bench-baseline.html?agent=${agent.id}#token=${SESSION}`, agent.name));
   }
-  note('first_render_ms', `median of ${RUNS} cold contexts: ${app.map((x) => round(x)).join(', ')}`);
-  note('baseline_first_render_ms', `bench/baseline.html served by the console from the bench copy of dist/ (same origin and headers); runs: ${base.map((x) => round(x)).join(', ')}`);
-  results.first_render_ms = round(median(app));
-  results.baseline_first_render_ms = round(median(base));
+  const code = (runs) => round(median(runs.map((r) => r.codeArrived)));
+  const after = (runs) => round(median(runs.map((r) => r.ms - r.codeArrived)));
+  note('first_render_ms', `median of ${RUNS} cold contexts: ${app.map((r) => round(r.ms)).join(', ')}; its code (scripts and wasm) had arrived at ${code(app)} ms (median), the name showed ${after(app)} ms after that`);
+  note('baseline_first_render_ms', `bench/baseline.html served by the console from the bench copy of dist/ (same origin and headers); runs: ${base.map((r) => round(r.ms)).join(', ')}; its script had arrived at ${code(base)} ms, the name showed ${after(base)} ms after that`);
+  results.first_render_ms = round(median(app.map((r) => r.ms)));
+  results.baseline_first_render_ms = round(median(base.map((r) => r.ms)));
   results.first_render_ratio = round(results.first_render_ms / results.baseline_first_render_ms, 2);
 }
 

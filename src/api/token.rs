@@ -1,5 +1,6 @@
-//! The session token: taken from the sign-in link's fragment (`#token=…`), kept for the tab in
-//! sessionStorage, never put in a URL except the WebSocket query coderd requires.
+//! The session token, kept for the tab in sessionStorage and never put in a URL except the
+//! WebSocket query coderd requires. A sign-in link's token (`#token=…`) is moved there from the
+//! address bar by the page's first script (`web/index.html`), before the app's code loads.
 use std::cell::RefCell;
 
 const STORAGE_KEY: &str = "agent-console.session-token";
@@ -29,35 +30,6 @@ pub fn clear() {
     if let Some(storage) = session_storage() {
         let _ = storage.remove_item(STORAGE_KEY);
     }
-}
-
-/// Reads a `token=` parameter from a URL fragment such as `#token=abc&x=y`.
-pub fn token_from_fragment(fragment: &str) -> Option<String> {
-    fragment
-        .trim_start_matches('#')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("token="))
-        .map(|t| js_sys::decode_uri_component(t).map(String::from).unwrap_or_else(|_| t.to_owned()))
-        .filter(|t| !t.is_empty())
-}
-
-/// Moves a token from the address bar's fragment into storage and removes it from the address
-/// bar (and from history), so it is never bookmarked, shared or sent anywhere.
-pub fn adopt_token_from_location() -> bool {
-    let Some(window) = web_sys::window() else { return false };
-    let location = window.location();
-    let hash = location.hash().unwrap_or_default();
-    let Some(token) = token_from_fragment(&hash) else { return false };
-    store(&token);
-    let clean = format!(
-        "{}{}",
-        location.pathname().unwrap_or_default(),
-        location.search().unwrap_or_default()
-    );
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&clean));
-    }
-    true
 }
 
 /// Registers what happens when any request answers 401 (the app sends the user to sign-in).

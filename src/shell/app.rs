@@ -16,7 +16,6 @@ use leptos_router::path;
 /// The whole application.
 #[component]
 pub fn App() -> impl IntoView {
-    token::adopt_token_from_location();
     let shell = Shell {
         embed: initial_query_param("embed").is_some_and(|v| v == "1" || v == "true"),
         theme: RwSignal::new(Theme::from_param(initial_query_param("theme").as_deref())),

@@ -27,6 +27,14 @@ test('the sign-in link signs in, hides the token and lists the agent', async ({ 
   await expect(page.locator('dl.facts').first()).toContainText('linux');
 });
 
+test('the sign-in token leaves the address bar even when the app cannot load', async ({ page }) => {
+  await page.route('**/*.wasm', (route) => route.abort());
+  await page.goto(`/agents/some-agent?embed=1#x=1&token=${encodeURIComponent(SERVER.sessionToken)}`);
+  expect(new URL(page.url()).hash).toBe('');
+  expect(page.url()).toContain('/agents/some-agent?embed=1');
+  expect(await page.evaluate(() => sessionStorage.getItem('agent-console.session-token'))).toBe(SERVER.sessionToken);
+});
+
 test('a wrong token leads back to sign-in with the reason', async ({ page }) => {
   await page.goto('/#token=not-the-right-token');
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
