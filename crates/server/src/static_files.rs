@@ -265,12 +265,17 @@ mod tests {
     fn the_shipped_page_script_survives_the_base_path() {
         let page = include_str!("../../../web/index.html");
         let script = |html: &str| {
-            let start = html.find("<script>").expect("web/index.html has its early-read script");
+            let start = html
+                .find("<script>")
+                .expect("web/index.html has its early-read script");
             html[start..start + html[start..].find("</script>").unwrap()].to_owned()
         };
         assert!(script(page).contains("agent-console-base-path"));
         assert_eq!(script(&rebase_html(page, "/console")), script(page));
-        assert_eq!(inline_script_hashes(&rebase_html(page, "/console")), inline_script_hashes(page));
+        assert_eq!(
+            inline_script_hashes(&rebase_html(page, "/console")),
+            inline_script_hashes(page)
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod agent_auth;
 pub mod around;
 pub mod host;
 pub mod instance_identity;
+mod local_tls;
 pub mod log_store;
 pub mod logs;
 pub mod network;

@@ -5,7 +5,8 @@
 //! every `*.localhost` name to loopback, so the links the ports view builds reach this server, and
 //! [`forward`] relays them to `127.0.0.1:{port}` (or `[::1]:{port}` when nothing listens on IPv4).
 //! Plain HTTP is streamed both ways; upgrades (WebSocket and any other) are relayed as raw bytes
-//! once the upstream server has accepted them.
+//! once the upstream server has accepted them. The `s` suffix reaches the port over TLS, without
+//! checking its (usually self-signed) certificate (`local_tls`).
 //!
 //! As coderd does, ports below 9 and its ignored ports are refused, and names that are not this
 //! agent's give 404. On a non-loopback bind a forwarded port needs the user's session, the way
@@ -26,6 +27,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::net::TcpStream;
 
+use super::local_tls;
 use super::ports::{is_ignored_port, MIN_PORT};
 
 /// The cookie coderd keeps the session token in.
@@ -120,7 +122,8 @@ pub struct ForwardConfig {
 ///
 /// Errors are coderd-style JSON (`{message, detail?}`): 404 for another agent's names, 400 for a
 /// refused port, 401 without a valid session (when required), 502 when nothing answers on the
-/// port or HTTPS was asked for, 508 when a request comes back to the console itself.
+/// port (or not over TLS when HTTPS was asked for), 508 when a request comes back to the console
+/// itself.
 pub async fn forward(
     req: Request<Body>,
     target: ForwardTarget,
@@ -184,21 +187,7 @@ pub async fn forward(
             }
         }
     }
-    if target.https {
-        return error(
-            StatusCode::BAD_GATEWAY,
-            format!(
-                "Port {} was asked for over HTTPS, which this agent cannot forward.",
-                target.port
-            ),
-            Some(
-                "Open the port over HTTP instead (without the \"s\" after the port number)."
-                    .to_owned(),
-            ),
-        );
-    }
-
-    let mut response = match proxy(req, target.port).await {
+    let mut response = match proxy(req, target.port, target.https).await {
         Ok(response) => response,
         Err(err) => return err,
     };
@@ -212,12 +201,13 @@ pub async fn forward(
     response
 }
 
-/// Sends `req` to `port` on loopback and relays the response (and the upgraded connection).
-async fn proxy(mut req: Request<Body>, port: u16) -> Result<Response<Body>, Response<Body>> {
-    let upgrade = is_upgrade(req.headers());
-    let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
-    prepare_upstream_request(&mut req);
-
+/// Sends `req` to `port` on loopback (over TLS when `https`) and relays the response (and the
+/// upgraded connection).
+async fn proxy(
+    req: Request<Body>,
+    port: u16,
+    https: bool,
+) -> Result<Response<Body>, Response<Body>> {
     let stream = connect(port).await.map_err(|err| {
         error(
             StatusCode::BAD_GATEWAY,
@@ -225,6 +215,34 @@ async fn proxy(mut req: Request<Body>, port: u16) -> Result<Response<Body>, Resp
             Some(err.to_string()),
         )
     })?;
+    if !https {
+        return relay(req, port, stream).await;
+    }
+    let stream = local_tls::connect(stream).await.map_err(|err| {
+        error(
+            StatusCode::BAD_GATEWAY,
+            format!("Port {port} did not answer over HTTPS."),
+            Some(format!(
+                "{err}. If it serves plain HTTP, open it without the \"s\" after the port number."
+            )),
+        )
+    })?;
+    relay(req, port, stream).await
+}
+
+/// Relays `req` over `stream`, an open connection to the port.
+async fn relay<S>(
+    mut req: Request<Body>,
+    port: u16,
+    stream: S,
+) -> Result<Response<Body>, Response<Body>>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let upgrade = is_upgrade(req.headers());
+    let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
+    prepare_upstream_request(&mut req);
+
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|err| upstream_error(port, &err))?;
@@ -472,9 +490,50 @@ mod tests {
         addr
     }
 
-    /// An app to forward to: reports what it received, echoes bodies and WebSocket messages.
+    /// An app to forward to, over plain HTTP.
     async fn upstream(listener: TcpListener) -> u16 {
-        let app = Router::new()
+        serve(listener, upstream_app()).await.port()
+    }
+
+    /// The same app over TLS with a self-signed certificate, as local development servers have.
+    async fn tls_upstream() -> u16 {
+        use hyper_util::service::TowerToHyperService;
+        use rustls::pki_types::PrivateKeyDer;
+        use std::sync::Arc;
+
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let key = PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.cert.der().clone()], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let app = upstream_app();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, app) = (acceptor.clone(), app.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tls), TowerToHyperService::new(app))
+                        .with_upgrades()
+                        .await;
+                });
+            }
+        });
+        port
+    }
+
+    /// What the tests forward to: reports what it received, echoes bodies and WebSocket messages.
+    fn upstream_app() -> Router {
+        Router::new()
             .route(
                 "/inspect",
                 get(|req: Request<Body>| async move {
@@ -515,8 +574,7 @@ mod tests {
                         }
                     })
                 }),
-            );
-        serve(listener, app).await.port()
+            )
     }
 
     /// The console side: forwards when the Host names a port, else 418 so tests can tell.
@@ -668,6 +726,65 @@ mod tests {
         // A Host that is not a forward host goes to the console's own routes.
         let (status, _, _) = request(console, "localhost:7080", "GET", "/inspect", &[], "").await;
         assert_eq!(status, StatusCode::IM_A_TEAPOT);
+    }
+
+    #[tokio::test]
+    async fn https_reaches_a_port_with_a_self_signed_certificate() {
+        let port = tls_upstream().await;
+        let console = console(config(false)).await;
+        let host = format!("{port}s--main--dev--alice.localhost:7080");
+        let (status, _, body) = request(console, &host, "GET", "/inspect?x=1", &[], "").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("uri=/inspect?x=1 "), "{body}");
+        assert!(body.contains(&format!("host={host}")), "{body}");
+
+        let big = "abcdefghij".repeat(50_000);
+        let (status, _, body) = request(console, &host, "POST", "/echo", &[], &big).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body == big);
+
+        // WebSocket through TLS as well.
+        let mut req = format!("ws://{console}/ws").into_client_request().unwrap();
+        req.headers_mut().insert("host", host.parse().unwrap());
+        let stream = TcpStream::connect(console).await.unwrap();
+        let (mut ws, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
+        ws.send(Message::text("over tls")).await.unwrap();
+        assert_eq!(
+            ws.next().await.unwrap().unwrap(),
+            Message::text("echo:over tls")
+        );
+    }
+
+    #[tokio::test]
+    async fn https_to_a_plain_http_port_says_so() {
+        let port = upstream(TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
+        let console = console(config(false)).await;
+        let host = format!("{port}s--main--dev--alice.localhost");
+        let (status, _, body) = request(console, &host, "GET", "/inspect", &[], "").await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            json["message"],
+            format!("Port {port} did not answer over HTTPS.")
+        );
+        assert!(
+            json["detail"]
+                .as_str()
+                .unwrap()
+                .contains("without the \"s\""),
+            "{body}"
+        );
+        // The same port over HTTP works.
+        let (status, _, _) = request(
+            console,
+            &host.replacen('s', "", 1),
+            "GET",
+            "/inspect",
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
     }
 
     #[tokio::test]
