@@ -195,7 +195,7 @@ pub async fn serve_state(
         }
     }
     if let Backend::Embedded(e) = state.backend() {
-        e.stop();
+        e.stop().await;
     }
     Ok(())
 }

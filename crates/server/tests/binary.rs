@@ -168,6 +168,34 @@ async fn prints_a_sign_in_link_and_keeps_tokens_out_of_the_log() {
     );
 }
 
+/// Like Coder's agent, shutting down runs the `run_on_stop` scripts (and only then).
+#[test]
+fn sigterm_runs_the_stop_scripts_before_exiting() {
+    let dir = common::TempDir::new("stop");
+    let marker = dir.0.join("stopped");
+    std::fs::write(
+        dir.0.join("config.toml"),
+        format!(
+            "[[scripts]]\ndisplay_name = \"Save state\"\nscript = \"sleep 0.3; echo saved > '{}'\"\nrun_on_start = false\nrun_on_stop = true\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let config = dir.0.join("config.toml");
+    let (mut child, _banner) = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!marker.exists(), "a stop script does not run at start");
+    terminate(&mut child);
+    let status = wait_exit(&mut child, Duration::from_secs(20));
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "saved\n");
+}
+
 #[test]
 fn generates_tokens_when_none_are_given() {
     let cfg = config_file();

@@ -25,6 +25,7 @@ pub mod ws;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use tokio::sync::watch;
@@ -64,7 +65,11 @@ struct Inner {
     forward: ForwardConfig,
     shutdown: CancellationToken,
     faults: Option<crate::faults::Faults>,
+    scripts: ScriptRunner,
 }
+
+/// How long shutdown waits for the `run_on_stop` scripts before it kills them and exits.
+const STOP_SCRIPTS_LIMIT: Duration = Duration::from_secs(30);
 
 impl Embedded {
     /// Creates the backend for `config` (which must be in embedded mode) on a server bound to
@@ -126,6 +131,7 @@ impl Embedded {
                 forward,
                 shutdown,
                 faults: config.faults.clone(),
+                scripts: runner.clone(),
             }),
         };
         let lifecycle_agent = e.inner.agent.clone();
@@ -133,9 +139,22 @@ impl Embedded {
         Ok(e)
     }
 
-    /// Stops background work: kills PTY sessions and tells sockets to close.
-    pub fn stop(&self) {
+    /// Shuts the agent down as Coder's agent does: sockets are told to close, the `run_on_stop`
+    /// scripts run (lifecycle `shutting_down`, then `off` or how they failed) for at most
+    /// [`STOP_SCRIPTS_LIMIT`], then the PTY sessions are killed.
+    pub async fn stop(&self) {
         self.inner.shutdown.cancel();
+        let runner = &self.inner.scripts;
+        if runner.scripts().iter().any(|s| s.config.run_on_stop) {
+            let agent = self.inner.agent.clone();
+            let run = runner.run_stop(move |l| agent.set_lifecycle(agent::lifecycle_of(l)));
+            if tokio::time::timeout(STOP_SCRIPTS_LIMIT, run).await.is_err() {
+                tracing::warn!(
+                    "stop scripts still running after {} s; they were killed",
+                    STOP_SCRIPTS_LIMIT.as_secs()
+                );
+            }
+        }
         self.inner.ptys.kill_all();
     }
 
