@@ -138,6 +138,13 @@ impl FileConfig {
             regex::Regex::new(&provider.r#match)
                 .with_context(|| format!("external_auth {:?}: bad match regex", provider.id))?;
         }
+        for script in &file.scripts {
+            if let Some(cron) = &script.cron {
+                crate::embedded::scripts::parse_schedule(cron).map_err(|e| {
+                    anyhow::anyhow!("script {:?}: cron {cron:?}: {e}", script.display_name)
+                })?;
+            }
+        }
         Ok(file)
     }
 }

@@ -135,7 +135,14 @@ impl Embedded {
             }),
         };
         let lifecycle_agent = e.inner.agent.clone();
-        runner.spawn_start(move |l| lifecycle_agent.set_lifecycle(agent::lifecycle_of(l)));
+        let stop = e.inner.shutdown.clone();
+        tokio::spawn(async move {
+            runner
+                .run_start(move |l| lifecycle_agent.set_lifecycle(agent::lifecycle_of(l)))
+                .await;
+            // As in Coder's agent, scheduled runs begin once the start scripts are done.
+            runner.run_cron(stop).await;
+        });
         Ok(e)
     }
 

@@ -40,7 +40,7 @@ const OUTPUT_DRAIN: Duration = Duration::from_secs(1);
 /// run_on_stop = false        # default false
 /// start_blocks_login = true  # default false
 /// timeout_seconds = 300      # default 0: no timeout
-/// cron = "0 * * * *"         # optional (reported only; not scheduled)
+/// cron = "0 */15 * * * *"    # optional: run on this schedule once the start scripts are done
 /// log_path = "/tmp/npm.log"  # optional: output is also appended to this file
 /// icon = "/icon/node.svg"    # optional
 /// ```
@@ -59,7 +59,7 @@ pub struct ScriptConfig {
     /// Whether logins should wait for this script (reported in the agent JSON).
     #[serde(default)]
     pub start_blocks_login: bool,
-    /// A cron schedule (reported in the agent JSON; the embedded agent does not schedule it).
+    /// A schedule to run the script on, in Coder's format (see [`parse_schedule`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cron: Option<String>,
     /// Kill the script after this many seconds; 0 means no timeout.
@@ -161,6 +161,27 @@ printf '  \033[2mdim\033[0m \033[4munderline\033[0m \033[7minverse\033[0m \033[9
 sleep 0.3
 printf '\033[32m==> Environment looks good\033[0m\n'
 "#;
+
+/// Reads a script's `cron` as Coder's agent does: seconds, minutes, hours, day of month, month,
+/// then an optional day of week (0 or 7 is Sunday), in local time. So `"*/5 * * * *"` runs every
+/// five seconds, and `"0 0 9 * * 1-5"` at nine on weekdays.
+pub fn parse_schedule(expr: &str) -> Result<croner::Cron, String> {
+    let pattern = match expr.split_whitespace().count() {
+        5 => format!("{} *", expr.trim()),
+        6 => expr.trim().to_owned(),
+        n => {
+            return Err(format!(
+                "a schedule has 5 or 6 fields (seconds, minutes, hours, day of month, month[, day of week]), not {n}"
+            ))
+        }
+    };
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .year(croner::parser::Year::Disallowed)
+        .build()
+        .parse(&pattern)
+        .map_err(|e| e.to_string())
+}
 
 /// Parses the `[[scripts]]` tables of a TOML document (other keys are ignored).
 pub fn parse_scripts_toml(text: &str) -> Result<Vec<ScriptConfig>, toml::de::Error> {
@@ -364,13 +385,33 @@ impl ScriptRunner {
         result
     }
 
-    /// Starts [`Self::run_start`] in the background (inside a Tokio runtime).
-    pub fn spawn_start(
-        &self,
-        on_lifecycle: impl Fn(Lifecycle) + Send + Sync + 'static,
-    ) -> tokio::task::JoinHandle<Lifecycle> {
-        let runner = self.clone();
-        tokio::spawn(async move { runner.run_start(on_lifecycle).await })
+    /// Runs each script that has a `cron` schedule whenever it comes due, until `stop` is
+    /// cancelled (a run then in progress is killed). A run that overlaps the next due time makes
+    /// that one wait: a script never runs twice at once. Schedules that cannot be read are skipped
+    /// (the config check refuses them before this).
+    pub async fn run_cron(&self, stop: tokio_util::sync::CancellationToken) {
+        let loops = self.scripts.iter().filter_map(|script| {
+            let schedule = parse_schedule(script.config.cron.as_deref()?).ok()?;
+            let (sink, options, stop) = (self.sink.clone(), self.options.clone(), stop.clone());
+            Some(async move {
+                loop {
+                    let now = chrono::Local::now();
+                    let Ok(next) = schedule.find_next_occurrence(&now, false) else {
+                        return; // never again
+                    };
+                    let wait = (next - now).to_std().unwrap_or_default();
+                    tokio::select! {
+                        _ = stop.cancelled() => return,
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                    tokio::select! {
+                        _ = stop.cancelled() => return,
+                        _ = run_script(script, sink.clone(), &options) => {}
+                    }
+                }
+            })
+        });
+        futures_util::future::join_all(loops).await;
     }
 
     /// Runs one script to the end, logging its output; the outcome of each script in order.
@@ -696,6 +737,92 @@ mod tests {
             .filter(|(s, l, _)| *s == source && *l == level)
             .map(|(_, _, o)| o.clone())
             .collect()
+    }
+
+    #[test]
+    fn schedules_read_as_coders_agent_reads_them() {
+        use chrono::{Local, TimeZone, Timelike};
+        let next = |expr: &str, after: DateTime<Local>| {
+            parse_schedule(expr)
+                .unwrap()
+                .find_next_occurrence(&after, false)
+                .unwrap()
+        };
+        let t = Local.with_ymd_and_hms(2026, 11, 28, 10, 0, 2).unwrap(); // a Saturday
+                                                                         // Five fields: the first is seconds, and the day of week is left out.
+        assert_eq!(next("*/5 * * * *", t), t + chrono::Duration::seconds(3));
+        assert_eq!(next("0 */15 * * * *", t).minute(), 15);
+        // Six fields: the sixth is the day of week (1-5 Monday to Friday, 0 Sunday).
+        let weekday = next("0 0 9 * * 1-5", t);
+        assert_eq!(
+            weekday,
+            Local.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap()
+        );
+        let sunday = next("0 30 8 * * 0", t);
+        assert_eq!(
+            sunday,
+            Local.with_ymd_and_hms(2026, 11, 29, 8, 30, 0).unwrap()
+        );
+
+        for bad in ["* * * *", "* * * * * * *", "61 * * * *", "every hour", ""] {
+            assert!(parse_schedule(bad).is_err(), "{bad:?}");
+        }
+        // The server refuses to start with a schedule it cannot read, and says which.
+        let config =
+            "[[scripts]]\ndisplay_name = \"Backup\"\nscript = \"true\"\ncron = \"@sometimes\"\n";
+        let err = format!(
+            "{:#}",
+            crate::config::FileConfig::parse(config).unwrap_err()
+        );
+        assert!(
+            err.contains("Backup") && err.contains("@sometimes"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn cron_scripts_run_when_due_until_stopped() {
+        let (lines, sink) = collector();
+        let mut every_second = script("Tick", "echo tick");
+        every_second.run_on_start = false;
+        every_second.cron = Some("* * * * * *".into());
+        let once_a_year = ScriptConfig {
+            cron: Some("0 0 0 1 1 *".into()),
+            ..script("Yearly", "echo yearly")
+        };
+        let runner =
+            ScriptRunner::new(vec![every_second, once_a_year], sink, RunOptions::default());
+        let (tick, yearly) = (
+            runner.scripts()[0].log_source_id,
+            runner.scripts()[1].log_source_id,
+        );
+        let stop = tokio_util::sync::CancellationToken::new();
+        let cron = tokio::spawn({
+            let (runner, stop) = (runner.clone(), stop.clone());
+            async move { runner.run_cron(stop).await }
+        });
+        // Two runs a second apart (at most 20 s on a loaded machine), then stop.
+        for _ in 0..200 {
+            if outputs(&lines, tick, LogLevel::Info).len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        stop.cancel();
+        tokio::time::timeout(Duration::from_secs(5), cron)
+            .await
+            .expect("the schedules end when stopped")
+            .unwrap();
+        let ticks = outputs(&lines, tick, LogLevel::Info);
+        assert!(ticks.len() >= 2, "{ticks:?}");
+        assert!(ticks.iter().all(|t| t == "tick"));
+        assert!(outputs(&lines, yearly, LogLevel::Info).is_empty());
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        assert_eq!(
+            outputs(&lines, tick, LogLevel::Info).len(),
+            ticks.len(),
+            "nothing runs after the stop"
+        );
     }
 
     async fn run_start(runner: &ScriptRunner) -> (Lifecycle, Vec<Lifecycle>) {
