@@ -1,5 +1,6 @@
-//! The early read of an agent page. `web/index.html` starts `GET /api/v2/workspaceagents/{id}`
-//! while the app's code is still downloading and leaves `{url, token, body, settled}` on
+//! The page's early read. `web/index.html` starts the first request of the page it opens on
+//! (`GET /api/v2/workspaceagents/{id}` for an agent page, `GET /api/v2/workspaces` for the agent
+//! list) while the app's code is still downloading, and leaves `{url, token, body, settled}` on
 //! `window.__agentConsoleEarly`; the app takes that answer over once instead of asking again.
 //! Only a complete 2xx answer read with the app's own token is used: anything else (a refusal, a
 //! network error, another address) is dropped and the app makes its normal request, which

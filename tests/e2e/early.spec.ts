@@ -1,4 +1,5 @@
-// An agent page reads its agent while the app's code downloads (the script in web/index.html);
+// An agent page reads its agent, and the agent list its workspaces, while the app's code
+// downloads (the script in web/index.html);
 // the app shows that answer in its first render instead of asking again, and asks itself when
 // the early read failed. Checked at the root and under a base path, under the page's CSP.
 import { test, expect, type Page, type Request } from '@playwright/test';
@@ -45,6 +46,15 @@ test('an agent page reads its agent once, before its code has loaded, then refre
   expect(page.url()).not.toContain(SERVER.sessionToken);
   // The answer in hand is not the end of it: the page keeps the agent fresh.
   await expect.poll(() => reads.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+  expect(await violations()).toEqual([]);
+});
+
+test('the agent list is read once, before its code has loaded', async ({ page }) => {
+  const { reads, firstReadBeforeCode, violations } = watch(page, '/api/v2/workspaces');
+  await page.goto(`/#token=${SERVER.sessionToken}`);
+  await expect(page.locator('a.agent-link').first()).toBeVisible();
+  expect(reads).toHaveLength(1);
+  expect(firstReadBeforeCode()).toBe(true);
   expect(await violations()).toEqual([]);
 });
 
