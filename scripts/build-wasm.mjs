@@ -7,9 +7,11 @@
 //      (split_<view>.wasm, shared pieces in chunk_<n>.wasm) and writes their loader,
 //      __wasm_split.js;
 //   3. wasm-bindgen generates the JS glue of the main module;
-//   4. the names of the glue's imports lose wasm-bindgen's hash suffixes (see shortenImports)
+//   4. each view's module and chunks are also written as one file, split_<view>.bundle, which
+//      the loader fetches instead (scripts/view-bundles.mjs);
+//   5. the names of the glue's imports lose wasm-bindgen's hash suffixes (see shortenImports)
 //      and the JS (glue, loader, snippets) is minified with terser;
-//   5. the files go to dist/app-<content hash>/ (so a browser never mixes two builds), and
+//   6. the files go to dist/app-<content hash>/ (so a browser never mixes two builds), and
 //      index.html gets the loader script and preload hints.
 // Trunk cannot run step 2 between its cargo and wasm-bindgen steps, so the wasm is built here.
 //   node scripts/build-wasm.mjs [dist]     (KEEP_NAMES=1: keep function names, for profiling)
@@ -18,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { minify } from 'terser';
+import { bundleViews } from './view-bundles.mjs';
 import { walk } from './walk.mjs';
 import { Reader, sections, stripCustomSections, uleb } from './wasm-bytes.mjs';
 
@@ -55,10 +58,11 @@ rmSync(join(work, 'package.json'), { force: true });
 
 // The split modules bypass wasm-bindgen: drop their custom sections (function names, producers),
 // which the browser never reads and which would otherwise be most of their size.
-const files = [...walk(work)].map((f) => relative(work, f)).sort();
-for (const f of files) {
+for (const f of [...walk(work)].map((f) => relative(work, f))) {
   if (/^(split|chunk)_.*\.wasm$/.test(f) && !keepNames) writeFileSync(join(work, f), stripCustomSections(readFileSync(join(work, f))));
 }
+console.log(`==> view bundles: ${bundleViews(work).join(', ')}`);
+const files = [...walk(work)].map((f) => relative(work, f)).sort();
 
 shortenImports(join(work, `${NAME}_bg.wasm`), join(work, `${NAME}.js`), `./${NAME}_bg.js`);
 

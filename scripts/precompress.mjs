@@ -10,7 +10,7 @@ import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 import { walk } from './walk.mjs';
 
 const dir = process.argv[2] ?? 'dist';
-const EXTS = new Set(['.wasm', '.js', '.mjs', '.css', '.html', '.svg']);
+const EXTS = new Set(['.wasm', '.bundle', '.js', '.mjs', '.css', '.html', '.svg']);
 const MIN = 1024;
 
 
@@ -29,7 +29,7 @@ for (const file of walk(dir)) {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: 11,
       [constants.BROTLI_PARAM_LGWIN]: 24,
-      [constants.BROTLI_PARAM_MODE]: extname(file) === '.wasm' ? constants.BROTLI_MODE_GENERIC : constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_MODE]: ['.wasm', '.bundle'].includes(extname(file)) ? constants.BROTLI_MODE_GENERIC : constants.BROTLI_MODE_TEXT,
       [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
     },
   });

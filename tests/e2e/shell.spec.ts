@@ -46,17 +46,19 @@ test.describe('views load on demand', () => {
 
   test('the first page fetches only the overview; a tab pointed at fetches its view', async ({ page, request }) => {
     const agent = await embeddedAgent(request);
-    const wasm: string[] = [];
-    page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname.split('/').pop()!); });
+    const code: string[] = [];
+    page.on('request', (r) => { if (/\.(wasm|bundle)$/.test(r.url())) code.push(new URL(r.url()).pathname.split('/').pop()!); });
     await page.goto(`/agents/${agent.id}#token=${SERVER.sessionToken}`);
     await expect(page.getByRole('heading', { name: 'Summary' })).toBeVisible();
-    expect(wasm).toEqual(['agent-console-app_bg.wasm']);
+    expect(code).toEqual(['agent-console-app_bg.wasm']);
     expect(await page.locator('style[data-view]').count()).toBe(0);
 
+    // The view's module and the chunks it shares with other views come as one file.
     await page.getByRole('link', { name: 'Logs', exact: true }).hover();
-    await expect.poll(() => wasm).toContain('split_logs.wasm');
+    await expect.poll(() => code).toContain('split_logs.bundle');
     await page.getByRole('link', { name: 'Logs', exact: true }).click();
     await expect(page.locator('.log-viewer')).toBeVisible();
+    expect(code).toEqual(['agent-console-app_bg.wasm', 'split_logs.bundle']);
     // The view's stylesheet came with its code.
     await expect(page.locator('style[data-view="logs"]')).toHaveCount(1);
     expect(await page.locator('.log-viewer').evaluate((e) => getComputedStyle(e).overflowY)).not.toBe('visible');
@@ -66,13 +68,13 @@ test.describe('views load on demand', () => {
     const agent = await embeddedAgent(request);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.route('**/split_ports.wasm', (route) => route.abort());
+    await page.route('**/split_ports.*', (route) => route.abort());
     await page.goto(`/agents/${agent.id}#token=${SERVER.sessionToken}`);
     await expect(page.getByRole('heading', { name: 'Summary' })).toBeVisible();
     await page.getByRole('link', { name: 'Ports', exact: true }).click();
     await expect(page.getByRole('alert')).toContainText('The code of the ports view could not be downloaded');
 
-    await page.unroute('**/split_ports.wasm');
+    await page.unroute('**/split_ports.*');
     await page.getByRole('link', { name: 'Overview', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'Summary' })).toBeVisible();
     await page.getByRole('link', { name: 'Ports', exact: true }).click();
