@@ -37,15 +37,11 @@ export function bundleViews(dir) {
     ];
     if (names.length === 0) continue;
     const parts = names.map((name) => readFileSync(join(dir, `${name}.wasm`)));
-    let start = 0;
-    const entries = names.map((name, i) => {
-      const entry = [name, start, parts[i].length];
-      start += parts[i].length;
-      return entry;
-    });
     const file = `split_${view}.bundle`;
     writeFileSync(join(dir, file), Buffer.concat(parts));
-    bundles[view] = [`./${file}`, entries];
+    // Kept short, since the loader is on the first page: the parts in order as (id, length),
+    // id -1 for the view's own module and n for chunk_<n>.
+    bundles[view] = names.flatMap((name, i) => [name.startsWith('split_') ? -1 : Number(name.slice(6)), parts[i].length]);
     written.push(file);
   }
   if (written.length === 0) throw new Error(`${LOADER}: no view loaders found (has wasm-split-cli's output changed?)`);
@@ -75,7 +71,11 @@ const partsTaken = new Set();
 function withBundle(view, load) {
   return () => {
     if (!bundleDownloads.has(view)) {
-      const [file, entries] = VIEW_BUNDLES[view];
+      const file = \`./split_\${view}.bundle\`;
+      const entries = [];
+      for (let i = 0, start = 0, list = VIEW_BUNDLES[view]; i < list.length; start += list[i + 1], i += 2) {
+        entries.push([list[i] < 0 ? \`split_\${view}\` : \`chunk_\${list[i]}\`, start, list[i + 1]]);
+      }
       const bytes = fetch(new URL(file, import.meta.url)).then((r) => {
         if (!r.ok) throw new Error(\`\${file}: \${r.status}\`);
         return r.arrayBuffer();
