@@ -10,9 +10,10 @@ import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 import { walk } from './walk.mjs';
 
 const dir = process.argv[2] ?? 'dist';
-const EXTS = new Set(['.wasm', '.bundle', '.js', '.mjs', '.css', '.html', '.svg']);
+// Binary files get brotli's generic mode, text files its text mode.
+const BINARY = new Set(['.wasm', '.bundle']);
+const EXTS = new Set([...BINARY, '.js', '.mjs', '.css', '.html', '.svg']);
 const MIN = 1024;
-
 
 let count = 0, raw = 0, br = 0, gz = 0;
 for (const file of walk(dir)) {
@@ -29,7 +30,7 @@ for (const file of walk(dir)) {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: 11,
       [constants.BROTLI_PARAM_LGWIN]: 24,
-      [constants.BROTLI_PARAM_MODE]: ['.wasm', '.bundle'].includes(extname(file)) ? constants.BROTLI_MODE_GENERIC : constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_MODE]: BINARY.has(extname(file)) ? constants.BROTLI_MODE_GENERIC : constants.BROTLI_MODE_TEXT,
       [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
     },
   });

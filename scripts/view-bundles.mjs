@@ -13,7 +13,7 @@ const LOADER = '__wasm_split.js';
 
 /** Writes the bundles into `dir` and rewrites its loader; returns the bundles' file names. */
 export function bundleViews(dir) {
-  let js = readFileSync(join(dir, LOADER), 'utf8');
+  const js = readFileSync(join(dir, LOADER), 'utf8');
 
   // `const __chunk_8 = makeLoad(() => { const src = fetch(new URL("./chunk_8.wasm", ...`
   const chunkFiles = new Map();

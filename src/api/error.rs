@@ -116,6 +116,7 @@ const DETAIL_LIMIT: usize = 2048;
 fn error_body(status: u16, content_type: Option<&str>, text: &str) -> ErrorBody {
     let is_json = content_type.is_some_and(|c| c.contains("json"));
     if is_json {
+        // from_slice, like every other read of the client: one serde_json reader in the wasm.
         if let Ok(body) = serde_json::from_slice::<ErrorBody>(text.as_bytes()) {
             return body;
         }

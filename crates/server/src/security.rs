@@ -2,8 +2,8 @@
 //!
 //! The CSP allows the app and nothing else: scripts only from this origin plus WebAssembly
 //! compilation (`'wasm-unsafe-eval'`, which plain `script-src 'self'` blocks in Chromium), and the
-//! hashes of the inline scripts of `index.html` (the wasm loader) computed when the page
-//! is served. Sockets may only go back to the same host.
+//! hashes of the inline scripts of `index.html` (the page's first script and the wasm loader),
+//! computed when the page is served. Sockets may only go back to the same host.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

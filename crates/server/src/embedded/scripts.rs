@@ -748,8 +748,9 @@ mod tests {
                 .find_next_occurrence(&after, false)
                 .unwrap()
         };
-        let t = Local.with_ymd_and_hms(2026, 11, 28, 10, 0, 2).unwrap(); // a Saturday
-                                                                         // Five fields: the first is seconds, and the day of week is left out.
+        // A Saturday.
+        let t = Local.with_ymd_and_hms(2026, 11, 28, 10, 0, 2).unwrap();
+        // Five fields: the first is seconds, and the day of week is left out.
         assert_eq!(next("*/5 * * * *", t), t + chrono::Duration::seconds(3));
         assert_eq!(next("0 */15 * * * *", t).minute(), 15);
         // Six fields: the sixth is the day of week (1-5 Monday to Friday, 0 Sunday).
