@@ -6,6 +6,7 @@ pub mod long_line;
 pub mod merge;
 pub mod virtual_list;
 pub mod model;
+pub mod reconcile;
 pub mod render;
 mod row;
 mod view;

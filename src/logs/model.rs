@@ -9,13 +9,26 @@ use web_sys::Element;
 /// Estimated height of an unmeasured row (one line of 12.5 px text at line-height 1.5).
 pub const ROW_ESTIMATE_PX: f64 = 19.0;
 
+/// A built row and what it was last marked with.
+pub struct RenderedRow {
+    pub el: Element,
+    /// Its position in the filtered view (`data-pos`).
+    pub pos: usize,
+    /// Whether it is marked as the current search match.
+    pub current: bool,
+}
+
 /// Everything the render loop works on.
 pub struct Model {
     pub buffer: LogBuffer,
     pub view: LogView,
     pub list: VirtualList,
     /// Rows built for the current window, keyed by log id (ids never change meaning).
-    pub rendered: HashMap<i64, Element>,
+    pub rendered: HashMap<i64, RenderedRow>,
+    /// The window's children in document order (log id, element): what the DOM holds now.
+    pub on_screen: Vec<(i64, Element)>,
+    /// The spacer height and window offset last written, so an unchanged frame writes nothing.
+    pub written_style: (String, String),
     /// Whether the viewport sticks to the newest line.
     pub following: bool,
     /// Shown lines when following paused, to count what arrived since.
@@ -37,6 +50,8 @@ impl Default for Model {
             view: LogView::new(FilterSpec::default()),
             list: VirtualList::new(0, ROW_ESTIMATE_PX),
             rendered: HashMap::new(),
+            on_screen: Vec::new(),
+            written_style: Default::default(),
             following: true,
             len_at_pause: 0,
             current: None,

@@ -1,6 +1,7 @@
 //! The render loop: once per animation frame, catch the filtered view up with the buffer,
 //! follow the tail if asked, lay out the rows in the window, measure them and settle.
-use super::model::Model;
+use super::model::{Model, RenderedRow};
+use super::reconcile::{window_steps, Step};
 use super::row::{build_row, RowContext};
 use std::collections::HashMap;
 use wasm_bindgen::JsCast;
@@ -36,6 +37,51 @@ pub fn is_dark() -> bool {
     }
 }
 
+/// The scroll area's height; written only when it changes.
+fn set_spacer_height(m: &mut Model, dom: &ListDom, px: f64) {
+    let value = format!("{px}px");
+    if m.written_style.0 != value {
+        let _ = dom.spacer.style().set_property("height", &value);
+        m.written_style.0 = value;
+    }
+}
+
+/// Where the rendered block starts; written only when it changes.
+fn set_window_top(m: &mut Model, dom: &ListDom, px: f64) {
+    let value = format!("translateY({px}px)");
+    if m.written_style.1 != value {
+        let _ = dom.window.style().set_property("transform", &value);
+        m.written_style.1 = value;
+    }
+}
+
+/// Puts the rows in `next` (in order) on screen, moving only what changed.
+fn show_rows(m: &mut Model, dom: &ListDom, next: Vec<(i64, bool, Element)>) {
+    let old: Vec<i64> = m.on_screen.iter().map(|(id, _)| *id).collect();
+    let order: Vec<(i64, bool)> = next.iter().map(|(id, fresh, _)| (*id, *fresh)).collect();
+    match window_steps(&old, &order) {
+        Some(steps) => {
+            for step in steps {
+                match step {
+                    Step::Remove(i) => m.on_screen[i].1.remove(),
+                    Step::Insert { new, before } => {
+                        let anchor = before.map(|i| m.on_screen[i].1.clone().unchecked_into::<web_sys::Node>());
+                        let _ = dom.window.insert_before(&next[new].2, anchor.as_ref());
+                    }
+                }
+            }
+        }
+        None => {
+            let children = js_sys::Array::new();
+            for (_, _, el) in &next {
+                children.push(el);
+            }
+            dom.window.replace_children_with_node(&children);
+        }
+    }
+    m.on_screen = next.into_iter().map(|(id, _, el)| (id, el)).collect();
+}
+
 fn set_scroll(m: &mut Model, dom: &ListDom, top: f64) {
     let top = top.round() as i32;
     if dom.viewer.scroll_top() != top {
@@ -66,7 +112,7 @@ pub fn render_frame(m: &mut Model, dom: &ListDom) -> bool {
     }
 
     let viewport = f64::from(dom.viewer.client_height());
-    let _ = dom.spacer.style().set_property("height", &format!("{}px", m.list.scroll_height()));
+    set_spacer_height(m, dom, m.list.scroll_height());
     if m.following {
         let bottom = m.list.bottom_scroll_top(viewport);
         set_scroll(m, dom, bottom);
@@ -78,36 +124,45 @@ pub fn render_frame(m: &mut Model, dom: &ListDom) -> bool {
         let scroll_top = f64::from(dom.viewer.scroll_top());
         let anchor = m.list.anchor(scroll_top, viewport);
         let w = m.list.window(scroll_top, viewport);
-        let _ = dom.spacer.style().set_property("height", &format!("{}px", w.scroll_height));
-        let _ = dom.window.style().set_property("transform", &format!("translateY({}px)", w.top));
+        set_spacer_height(m, dom, w.scroll_height);
+        set_window_top(m, dom, w.top);
 
         let ctx = RowContext { document: &doc, buffer: &m.buffer, query: m.view.query(), dark };
-        let mut next: HashMap<i64, Element> = HashMap::with_capacity(w.end - w.start);
-        let children = js_sys::Array::new();
+        let mut rendered: HashMap<i64, RenderedRow> = HashMap::with_capacity(w.end - w.start);
+        let mut next = Vec::with_capacity(w.end - w.start);
+        let mut positions = Vec::with_capacity(w.end - w.start);
         for pos in w.start..w.end {
             let Some(line) = m.view.row(pos).and_then(|i| m.buffer.line(i)) else { continue };
-            let row = m.rendered.remove(&line.id).unwrap_or_else(|| build_row(&ctx, line, pos));
-            let _ = row.set_attribute("data-pos", &pos.to_string());
-            let _ = row.class_list().toggle_with_force("current-hit", current_row == Some(pos));
-            children.push(&row);
-            next.insert(line.id, row);
+            let (mut row, fresh) = match m.rendered.remove(&line.id) {
+                Some(row) => (row, false),
+                None => (RenderedRow { el: build_row(&ctx, line, pos), pos, current: false }, true),
+            };
+            if row.pos != pos {
+                let _ = row.el.set_attribute("data-pos", &pos.to_string());
+                row.pos = pos;
+            }
+            let current = current_row == Some(pos);
+            if row.current != current {
+                let _ = row.el.class_list().toggle_with_force("current-hit", current);
+                row.current = current;
+            }
+            next.push((line.id, fresh, row.el.clone()));
+            positions.push(pos);
+            rendered.insert(line.id, row);
         }
-        dom.window.replace_children_with_node(&children);
-        m.rendered = next;
+        show_rows(m, dom, next);
+        m.rendered = rendered;
 
         // Measure what the browser laid out; real heights replace the estimates.
         let mut changed = false;
-        let rows = dom.window.children();
-        for (k, pos) in (w.start..w.end).enumerate() {
-            if let Some(el) = rows.item(k as u32) {
-                let h = el.unchecked_ref::<HtmlElement>().get_bounding_client_rect().height();
-                changed |= m.list.set_height(pos, h);
-            }
+        for ((_, el), &pos) in m.on_screen.iter().zip(&positions) {
+            let h = el.unchecked_ref::<HtmlElement>().get_bounding_client_rect().height();
+            changed |= m.list.set_height(pos, h);
         }
         if !changed {
             break;
         }
-        let _ = dom.spacer.style().set_property("height", &format!("{}px", m.list.scroll_height()));
+        set_spacer_height(m, dom, m.list.scroll_height());
         let target = if m.following { m.list.bottom_scroll_top(viewport) } else { m.list.scroll_top_for_anchor(anchor, viewport) };
         set_scroll(m, dom, target);
     }

@@ -48,6 +48,42 @@ test('lines posted through the agent route appear live', async ({ page, request 
   await expect(page.locator('.log-row', { hasText: marker })).toBeVisible();
 });
 
+test('rows on screen stay put while lines arrive and frames pass (a click in progress is not lost)', async ({ page, request }) => {
+  const agent = await embeddedAgent(request);
+  await openLogs(page, agent.id);
+  await expect(page.locator('.feed-state')).toHaveText(/Live/);
+  const marker = `kept-row-${Date.now()}`;
+  await patchLines(request, [marker]);
+  await expect(page.locator('.log-row', { hasText: marker })).toBeVisible();
+  // Watch the marker's row from now on: taking it out of the document, even to put it back at
+  // once, is what made a press and release on it miss.
+  await page.evaluate((text) => {
+    const row = [...document.querySelectorAll('.log-row')].find((r) => r.textContent!.includes(text))!;
+    const w = window as unknown as { __detached: number; __keptRow: Element };
+    w.__detached = 0;
+    w.__keptRow = row;
+    new MutationObserver((records) => {
+      for (const r of records) if ([...r.removedNodes].includes(row)) w.__detached += 1;
+    }).observe(row.parentElement!, { childList: true });
+  }, marker);
+  const after = Array.from({ length: 3 }, (_, i) => `after-${marker}-${i}`);
+  await patchLines(request, after);
+  await expect(page.locator('.log-row', { hasText: after[2] })).toBeVisible();
+  // Frames with nothing new (scroll events at the same place) touch no row either.
+  await page.evaluate(async () => {
+    const viewer = document.querySelector('.log-viewer')!;
+    for (let i = 0; i < 5; i++) {
+      viewer.dispatchEvent(new Event('scroll'));
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+    }
+  });
+  const kept = await page.evaluate(() => {
+    const w = window as unknown as { __detached: number; __keptRow: Element };
+    return { detached: w.__detached, connected: w.__keptRow.isConnected };
+  });
+  expect(kept).toEqual({ detached: 0, connected: true });
+});
+
 test('dropping the follow socket mid-stream loses and doubles nothing', async ({ page, request }) => {
   const agent = await embeddedAgent(request);
   let drops = 0;
