@@ -46,12 +46,13 @@ step "fetching crates (trunk builds offline)"
 cargo fetch --locked --quiet
 
 if (( want_test )); then
-  if ! command -v /usr/bin/chromium >/dev/null || ! command -v /usr/bin/chromedriver >/dev/null; then
-    step "installing Debian chromium and chromium-driver"
+  # openssl makes the certificate of the e2e test's TLS service (HTTPS port forwarding).
+  if ! command -v /usr/bin/chromium >/dev/null || ! command -v /usr/bin/chromedriver >/dev/null || ! command -v openssl >/dev/null; then
+    step "installing Debian chromium, chromium-driver and openssl"
     sudo_cmd=""
     (( EUID != 0 )) && sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver openssl
   fi
 fi
 step "set-up complete"

@@ -1,7 +1,7 @@
 // The views of issue 4 against the embedded backend, run three times by the projects in
 // playwright.config.ts: desktop, a 360×640 touch phone, and inside an <iframe> of another page.
 import { test, expect } from '@playwright/test';
-import { embeddedAgent, expectNoHorizontalScroll, openApp, startHttpService } from './support/app';
+import { embeddedAgent, expectNoHorizontalScroll, openApp, startHttpService, startHttpsService } from './support/app';
 import { SERVER } from './support/server';
 
 test('the overview shows the agent name, status, lifecycle and OS', async ({ page, request }, info) => {
@@ -41,6 +41,37 @@ test('a port opened on the machine appears with a working port-forward link', as
       await expect(tab.locator('body')).toContainText(`hello from the e2e service on port ${service.port}`);
       await tab.close();
       if (info.project.name === 'phone') await expectNoHorizontalScroll(page);
+    } finally {
+      await close();
+    }
+  } finally {
+    await service.stop();
+  }
+});
+
+test('a port that speaks TLS is reached with the HTTPS choice', async ({ page, context, request }, info) => {
+  const agent = await embeddedAgent(request);
+  const service = await startHttpsService();
+  try {
+    const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}/ports`);
+    try {
+      const row = root.locator(`li.port-row[data-port="${service.port}"]`);
+      await expect(row).toBeVisible({ timeout: 10_000 });
+      // The radio is hidden behind its label, which is what a user presses.
+      await root.locator('.segmented label').filter({ hasText: /^HTTPS$/ }).click();
+      await expect(root.locator('input[name="port-protocol"][value="https"]')).toBeChecked();
+      // The console's own scheme stays http; the `s` tells it to speak TLS to the port.
+      const expected = `http://${service.port}s--${agent.name}--${agent.workspace}--${agent.owner}.localhost:${SERVER.port}/`.toLowerCase();
+      await expect(row.locator('a.port-url')).toHaveAttribute('href', expected);
+      const tab = await context.newPage();
+      await tab.goto(expected);
+      await expect(tab.locator('body')).toContainText(`hello over TLS from the e2e service on port ${service.port}`);
+      // Without the `s`, the same port answers an explanation, not a blank page.
+      const plain = await tab.goto(expected.replace(`${service.port}s--`, `${service.port}--`));
+      expect(plain?.status()).toBe(502);
+      await tab.close();
+      // The choice is remembered for the workspace; put it back for the other tests.
+      await root.locator('.segmented label').filter({ hasText: /^HTTP$/ }).click();
     } finally {
       await close();
     }

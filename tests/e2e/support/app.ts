@@ -1,8 +1,13 @@
 // Opening the app the way each project uses it: a desktop tab, a phone, or an <iframe> in
 // another local page (a different origin, allowed by --frame-ancestors).
 import { Page, FrameLocator, APIRequestContext, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SERVER } from './server';
 
 export type Root = Page | FrameLocator;
@@ -52,6 +57,26 @@ export async function startHttpService(): Promise<{ port: number; stop: () => Pr
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return { port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** The same over TLS, with a self-signed certificate made by the system's openssl for the
+ *  test (as a development server would have): the console must reach it with `{port}s--`. */
+export async function startHttpsService(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-tls-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const options = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+    const server = https.createServer(options, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`hello over TLS from the e2e service on port ${(server.address() as AddressInfo).port}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    return { port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The page does not scroll sideways (phones). */
