@@ -8,6 +8,7 @@
 pub mod agent;
 pub mod agent_auth;
 pub mod around;
+mod frame_batch;
 pub mod host;
 pub mod instance_identity;
 mod local_tls;

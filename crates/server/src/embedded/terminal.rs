@@ -10,10 +10,13 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use tokio::time::Instant;
 use uuid::Uuid;
 
+use super::frame_batch::{FrameBatch, MAX_FRAME};
 use super::pty::{AttachOptions, Attachment, PtyEvent, PtyInput};
 use super::ws::{upgrade, Upgrade, HEARTBEAT};
 use super::Embedded;
@@ -259,34 +262,61 @@ async fn drop_for_fault(mut sink: SplitSink<WebSocket, Message>, how: WsDrop) {
     }
 }
 
-/// Largest output frame: big enough that a flood costs the browser few messages.
-const MAX_FRAME: usize = 64 * 1024;
-
 /// Forwards output until the session ends; says how the socket ends.
 async fn write_output(
     sink: &mut SplitSink<WebSocket, Message>,
     attachment: &mut Attachment,
     faults: &mut WsFaults,
 ) -> Ending {
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    let mut ping = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
+    let mut batch = FrameBatch::default();
     loop {
-        tokio::select! {
+        let flush_at = batch.flush_at();
+        let frame = tokio::select! {
             event = attachment.recv_coalesced(MAX_FRAME) => match event {
-                PtyEvent::Output(bytes) => {
-                    if sink.send(Message::Binary(bytes)).await.is_err() { return Ending::Gone; }
-                    match faults.after_frame() {
-                        None => {}
-                        Some(WsDrop::Abrupt) => return Ending::Abrupt,
-                        Some(WsDrop::Close1011) => return Ending::Close(1011, "injected fault".into()),
+                PtyEvent::Output(bytes) => batch.push(bytes, Instant::now()),
+                end => {
+                    // What was held back goes out before the close.
+                    if let Some(frame) = batch.take(Instant::now()) {
+                        if let Some(ending) = send_output(sink, faults, frame).await {
+                            return ending;
+                        }
                     }
+                    return match end {
+                        PtyEvent::Lagged => Ending::Close(1011, "terminal output fell behind; reconnect to resume".into()),
+                        _ => Ending::Close(1000, String::new()),
+                    };
                 }
-                PtyEvent::Exited => return Ending::Close(1000, String::new()),
-                PtyEvent::Lagged => return Ending::Close(1011, "terminal output fell behind; reconnect to resume".into()),
             },
+            _ = tokio::time::sleep_until(flush_at.unwrap_or_else(Instant::now)), if flush_at.is_some() => {
+                batch.take(Instant::now())
+            }
             _ = ping.tick() => {
                 if sink.send(Message::Ping(Default::default())).await.is_err() { return Ending::Gone; }
+                None
+            }
+        };
+        if let Some(frame) = frame {
+            if let Some(ending) = send_output(sink, faults, frame).await {
+                return ending;
             }
         }
+    }
+}
+
+/// Sends one output frame; says how the socket ends if it must (client gone, injected fault).
+async fn send_output(
+    sink: &mut SplitSink<WebSocket, Message>,
+    faults: &mut WsFaults,
+    frame: Bytes,
+) -> Option<Ending> {
+    if sink.send(Message::Binary(frame)).await.is_err() {
+        return Some(Ending::Gone);
+    }
+    match faults.after_frame() {
+        None => None,
+        Some(WsDrop::Abrupt) => Some(Ending::Abrupt),
+        Some(WsDrop::Close1011) => Some(Ending::Close(1011, "injected fault".into())),
     }
 }
 
