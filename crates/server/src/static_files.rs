@@ -102,7 +102,7 @@ fn is_content_addressed(rel: &str) -> bool {
 /// Compression for what `serve_static` builds per request: `index.html` (base path, CSP hashes).
 /// The other files of `dist/` already carry a `Content-Encoding` from their `.br`/`.gz` siblings,
 /// which the layer leaves alone.
-pub fn page_compression() -> CompressionLayer<impl Predicate + Clone> {
+pub fn page_compression() -> CompressionLayer<impl Predicate> {
     let is_page = |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
         media_type(headers).is_some_and(|t| t == "text/html")
     };
