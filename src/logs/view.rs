@@ -83,9 +83,11 @@ pub fn LogsView() -> impl IntoView {
         frame(model, dom, stats, sources);
     };
 
-    // Describe the agent's sources (names, colours) as they become known.
+    // Describe the agent's sources (names, colours) as they become known. A memo: the agent is
+    // re-read every few seconds, and only a change of its sources may rebuild the rows.
+    let log_sources = Memo::new(move |_| agent.agent.with(|l| l.value.as_ref().map(|a| a.log_sources.clone()).unwrap_or_default()));
     Effect::new(move |_| {
-        let list = agent.agent.with(|l| l.value.as_ref().map(|a| a.log_sources.clone()).unwrap_or_default());
+        let list = log_sources.get();
         model.update_value(|m| {
             for s in &list {
                 m.buffer.register_source(s.id, &s.display_name, &s.icon);

@@ -130,10 +130,12 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     // Where local links go.
     let workspace = use_agent_workspace(agent.to_string());
     let app_host = use_fetch(|| get_json::<AppHostResponse>(coder_api::routes::applications_host()));
+    // The agent is re-read every few seconds; only a new name may reset the links' target.
+    let agent_name = Memo::new(move |_| ctx.agent.with(|a| a.value.as_ref().map(|a| a.name.clone())));
     Effect::new(move |_| {
         let host = app_host.with(|h| h.value.as_ref().map(|h| h.host.clone()));
         let ws = workspace.with(|w| w.value.as_ref().map(|w| (w.name.clone(), w.owner_name.clone())));
-        let agent_name = ctx.agent.with(|a| a.value.as_ref().map(|a| a.name.clone()));
+        let agent_name = agent_name.get();
         if let (Some(host), Some((workspace, user)), Some(agent)) = (host, ws, agent_name) {
             let page_scheme = window().location().protocol().unwrap_or_default();
             ui.forward.set(Some(ForwardTarget { wildcard_host: host, agent, workspace, user, page_scheme }));
@@ -475,13 +477,11 @@ fn AgentAlerts(new_session: impl Fn() + Copy + Send + Sync + 'static) -> impl In
     let seen_starting = StoredValue::new(false);
     let dismissed_ready = RwSignal::new(false);
     let logs_href = move || format!("/agents/{}/logs", ctx.id.get());
+    // Only a change of state re-renders the alert (the agent is re-read every few seconds, and a
+    // re-rendered button can lose a click).
+    let state = Memo::new(move |_| ctx.agent.with(|a| a.value.as_ref().map(|a| (a.status.clone(), a.lifecycle_state.clone()))));
     move || {
-        let (status, lifecycle) = ctx.agent.with(|a| {
-            a.value.as_ref().map(|a| (a.status.clone(), a.lifecycle_state.clone())).unwrap_or_default()
-        });
-        if ctx.agent.with(|a| a.value.is_none()) {
-            return None;
-        }
+        let (status, lifecycle) = state.get()?;
         if lifecycle.is_starting() {
             seen_starting.set_value(true);
         }

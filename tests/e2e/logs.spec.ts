@@ -48,7 +48,7 @@ test('lines posted through the agent route appear live', async ({ page, request 
   await expect(page.locator('.log-row', { hasText: marker })).toBeVisible();
 });
 
-test('rows on screen stay put while lines arrive and frames pass (a click in progress is not lost)', async ({ page, request }) => {
+test('rows on screen stay put while lines arrive, the agent is re-read and frames pass (a click in progress is not lost)', async ({ page, request }) => {
   const agent = await embeddedAgent(request);
   await openLogs(page, agent.id);
   await expect(page.locator('.feed-state')).toHaveText(/Live/);
@@ -69,6 +69,9 @@ test('rows on screen stay put while lines arrive and frames pass (a click in pro
   const after = Array.from({ length: 3 }, (_, i) => `after-${marker}-${i}`);
   await patchLines(request, after);
   await expect(page.locator('.log-row', { hasText: after[2] })).toBeVisible();
+  // The page re-reads the agent every few seconds; an unchanged agent changes no row.
+  await page.waitForResponse((r) => r.url().endsWith(`/api/v2/workspaceagents/${agent.id}`), { timeout: 10_000 });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null)))));
   // Frames with nothing new (scroll events at the same place) touch no row either.
   await page.evaluate(async () => {
     const viewer = document.querySelector('.log-viewer')!;
