@@ -66,6 +66,10 @@ pub fn PortsView() -> impl IntoView {
         }
     };
 
+    let list = Memo::new(move |_| ports.with(|p| p.value.as_ref().map(|l| l.ports.clone())));
+    let loaded = Memo::new(move |_| list.with(Option::is_some));
+    let refresh_error = Memo::new(move |_| ports.with(|p| p.error.clone()));
+
     // Announce ports that open while the view is open.
     let tracker = StoredValue::new(PortTracker::default());
     let (fresh, set_fresh) = signal(Vec::<WorkspaceAgentListeningPort>::new());
@@ -105,14 +109,19 @@ pub fn PortsView() -> impl IntoView {
                     }
                 }).collect_view()}
             </div>
-            {move || ports.with(|p| match (&p.value, &p.error) {
-                (None, Some(e)) => view! { <ErrorBanner error=e.clone()/> }.into_any(),
-                (None, None) => view! { <Skeleton lines=3/> }.into_any(),
-                (Some(list), err) => view! {
-                    {err.clone().map(|e| view! { <ErrorBanner error=e/> })}
-                    <PortList ports=list.ports.clone() forward=forward.into() protocol=protocol.into()/>
-                }.into_any(),
-            })}
+            // Each refresh (every 1.5 s) changes only what changed: a row being labelled or
+            // clicked must not be rebuilt under the user's hands.
+            {move || if loaded.get() {
+                view! {
+                    {move || refresh_error.get().map(|e| view! { <ErrorBanner error=e/> })}
+                    <PortList ports=Signal::derive(move || list.get().unwrap_or_default()) forward=forward.into() protocol=protocol.into()/>
+                }.into_any()
+            } else {
+                match refresh_error.get() {
+                    Some(e) => view! { <ErrorBanner error=e/> }.into_any(),
+                    None => view! { <Skeleton lines=3/> }.into_any(),
+                }
+            }}
             <ConnectToPort forward=forward.into() protocol=protocol.into()/>
         </section>
     }
@@ -134,26 +143,32 @@ fn ProtocolChoice(protocol: RwSignal<Protocol>, set_protocol: impl Fn(Protocol) 
     }
 }
 
-/// The listening ports, one card each, or an explanation when there are none.
+/// The listening ports, one card each (kept across refreshes by port and process), or an
+/// explanation when there are none.
 #[component]
 pub fn PortList(
-    ports: Vec<WorkspaceAgentListeningPort>,
+    #[prop(into)] ports: Signal<Vec<WorkspaceAgentListeningPort>>,
     forward: Signal<Option<ForwardContext>>,
     protocol: Signal<Protocol>,
 ) -> impl IntoView {
-    if ports.is_empty() {
-        return view! {
-            <EmptyState title="No ports are listening">
-                <p>"Start a server in the workspace (for example " <code>"python3 -m http.server 8000"</code>
-                ") and it appears here within two seconds."</p>
-            </EmptyState>
-        }.into_any();
+    let empty = Memo::new(move |_| ports.with(Vec::is_empty));
+    move || {
+        if empty.get() {
+            return view! {
+                <EmptyState title="No ports are listening">
+                    <p>"Start a server in the workspace (for example " <code>"python3 -m http.server 8000"</code>
+                    ") and it appears here within two seconds."</p>
+                </EmptyState>
+            }.into_any();
+        }
+        view! {
+            <ul class="port-list plain">
+                <For each=move || ports.get() key=|p| (p.port, p.process_name.clone()) let:p>
+                    <PortRow port=p forward protocol/>
+                </For>
+            </ul>
+        }.into_any()
     }
-    view! {
-        <ul class="port-list plain">
-            {ports.into_iter().map(|p| view! { <PortRow port=p forward protocol/> }).collect_view()}
-        </ul>
-    }.into_any()
 }
 
 #[component]

@@ -49,6 +49,33 @@ test('a port opened on the machine appears with a working port-forward link', as
   }
 });
 
+test('a label being typed survives the list refreshing under it', async ({ page, request }, info) => {
+  const agent = await embeddedAgent(request);
+  const service = await startHttpService();
+  try {
+    const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}/ports`);
+    try {
+      const row = root.locator(`li.port-row[data-port="${service.port}"]`);
+      await expect(row).toBeVisible({ timeout: 10_000 });
+      const input = row.locator('.port-label input');
+      await input.click();
+      await input.pressSequentially('half-typed');
+      // Two refreshes of the list (every 1.5 s) while the label is neither saved nor left.
+      for (let i = 0; i < 2; i++) {
+        await page.waitForResponse((r) => r.url().includes(`/workspaceagents/${agent.id}/listening-ports`), { timeout: 10_000 });
+      }
+      await page.waitForTimeout(100); // let the answer render
+      await expect(input).toHaveValue('half-typed');
+      await expect(input).toBeFocused();
+      await input.fill('');
+    } finally {
+      await close();
+    }
+  } finally {
+    await service.stop();
+  }
+});
+
 test('a port that speaks TLS is reached with the HTTPS choice', async ({ page, context, request }, info) => {
   const agent = await embeddedAgent(request);
   const service = await startHttpsService();
