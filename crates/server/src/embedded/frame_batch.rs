@@ -40,6 +40,12 @@ impl FrameBatch {
         None
     }
 
+    /// How much more output to take for the frame being joined: frames stay within
+    /// [`MAX_FRAME`] plus the last chunk read, as they were before joining.
+    pub fn room(&self) -> usize {
+        MAX_FRAME.saturating_sub(self.pending.len()).max(1)
+    }
+
     /// When the waiting output must go out (`None`: nothing waits).
     pub fn flush_at(&self) -> Option<Instant> {
         self.flush_at
@@ -99,6 +105,18 @@ mod tests {
             b.push(chunk(5), t1 + LINGER + Duration::from_millis(1)),
             None
         );
+    }
+
+    #[test]
+    fn the_room_left_keeps_frames_near_the_limit() {
+        let mut b = FrameBatch::default();
+        let t = Instant::now();
+        assert_eq!(b.room(), MAX_FRAME);
+        assert!(b.push(chunk(1), t).is_some());
+        assert_eq!(b.push(chunk(1000), t), None);
+        assert_eq!(b.room(), MAX_FRAME - 1000);
+        b.take(t);
+        assert_eq!(b.room(), MAX_FRAME);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::frame_batch::{FrameBatch, MAX_FRAME};
+use super::frame_batch::FrameBatch;
 use super::pty::{AttachOptions, Attachment, PtyEvent, PtyInput};
 use super::ws::{upgrade, Upgrade, HEARTBEAT};
 use super::Embedded;
@@ -273,7 +273,7 @@ async fn write_output(
     loop {
         let flush_at = batch.flush_at();
         let frame = tokio::select! {
-            event = attachment.recv_coalesced(MAX_FRAME) => match event {
+            event = attachment.recv_coalesced(batch.room()) => match event {
                 PtyEvent::Output(bytes) => batch.push(bytes, Instant::now()),
                 end => {
                     // What was held back goes out before the close.
