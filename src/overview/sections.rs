@@ -9,13 +9,28 @@ use crate::ui::{Badge, EmptyState, Timestamp};
 use coder_api::{BuildInfo, WorkspaceAgent, WorkspaceApp};
 use leptos::prelude::*;
 
+type Time = chrono::DateTime<chrono::Utc>;
+
 /// The overview of the agent of the current page.
 #[component]
 pub fn Overview() -> impl IntoView {
     let ctx = use_agent();
     let buildinfo = use_fetch(|| get_json::<BuildInfo>("/api/v2/buildinfo"));
-    // Sections re-render from the latest agent JSON on every refresh.
-    let agent = Memo::new(move |_| ctx.agent.with(|l| l.value.clone()));
+    // The sections render from the agent without `last_connected_at` and `updated_at`, which its
+    // heartbeat moves on nearly every re-read: a heartbeat then changes two facts instead of
+    // rebuilding the page (and losing a selection or a focused button). Relative times count on
+    // by themselves.
+    let last_connected = Memo::new(move |_| ctx.agent.with(|l| l.value.as_ref().and_then(|a| a.last_connected_at)));
+    let updated = Memo::new(move |_| ctx.agent.with(|l| l.value.as_ref().map(|a| a.updated_at)));
+    let agent = Memo::new(move |_| {
+        ctx.agent.with(|l| {
+            l.value.clone().map(|mut a| {
+                a.last_connected_at = None;
+                a.updated_at = Default::default();
+                a
+            })
+        })
+    });
     // Kept outside the sections, which are rebuilt whenever the agent changes.
     let env_revealed = RwSignal::new(false);
     move || {
@@ -24,7 +39,7 @@ pub fn Overview() -> impl IntoView {
             <div class="overview grid">
                 {summary(&a, buildinfo)}
                 {connection(&a)}
-                {timestamps(&a)}
+                {timestamps(&a, last_connected.into(), updated.into())}
                 {latency(&a)}
             </div>
             {apps(&a)}
@@ -120,19 +135,19 @@ fn connection(a: &WorkspaceAgent) -> impl IntoView {
     }
 }
 
-fn timestamps(a: &WorkspaceAgent) -> impl IntoView {
-    let row = |label: &'static str, t| fact(label, view! { <Timestamp at=t/> });
+fn timestamps(a: &WorkspaceAgent, last_connected: Signal<Option<Time>>, updated: Signal<Option<Time>>) -> impl IntoView {
+    let row = |label: &'static str, t: Signal<Option<Time>>| fact(label, view! { <Timestamp at=t/> });
     view! {
         <section class="card" aria-labelledby="ov-times">
             <h2 id="ov-times">"Timeline"</h2>
             <dl class="facts">
-                {row("Created", Some(a.created_at))}
-                {row("First connected", a.first_connected_at)}
-                {row("Last connected", a.last_connected_at)}
-                {row("Disconnected", a.disconnected_at)}
-                {row("Started", a.started_at)}
-                {row("Ready", a.ready_at)}
-                {row("Updated", Some(a.updated_at))}
+                {row("Created", Signal::stored(Some(a.created_at)))}
+                {row("First connected", Signal::stored(a.first_connected_at))}
+                {row("Last connected", last_connected)}
+                {row("Disconnected", Signal::stored(a.disconnected_at))}
+                {row("Started", Signal::stored(a.started_at))}
+                {row("Ready", Signal::stored(a.ready_at))}
+                {row("Updated", updated)}
             </dl>
         </section>
     }

@@ -38,14 +38,42 @@ pub fn datetime_attr(t: DateTime<Utc>) -> String {
     )
 }
 
-/// A `<time>` showing a relative time, exact on hover; "—" when absent.
+/// How often relative times are brought up to date.
+const CLOCK_TICK_MS: u32 = 1_000;
+
+thread_local! {
+    static CLOCK: std::cell::OnceCell<ArcRwSignal<DateTime<Utc>>> = const { std::cell::OnceCell::new() };
+}
+
+/// The page's clock for relative times: one timer for every timestamp on the page, so "42 s ago"
+/// keeps counting whether or not the data around it is re-read.
+fn clock() -> ArcRwSignal<DateTime<Utc>> {
+    CLOCK.with(|c| {
+        c.get_or_init(|| {
+            let now = ArcRwSignal::new(Utc::now());
+            let tick = now.clone();
+            let _ = set_interval_with_handle(
+                move || tick.set(Utc::now()),
+                std::time::Duration::from_millis(u64::from(CLOCK_TICK_MS)),
+            );
+            now
+        })
+        .clone()
+    })
+}
+
+/// A `<time>` showing a relative time that keeps counting, exact on hover; "—" when absent.
 #[component]
 pub fn Timestamp(#[prop(into)] at: Signal<Option<DateTime<Utc>>>) -> impl IntoView {
+    let now = clock();
     move || match at.get() {
-        Some(t) => view! {
-            <time datetime=datetime_attr(t) title=exact(t)>{relative(t, Utc::now())}</time>
+        Some(t) => {
+            let now = now.clone();
+            view! {
+                <time datetime=datetime_attr(t) title=exact(t)>{move || relative(t, now.get())}</time>
+            }
+            .into_any()
         }
-        .into_any(),
         None => view! { <span class="muted">"—"</span> }.into_any(),
     }
 }

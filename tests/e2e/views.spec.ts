@@ -24,6 +24,48 @@ test('the overview shows the agent name, status, lifecycle and OS', async ({ pag
   }
 });
 
+test('a re-read of the agent changes only what changed in the overview', async ({ page, request }, info) => {
+  const agent = await embeddedAgent(request);
+  const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}`);
+  try {
+    const summary = root.locator('section', { has: root.getByRole('heading', { name: 'Summary' }) });
+    await expect(summary).toContainText('Connected');
+    // The agent's heartbeat moves its last-connected and updated times on every re-read; that
+    // must not rebuild the rest of the page (a selection or a focused button would go). Other
+    // fields can change for real while the machine's scripts run: wait for re-reads that differ
+    // only by the heartbeat.
+    const rest = async (r: { json(): Promise<Record<string, unknown>> }) => {
+      const { last_connected_at: _l, updated_at: _u, ...others } = await r.json();
+      return JSON.stringify(others);
+    };
+    const reread = () => page.waitForResponse((r) => r.url().endsWith(`/api/v2/workspaceagents/${agent.id}`), { timeout: 10_000 });
+    let settled = false;
+    let before = await rest(await reread());
+    for (let attempt = 0; attempt < 5 && !settled; attempt++) {
+      await summary.evaluate((section) => {
+        const w = window as unknown as { __changes: number; __observer?: MutationObserver };
+        w.__observer?.disconnect();
+        w.__changes = 0;
+        w.__observer = new MutationObserver((records) => { w.__changes += records.length; });
+        w.__observer.observe(section, { subtree: true, childList: true, characterData: true });
+      });
+      const [first, second] = [await rest(await reread()), await rest(await reread())];
+      await page.waitForTimeout(100); // let the last answer render
+      if (first === before && second === before) {
+        settled = true;
+        const changes = await summary.evaluate(() => (window as unknown as { __changes: number }).__changes);
+        expect(changes, 'DOM changes in the summary across heartbeat-only re-reads').toBe(0);
+      }
+      before = second;
+    }
+    expect(settled, 'two re-reads differing only by the heartbeat').toBe(true);
+    const timeline = root.locator('section', { has: root.getByRole('heading', { name: 'Timeline' }) });
+    await expect(timeline.locator('dd time').first()).toHaveText(/ago|just now/);
+  } finally {
+    await close();
+  }
+});
+
 test('a port opened on the machine appears with a working port-forward link', async ({ page, context, request }, info) => {
   const agent = await embeddedAgent(request);
   const service = await startHttpService();
