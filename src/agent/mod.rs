@@ -69,9 +69,8 @@ pub fn AgentPage() -> impl IntoView {
 fn AgentHeader() -> impl IntoView {
     let ctx = use_agent();
     let name = move || ctx.agent.with(|l| l.value.as_ref().map(|a| a.name.clone()).unwrap_or_default());
-    // Memos: the agent is re-read every few seconds, and only a change may redraw the badges.
-    let status = Memo::new(move |_| ctx.agent.with(|l| l.value.as_ref().map(|a| a.status.clone()).unwrap_or_default()));
-    let lifecycle = Memo::new(move |_| ctx.agent.with(|l| l.value.as_ref().map(|a| a.lifecycle_state.clone()).unwrap_or_default()));
+    let status = Signal::derive(move || ctx.agent.with(|l| l.value.as_ref().map(|a| a.status.clone()).unwrap_or_default()));
+    let lifecycle = Signal::derive(move || ctx.agent.with(|l| l.value.as_ref().map(|a| a.lifecycle_state.clone()).unwrap_or_default()));
     let base = move || format!("/agents/{}", ctx.id.get());
     view! {
         <div class="agent-header">
