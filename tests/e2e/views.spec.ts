@@ -1,7 +1,7 @@
 // The views of issue 4 against the embedded backend, run three times by the projects in
 // playwright.config.ts: desktop, a 360×640 touch phone, and inside an <iframe> of another page.
-import { test, expect } from '@playwright/test';
-import { embeddedAgent, expectNoHorizontalScroll, openApp, startHttpService, startHttpsService } from './support/app';
+import { test, expect, Page, APIRequestContext, Locator } from '@playwright/test';
+import { embeddedAgent, expectNoHorizontalScroll, openApp, Root, startHttpService, startHttpsService } from './support/app';
 import { SERVER } from './support/server';
 
 test('the overview shows the agent name, status, lifecycle and OS', async ({ page, request }, info) => {
@@ -66,87 +66,78 @@ test('a re-read of the agent changes only what changed in the overview', async (
   }
 });
 
-test('a port opened on the machine appears with a working port-forward link', async ({ page, context, request }, info) => {
+type Service = { port: number; stop: () => Promise<void> };
+type Agent = Awaited<ReturnType<typeof embeddedAgent>>;
+
+/** Starts `service`, opens the ports view the project's way, waits for the service's row and
+ *  hands it to `body`; everything is closed afterwards. */
+async function withPortRow(
+  page: Page, request: APIRequestContext, projectName: string, start: () => Promise<Service>,
+  body: (ctx: { agent: Agent; service: Service; root: Root; row: Locator }) => Promise<void>,
+) {
   const agent = await embeddedAgent(request);
-  const service = await startHttpService();
+  const service = await start();
   try {
-    const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}/ports`);
+    const { root, close } = await openApp(page, projectName, `/agents/${agent.id}/ports`);
     try {
       const row = root.locator(`li.port-row[data-port="${service.port}"]`);
       await expect(row).toBeVisible({ timeout: 10_000 });
-      const expected = `http://${service.port}--${agent.name}--${agent.workspace}--${agent.owner}.localhost:${SERVER.port}/`.toLowerCase();
-      const link = row.locator('a.port-url');
-      await expect(link).toHaveAttribute('href', expected);
-      // *.localhost resolves to loopback in Chromium: the link really reaches the service.
-      const tab = await context.newPage();
-      await tab.goto(expected);
-      await expect(tab.locator('body')).toContainText(`hello from the e2e service on port ${service.port}`);
-      await tab.close();
-      if (info.project.name === 'phone') await expectNoHorizontalScroll(page);
+      await body({ agent, service, root, row });
     } finally {
       await close();
     }
   } finally {
     await service.stop();
   }
+}
+
+test('a port opened on the machine appears with a working port-forward link', async ({ page, context, request }, info) => {
+  await withPortRow(page, request, info.project.name, startHttpService, async ({ agent, service, row }) => {
+    const expected = `http://${service.port}--${agent.name}--${agent.workspace}--${agent.owner}.localhost:${SERVER.port}/`.toLowerCase();
+    await expect(row.locator('a.port-url')).toHaveAttribute('href', expected);
+    // *.localhost resolves to loopback in Chromium: the link really reaches the service.
+    const tab = await context.newPage();
+    await tab.goto(expected);
+    await expect(tab.locator('body')).toContainText(`hello from the e2e service on port ${service.port}`);
+    await tab.close();
+    if (info.project.name === 'phone') await expectNoHorizontalScroll(page);
+  });
 });
 
 test('a label being typed survives the list refreshing under it', async ({ page, request }, info) => {
-  const agent = await embeddedAgent(request);
-  const service = await startHttpService();
-  try {
-    const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}/ports`);
-    try {
-      const row = root.locator(`li.port-row[data-port="${service.port}"]`);
-      await expect(row).toBeVisible({ timeout: 10_000 });
-      const input = row.locator('.port-label input');
-      await input.click();
-      await input.pressSequentially('half-typed');
-      // Two refreshes of the list (every 1.5 s) while the label is neither saved nor left.
-      for (let i = 0; i < 2; i++) {
-        await page.waitForResponse((r) => r.url().includes(`/workspaceagents/${agent.id}/listening-ports`), { timeout: 10_000 });
-      }
-      await page.waitForTimeout(100); // let the answer render
-      await expect(input).toHaveValue('half-typed');
-      await expect(input).toBeFocused();
-      await input.fill('');
-    } finally {
-      await close();
+  await withPortRow(page, request, info.project.name, startHttpService, async ({ agent, row }) => {
+    const input = row.locator('.port-label input');
+    await input.click();
+    await input.pressSequentially('half-typed');
+    // Two refreshes of the list (every 1.5 s) while the label is neither saved nor left.
+    for (let i = 0; i < 2; i++) {
+      await page.waitForResponse((r) => r.url().includes(`/workspaceagents/${agent.id}/listening-ports`), { timeout: 10_000 });
     }
-  } finally {
-    await service.stop();
-  }
+    await page.waitForTimeout(100); // let the answer render
+    await expect(input).toHaveValue('half-typed');
+    await expect(input).toBeFocused();
+    await input.fill('');
+  });
 });
 
 test('a port that speaks TLS is reached with the HTTPS choice', async ({ page, context, request }, info) => {
-  const agent = await embeddedAgent(request);
-  const service = await startHttpsService();
-  try {
-    const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}/ports`);
-    try {
-      const row = root.locator(`li.port-row[data-port="${service.port}"]`);
-      await expect(row).toBeVisible({ timeout: 10_000 });
-      // The radio is hidden behind its label, which is what a user presses.
-      await root.locator('.segmented label').filter({ hasText: /^HTTPS$/ }).click();
-      await expect(root.locator('input[name="port-protocol"][value="https"]')).toBeChecked();
-      // The console's own scheme stays http; the `s` tells it to speak TLS to the port.
-      const expected = `http://${service.port}s--${agent.name}--${agent.workspace}--${agent.owner}.localhost:${SERVER.port}/`.toLowerCase();
-      await expect(row.locator('a.port-url')).toHaveAttribute('href', expected);
-      const tab = await context.newPage();
-      await tab.goto(expected);
-      await expect(tab.locator('body')).toContainText(`hello over TLS from the e2e service on port ${service.port}`);
-      // Without the `s`, the same port answers an explanation, not a blank page.
-      const plain = await tab.goto(expected.replace(`${service.port}s--`, `${service.port}--`));
-      expect(plain?.status()).toBe(502);
-      await tab.close();
-      // The choice is remembered for the workspace; put it back for the other tests.
-      await root.locator('.segmented label').filter({ hasText: /^HTTP$/ }).click();
-    } finally {
-      await close();
-    }
-  } finally {
-    await service.stop();
-  }
+  await withPortRow(page, request, info.project.name, startHttpsService, async ({ agent, service, root, row }) => {
+    // The radio is hidden behind its label, which is what a user presses.
+    await root.locator('.segmented label').filter({ hasText: /^HTTPS$/ }).click();
+    await expect(root.locator('input[name="port-protocol"][value="https"]')).toBeChecked();
+    // The console's own scheme stays http; the `s` tells it to speak TLS to the port.
+    const expected = `http://${service.port}s--${agent.name}--${agent.workspace}--${agent.owner}.localhost:${SERVER.port}/`.toLowerCase();
+    await expect(row.locator('a.port-url')).toHaveAttribute('href', expected);
+    const tab = await context.newPage();
+    await tab.goto(expected);
+    await expect(tab.locator('body')).toContainText(`hello over TLS from the e2e service on port ${service.port}`);
+    // Without the `s`, the same port answers an explanation, not a blank page.
+    const plain = await tab.goto(expected.replace(`${service.port}s--`, `${service.port}--`));
+    expect(plain?.status()).toBe(502);
+    await tab.close();
+    // The choice is remembered for the workspace; put it back for the other tests.
+    await root.locator('.segmented label').filter({ hasText: /^HTTP$/ }).click();
+  });
 });
 
 test('connect to port refuses ports outside 9–65535', async ({ page, request }, info) => {
