@@ -336,14 +336,16 @@ async fn read_input(mut stream: SplitStream<WebSocket>, input: PtyInput) -> Opti
             Err(err) => return Some((1007, format!("invalid terminal input: {err}"))),
         };
         for req in requests {
+            // The size first: input sent with a size is meant for a terminal of that size (a
+            // command in the same message that reads the size must see the new one).
+            if let Some((w, h)) = req.size() {
+                // A failed resize is not worth ending the session over.
+                let _ = input.resize(w, h);
+            }
             if let Some(data) = req.data.as_deref().filter(|d| !d.is_empty()) {
                 if input.write(data.as_bytes()).await.is_err() {
                     return None;
                 }
-            }
-            if let Some((w, h)) = req.size() {
-                // A failed resize is not worth ending the session over.
-                let _ = input.resize(w, h);
             }
         }
     }
