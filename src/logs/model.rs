@@ -27,8 +27,10 @@ pub struct Model {
     pub rendered: HashMap<i64, RenderedRow>,
     /// The window's children in document order (log id, element): what the DOM holds now.
     pub on_screen: Vec<(i64, Element)>,
-    /// The spacer height and window offset last written, so an unchanged frame writes nothing.
-    pub written_style: (String, String),
+    /// The spacer's `height` last written, so an unchanged frame writes nothing.
+    pub spacer_height: String,
+    /// The window's `transform` (its offset) last written.
+    pub window_transform: String,
     /// Whether the viewport sticks to the newest line.
     pub following: bool,
     /// Shown lines when following paused, to count what arrived since.
@@ -51,7 +53,8 @@ impl Default for Model {
             list: VirtualList::new(0, ROW_ESTIMATE_PX),
             rendered: HashMap::new(),
             on_screen: Vec::new(),
-            written_style: Default::default(),
+            spacer_height: String::new(),
+            window_transform: String::new(),
             following: true,
             len_at_pause: 0,
             current: None,

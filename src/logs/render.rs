@@ -37,22 +37,22 @@ pub fn is_dark() -> bool {
     }
 }
 
-/// The scroll area's height; written only when it changes.
-fn set_spacer_height(m: &mut Model, dom: &ListDom, px: f64) {
-    let value = format!("{px}px");
-    if m.written_style.0 != value {
-        let _ = dom.spacer.style().set_property("height", &value);
-        m.written_style.0 = value;
+/// Sets a style property unless `written` says it already has this value.
+fn write_style(el: &HtmlElement, property: &str, value: String, written: &mut String) {
+    if *written != value {
+        let _ = el.style().set_property(property, &value);
+        *written = value;
     }
 }
 
-/// Where the rendered block starts; written only when it changes.
+/// The scroll area's height.
+fn set_spacer_height(m: &mut Model, dom: &ListDom, px: f64) {
+    write_style(&dom.spacer, "height", format!("{px}px"), &mut m.spacer_height);
+}
+
+/// Where the rendered block starts.
 fn set_window_top(m: &mut Model, dom: &ListDom, px: f64) {
-    let value = format!("translateY({px}px)");
-    if m.written_style.1 != value {
-        let _ = dom.window.style().set_property("transform", &value);
-        m.written_style.1 = value;
-    }
+    write_style(&dom.window, "transform", format!("translateY({px}px)"), &mut m.window_transform);
 }
 
 /// Puts the rows in `next` (in order) on screen, moving only what changed.
