@@ -1,6 +1,7 @@
 //! Times as people read them: "3 min ago", with the exact time on hover.
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use leptos::prelude::*;
+use std::cell::Cell;
 
 /// "just now", "42 s ago", "5 min ago", "3 h ago", "2 days ago" (or "in …" for future times).
 pub fn relative(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -41,24 +42,40 @@ pub fn datetime_attr(t: DateTime<Utc>) -> String {
 /// How often relative times are brought up to date.
 const CLOCK_TICK_MS: u32 = 1_000;
 
-thread_local! {
-    static CLOCK: std::cell::OnceCell<ArcRwSignal<DateTime<Utc>>> = const { std::cell::OnceCell::new() };
+/// The page's clock for relative times: one timer for every timestamp on the page, so "42 s ago"
+/// keeps counting whether or not the data around it is re-read. It runs only while a timestamp
+/// is shown.
+struct Clock {
+    now: ArcRwSignal<DateTime<Utc>>,
+    users: Cell<usize>,
+    timer: Cell<Option<IntervalHandle>>,
 }
 
-/// The page's clock for relative times: one timer for every timestamp on the page, so "42 s ago"
-/// keeps counting whether or not the data around it is re-read.
+thread_local! {
+    static CLOCK: Clock = Clock { now: ArcRwSignal::new(Utc::now()), users: Cell::new(0), timer: Cell::new(None) };
+}
+
+/// The clock's time, counting for as long as the calling component lives.
 fn clock() -> ArcRwSignal<DateTime<Utc>> {
-    CLOCK.with(|c| {
-        c.get_or_init(|| {
-            let now = ArcRwSignal::new(Utc::now());
-            let tick = now.clone();
-            let _ = set_interval_with_handle(
-                move || tick.set(Utc::now()),
-                std::time::Duration::from_millis(u64::from(CLOCK_TICK_MS)),
-            );
-            now
+    on_cleanup(|| {
+        CLOCK.with(|c| {
+            c.users.set(c.users.get() - 1);
+            if c.users.get() == 0 {
+                if let Some(timer) = c.timer.take() {
+                    timer.clear();
+                }
+            }
         })
-        .clone()
+    });
+    CLOCK.with(|c| {
+        if c.users.get() == 0 {
+            c.now.set(Utc::now());
+            let tick = c.now.clone();
+            let every = std::time::Duration::from_millis(u64::from(CLOCK_TICK_MS));
+            c.timer.set(set_interval_with_handle(move || tick.set(Utc::now()), every).ok());
+        }
+        c.users.set(c.users.get() + 1);
+        c.now.clone()
     })
 }
 
