@@ -1,7 +1,7 @@
 // The views of issue 4 against the embedded backend, run three times by the projects in
 // playwright.config.ts: desktop, a 360×640 touch phone, and inside an <iframe> of another page.
 import { test, expect, Page, APIRequestContext, Locator } from '@playwright/test';
-import { embeddedAgent, expectNoHorizontalScroll, openApp, Root, startHttpService, startHttpsService } from './support/app';
+import { embeddedAgent, expectNoHorizontalScroll, openApp, Root, Service, startHttpService, startHttpsService } from './support/app';
 import { SERVER } from './support/server';
 
 test('the overview shows the agent name, status, lifecycle and OS', async ({ page, request }, info) => {
@@ -66,7 +66,6 @@ test('a re-read of the agent changes only what changed in the overview', async (
   }
 });
 
-type Service = { port: number; stop: () => Promise<void> };
 type Agent = Awaited<ReturnType<typeof embeddedAgent>>;
 
 /** Starts `service`, opens the ports view the project's way, waits for the service's row and

@@ -48,32 +48,34 @@ export async function openApp(page: Page, projectName: string, path: string, tok
   return { root: page.frameLocator('#console'), close };
 }
 
-/** A local HTTP server on a free port that says which port it is; returns port and stop. */
-export async function startHttpService(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const server = http.createServer((_req, res) => {
+/** A local service for the ports view: its port, and a way to stop it. */
+export type Service = { port: number; stop: () => Promise<void> };
+
+/** Serves `server` on a free loopback port, answering every request with `greeting` and the port. */
+async function serveGreeting(server: http.Server | https.Server, greeting: string): Promise<Service> {
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end(`hello from the e2e service on port ${(server.address() as AddressInfo).port}`);
+    res.end(`${greeting} on port ${(server.address() as AddressInfo).port}`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return { port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** A local HTTP server on a free port that says which port it is. */
+export function startHttpService(): Promise<Service> {
+  return serveGreeting(http.createServer(), 'hello from the e2e service');
+}
+
 /** The same over TLS, with a self-signed certificate made by the system's openssl for the
  *  test (as a development server would have): the console must reach it with `{port}s--`. */
-export async function startHttpsService(): Promise<{ port: number; stop: () => Promise<void> }> {
+export function startHttpsService(): Promise<Service> {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-tls-'));
   try {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
     const options = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-    const server = https.createServer(options, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end(`hello over TLS from the e2e service on port ${(server.address() as AddressInfo).port}`);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
-    return { port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    return serveGreeting(https.createServer(options), 'hello over TLS from the e2e service');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
