@@ -53,6 +53,11 @@ pub struct ServeArgs {
     /// CSP frame-ancestors sources allowed to embed the app in a frame.
     #[arg(long, default_value = "'self'", env = "AGENT_CONSOLE_FRAME_ANCESTORS")]
     pub frame_ancestors: String,
+    /// A host name the server answers besides its listen address and localhost names (DNS-rebinding
+    /// defence): the name users reach it by through DNS or a reverse proxy. Repeatable;
+    /// `*.example.com` allows its subdomains.
+    #[arg(long = "allowed-host", value_name = "NAME", env = "AGENT_CONSOLE_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
     /// TOML configuration of the embedded backend (startup scripts, external auth, DERP map, ...).
     #[arg(long, env = "AGENT_CONSOLE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -116,7 +121,9 @@ impl ServeArgs {
         } else {
             None
         };
+        crate::hosts::AllowedHosts::new(self.listen, &self.allowed_hosts)?;
         Ok(Config {
+            allowed_hosts: self.allowed_hosts,
             listen: self.listen,
             dist: self.dist,
             base_path,

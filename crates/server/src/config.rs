@@ -24,6 +24,8 @@ pub struct Config {
     pub mode: Mode,
     /// Fault injection for tests (`--enable-fault-injection`): `None` when off.
     pub faults: Option<crate::faults::Faults>,
+    /// Host names answered beside the listen address and localhost names (`--allowed-host`).
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Where `/api/v2/*` is answered.
@@ -56,6 +58,7 @@ impl Config {
                 file: Box::new(file),
             },
             faults: None,
+            allowed_hosts: Vec::new(),
         }
     }
 
@@ -68,6 +71,7 @@ impl Config {
             frame_ancestors: "'self'".into(),
             mode: Mode::Proxy { upstream },
             faults: None,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -215,6 +219,9 @@ pub struct InstanceIdentitySection {
     pub azure: Vec<String>,
     /// Google instance ids, read from the JWT's `google.compute_engine.instance_id`.
     pub google: Vec<String>,
+    /// Accept documents without verifying the cloud's signature (which this server cannot do).
+    /// Off by default: then every exchange is refused.
+    pub accept_unverified: bool,
 }
 
 /// `[derp]`: the static DERP map of the embedded backend.

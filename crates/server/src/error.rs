@@ -75,5 +75,32 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Reads a JSON request body that must be sent as `application/json`: 415 otherwise, 400 when it
+/// does not parse (coderd's message). Requiring the type keeps other sites' pages out: a browser
+/// sends a cross-site form or `text/plain` body without asking, but never an `application/json` one.
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> ApiResult<T> {
+    let media = crate::security::media_type(headers);
+    let is_json = media
+        .as_deref()
+        .is_some_and(|m| m == "application/json" || m.ends_with("+json"));
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Request body must be JSON.",
+        )
+        .detail(format!(
+            "Send it with Content-Type: application/json (got {}).",
+            media.as_deref().unwrap_or("none")
+        )));
+    }
+    serde_json::from_slice(body).map_err(|err| {
+        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.")
+            .detail(err.to_string())
+    })
+}
+
 /// Handler result type.
 pub type ApiResult<T> = Result<T, ApiError>;

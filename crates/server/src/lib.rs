@@ -10,6 +10,7 @@ pub mod config;
 pub mod embedded;
 pub mod error;
 pub mod faults;
+pub mod hosts;
 pub mod proxy;
 pub mod request_log;
 pub mod security;
@@ -38,6 +39,7 @@ pub struct AppState {
 
 struct Inner {
     config: Config,
+    hosts: hosts::AllowedHosts,
     backend: Backend,
     shutdown: CancellationToken,
 }
@@ -64,6 +66,7 @@ impl AppState {
                 anyhow::bail!("fault injection needs the embedded backend");
             }
         }
+        let hosts = hosts::AllowedHosts::new(local_addr, &config.allowed_hosts)?;
         let shutdown = CancellationToken::new();
         let backend = match &config.mode {
             Mode::Embedded { .. } => Backend::Embedded(embedded::Embedded::start(
@@ -80,6 +83,7 @@ impl AppState {
         Ok(AppState {
             inner: Arc::new(Inner {
                 config,
+                hosts,
                 backend,
                 shutdown,
             }),
@@ -102,7 +106,7 @@ impl AppState {
     }
 }
 
-/// The whole router: port-forward host routing first (embedded mode), then `/api/v2` (also under
+/// The whole router: the Host check first, then port-forward host routing (embedded mode), then `/api/v2` (also under
 /// the base path), then the web app.
 pub fn app(state: AppState) -> Router {
     let api: Router = match state.backend() {
@@ -139,7 +143,13 @@ pub fn app(state: AppState) -> Router {
         Backend::Embedded(e) => embedded::with_port_forwarding(router, e.clone()),
         Backend::Proxy(_) => router,
     };
-    router.layer(axum::middleware::from_fn(request_log::log_requests))
+    // Outermost but for the log: a Host this server is not for gets nothing else.
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.inner.hosts.clone(),
+            hosts::check_host,
+        ))
+        .layer(axum::middleware::from_fn(request_log::log_requests))
 }
 
 /// Binds the configured address.

@@ -1,12 +1,15 @@
 //! The instance-identity routes: a cloud instance proves who it is and gets the agent token.
 //!
-//! The embedded backend only emulates the exchange: it reads the instance id out of the document
-//! (AWS `instanceId`, Azure `vmId`, Google `google.compute_engine.instance_id`) without verifying
-//! the cloud's signature, and answers with the agent token when that id is listed under
-//! `[instance_identity]` in the config; otherwise 401.
+//! coderd verifies each cloud's signature (AWS and Azure certificates, Google's keys) before it
+//! trusts the instance id. The embedded backend cannot (that needs the clouds' key servers), so it
+//! refuses every document unless `[instance_identity] accept_unverified = true` says to emulate the
+//! exchange: it then reads the instance id out of the document (AWS `instanceId`, Azure `vmId`,
+//! Google `google.compute_engine.instance_id`) and answers with the agent token when that id is
+//! listed under `[instance_identity]`; otherwise 401. Bodies must be `application/json`, so a
+//! page of another site cannot send one as a form or `text/plain` "simple request".
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use base64::Engine as _;
 use coder_api::AuthenticateResponse;
@@ -40,14 +43,22 @@ impl Cloud {
 pub async fn exchange(
     cloud: Cloud,
     State(e): State<Embedded>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<AuthenticateResponse>> {
-    let value: Value = serde_json::from_slice(&body).map_err(|err| {
-        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.")
-            .detail(err.to_string())
-    })?;
-    let instance_id = instance_id(cloud, &value)?;
+    let value: Value = crate::error::json_body(&headers, &body)?;
     let ids = &e.file().instance_identity;
+    if !ids.accept_unverified {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            format!("{} instance identities are not accepted here.", cloud.name()),
+        )
+        .detail(
+            "This server cannot verify the cloud's signature. To emulate the exchange anyway, set \
+             accept_unverified = true under [instance_identity] in the agent-console config file.",
+        ));
+    }
+    let instance_id = instance_id(cloud, &value)?;
     let allowed = match cloud {
         Cloud::Aws => &ids.aws,
         Cloud::Azure => &ids.azure,

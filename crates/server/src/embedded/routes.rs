@@ -84,15 +84,15 @@ pub fn router(e: Embedded) -> Router {
         .route("/derp-map", get(network::derp_map_ws))
         .route(
             "/workspaceagents/aws-instance-identity",
-            post(|s, b| instance_identity::exchange(Cloud::Aws, s, b)),
+            post(|s, h, b| instance_identity::exchange(Cloud::Aws, s, h, b)),
         )
         .route(
             "/workspaceagents/azure-instance-identity",
-            post(|s, b| instance_identity::exchange(Cloud::Azure, s, b)),
+            post(|s, h, b| instance_identity::exchange(Cloud::Azure, s, h, b)),
         )
         .route(
             "/workspaceagents/google-instance-identity",
-            post(|s, b| instance_identity::exchange(Cloud::Google, s, b)),
+            post(|s, h, b| instance_identity::exchange(Cloud::Google, s, h, b)),
         )
         // The terminal does its own auth (404 rather than 401, like coderd).
         .route("/workspaceagents/{workspaceagent}/pty", get(terminal::pty));

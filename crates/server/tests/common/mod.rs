@@ -70,6 +70,7 @@ access_token = "glpat-123"
 aws = ["i-0123456789abcdef0"]
 azure = ["vm-1111"]
 google = ["4242"]
+accept_unverified = true
 "#;
 
 async fn spawn(config: Config) -> (SocketAddr, AppState, oneshot::Sender<()>) {
