@@ -102,5 +102,29 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Middleware of the embedded `/api/v2`: axum's own refusals (a body over its 2 MB limit, a path
+/// that does not parse) are plain text, but every coderd API error is its JSON `Response`.
+pub async fn json_rejections(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let plain = crate::security::media_type(resp.headers()).as_deref() == Some("text/plain");
+    if !plain || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    // Rejection texts are one short line; anything longer is cut.
+    let text = axum::body::to_bytes(resp.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "Request body is too large.",
+        _ => status.canonical_reason().unwrap_or("Request refused."),
+    };
+    ApiError::new(status, message).detail(text).into_response()
+}
+
 /// Handler result type.
 pub type ApiResult<T> = Result<T, ApiError>;

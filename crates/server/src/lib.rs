@@ -118,10 +118,16 @@ pub fn app(state: AppState) -> Router {
         // Like coderd's: a liveness probe for scripts waiting on the server (never proxied).
         .route("/healthz", axum::routing::get(|| async { "OK" }))
         .fallback(any(static_files::serve_static).layer(static_files::page_compression()))
+        .route("/api/v2/", any(api_root_with_slash))
         .with_state(state.clone())
         .nest("/api/v2", api.clone());
     if !base.is_empty() {
-        router = router.nest(&format!("{base}/api/v2"), api);
+        router = router
+            .route(
+                &format!("{base}/api/v2/"),
+                any(api_root_with_slash).with_state(state.clone()),
+            )
+            .nest(&format!("{base}/api/v2"), api);
     }
     // Tests only: the fault layer (inside the security headers, so injected answers keep them)
     // and its control route.
@@ -150,6 +156,19 @@ pub fn app(state: AppState) -> Router {
             hosts::check_host,
         ))
         .layer(axum::middleware::from_fn(request_log::log_requests))
+}
+
+/// `/api/v2/` is the API root too, as in coderd; a nested router only reaches `/api/v2`, and the
+/// app's fallback must never answer an API path with its page.
+async fn api_root_with_slash(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    match state.backend() {
+        Backend::Embedded(_) => embedded::api_root().await.into_response(),
+        Backend::Proxy(p) => proxy::forward_request(p.clone(), req).await,
+    }
 }
 
 /// Binds the configured address.

@@ -6,12 +6,20 @@
 //! computed when the page is served. Sockets may only go back to the same host.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::error::ApiError;
 use crate::AppState;
+
+/// Browser features the app never uses, turned off for it and for anything it frames: coderd's
+/// list (`site/site.go`), without the names Chromium does not know (`battery`, `vr`,
+/// `document-domain`), which it would report as errors on every page. The clipboard stays on for
+/// the terminal's copy and paste.
+pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), geolocation=(), \
+     gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), \
+     screen-wake-lock=(), xr-spatial-tracking=()";
 
 /// Builds the Content-Security-Policy for a response served to `host`.
 pub fn content_security_policy(
@@ -73,7 +81,9 @@ fn is_plain_host(h: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-.:[]_".contains(c))
 }
 
-/// Middleware: `X-Content-Type-Options: nosniff` everywhere, and the CSP on every response that
+/// Middleware: `X-Content-Type-Options: nosniff` everywhere; on what may be a document, coderd's
+/// `Referrer-Policy: no-referrer` (no address of ours, which may name an agent, leaves with a
+/// link) and [`PERMISSIONS_POLICY`]; and the CSP on every response that
 /// has not set its own (the index page sets one with its script hashes) and that could be a
 /// document. A CSP header on a script, stylesheet, wasm module, font or bitmap fetched by a page
 /// does nothing (the page's own policy governs it) but costs every such response ~350 bytes.
@@ -89,6 +99,13 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    if may_be_document(headers) {
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        headers.insert(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(PERMISSIONS_POLICY),
+        );
+    }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) && may_be_document(headers) {
         let csp = content_security_policy(host.as_deref(), &state.config().frame_ancestors, &[]);
         if let Ok(v) = HeaderValue::from_str(&csp) {

@@ -37,6 +37,11 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
     let Some(rel) = strip_base(&path, base) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
+    // No file name is longer than 255 bytes (NAME_MAX): such a path is missing, not a server
+    // error (the file system would refuse to look it up).
+    if rel.split('/').any(|segment| segment.len() > 255) {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
     if rel.is_empty() {
         // `/console` → `/console/` so relative URLs resolve under the base path.
         return redirect(&format!("{base}/"));

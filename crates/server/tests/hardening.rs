@@ -102,3 +102,94 @@ async fn identity_documents_need_json_and_an_explicit_switch() {
         .unwrap();
     assert_eq!(resp.status(), 401);
 }
+
+/// Item 9: the small ones, each with its control.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_defects_are_fixed() {
+    let dist = common::TempDir::new("dist");
+    std::fs::write(dist.0.join("index.html"), "<!doctype html><title>app</title>").unwrap();
+    std::fs::write(dist.0.join("a.txt"), "file").unwrap();
+    let path = dist.0.clone();
+    for mode in [Mode::Embedded, Mode::Proxy] {
+        let path = path.clone();
+        let s = Server::start_with(mode, TEST_CONFIG, move |c| c.dist = path.clone()).await;
+
+        // A path segment longer than any file name is missing (404), not a server error.
+        let long = format!("/{}.txt", "a".repeat(300));
+        assert_eq!(s.get(&long).await.status(), 404, "{mode:?}");
+        assert_eq!(s.get("/a.txt").await.status(), 200, "{mode:?}");
+
+        // `/api/v2/` is the API, never the app's page.
+        for path in ["/api/v2/", "/api/v2"] {
+            let resp = s.get(path).await;
+            assert_eq!(resp.status(), 200, "{mode:?} {path}");
+            assert!(resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"));
+            assert_eq!(resp.json::<Value>().await.unwrap()["message"], "👋");
+        }
+
+        // The page carries coderd's Referrer-Policy and Permissions-Policy.
+        let resp = s.get("/").await;
+        assert_eq!(resp.headers()["referrer-policy"], "no-referrer");
+        let permissions = resp.headers()["permissions-policy"].to_str().unwrap();
+        assert!(permissions.contains("camera=()") && permissions.contains("microphone=()"));
+    }
+
+    // 413 is coderd's JSON, not axum's plain text; a body under the limit passes.
+    let s = Server::start(Mode::Embedded).await;
+    let source = s.log_source("big").await;
+    let huge = "x".repeat(3 << 20);
+    let resp = s.patch_logs(&source, &[huge]).await;
+    assert_eq!(resp.status(), 413);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["message"], "Request body is too large.");
+    assert_eq!(s.patch_logs(&source, &["fits".into()]).await.status(), 200);
+}
+
+/// Item 9: a terminal message over the size limit ends the socket with a close frame saying
+/// why (1009), where it used to vanish; a normal message before it is echoed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_terminal_message_gets_a_close_reason() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let s = Server::start(Mode::Embedded).await;
+    let url = s.ws_url(&s.agent_path(&format!(
+        "/pty?reconnect={}&width=80&height=24&coder_session_token={SESSION}",
+        uuid::Uuid::new_v4()
+    )));
+    let mut ws = common::ws_connect(&url, &[]).await.unwrap();
+    let marker = "echo hardening-$((6*7))\r";
+    common::send_text(&mut ws, &json!({ "data": marker }).to_string()).await;
+    let mut seen = String::new();
+    while !seen.contains("hardening-42") {
+        match common::next_msg(&mut ws).await {
+            Some(Message::Binary(b)) => seen.push_str(&String::from_utf8_lossy(&b)),
+            other => panic!("expected output, got {other:?}"),
+        }
+    }
+    // Sent while reading, as a browser does: the server refuses the message from its header.
+    let too_big = vec![b' '; agent_console_server::embedded::terminal::MAX_PTY_MESSAGE + 1];
+    let (mut sink, mut stream) = futures_util::StreamExt::split(ws);
+    let sending = tokio::spawn(async move { sink.send(Message::binary(too_big)).await });
+    loop {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+            .await
+            .expect("no close frame within 10 s");
+        match next {
+            Some(Ok(Message::Binary(_))) | Some(Ok(Message::Ping(_))) => continue,
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(u16::from(frame.code), 1009);
+                assert!(frame.reason.contains("MiB"), "{}", frame.reason);
+                break;
+            }
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+    sending.abort();
+}

@@ -261,4 +261,4 @@ impl Embedded {
     }
 }
 
-pub use routes::{router, with_port_forwarding};
+pub use routes::{api_root, router, with_port_forwarding};

@@ -72,14 +72,15 @@ async fn agent_connection(
     Ok(network::connection(State(e)).await)
 }
 
+/// coderd's greeting on the API root.
+pub async fn api_root() -> Json<coder_api::Response> {
+    Json(coder_api::Response::message("👋"))
+}
+
 /// Routes under `/api/v2`.
 pub fn router(e: Embedded) -> Router {
     let public = Router::new()
-        // coderd greets on the API root.
-        .route(
-            "/",
-            get(|| async { Json(coder_api::Response::message("👋")) }),
-        )
+        .route("/", get(api_root))
         .route("/buildinfo", get(around::buildinfo))
         .route("/derp-map", get(network::derp_map_ws))
         .route(
@@ -147,6 +148,7 @@ pub fn router(e: Embedded) -> Router {
         .merge(user)
         .merge(agent)
         .fallback(|| async { ApiError::route_not_found() })
+        .layer(axum::middleware::from_fn(crate::error::json_rejections))
         .with_state(e)
 }
 

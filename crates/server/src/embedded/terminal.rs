@@ -26,6 +26,10 @@ use crate::faults::{WsDrop, WsFaults};
 /// Largest incomplete JSON input kept while waiting for the rest of an object.
 const MAX_PENDING_INPUT: usize = 1 << 20;
 
+/// Largest terminal input message read (a big paste fits); a larger one ends the socket with
+/// close code 1009 and says why.
+pub const MAX_PTY_MESSAGE: usize = 16 << 20;
+
 /// Parsed query of the PTY route.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PtyQuery {
@@ -170,6 +174,8 @@ pub async fn pty(
         }
     };
     Ok(ws
+        .max_message_size(MAX_PTY_MESSAGE)
+        .max_frame_size(MAX_PTY_MESSAGE)
         .on_upgrade(move |socket| run(socket, attachment, e))
         .into_response())
 }
@@ -233,12 +239,19 @@ async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
                 code,
                 reason: reason.into(),
             };
-            if sink.send(Message::Close(Some(frame))).await.is_ok() && !reader.is_finished() {
+            if sink.send(Message::Close(Some(frame))).await.is_ok() {
                 // Wait for the client's close frame (the reader ends on it) before the
                 // connection goes: closing it with the client's last frames unread makes the
                 // kernel reset it, and the browser then reports 1006 instead of this code (a
                 // shell's normal end looked like a drop and was reconnected).
-                let _ = tokio::time::timeout(CLOSE_REPLY_WAIT, &mut reader).await;
+                if !reader.is_finished() {
+                    let _ = tokio::time::timeout(CLOSE_REPLY_WAIT, &mut reader).await;
+                } else {
+                    // The reader stopped on bad input (an oversized message): the client may
+                    // still be sending it, so the connection stays up a moment for the close
+                    // frame to be read before the reset that closing with its data unread makes.
+                    tokio::time::sleep(CLOSE_LINGER).await;
+                }
             }
         }
         Ending::Gone => {}
@@ -254,6 +267,8 @@ async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
 
 /// How long a close waits for the client's reply.
 const CLOSE_REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long the connection stays up after a close sent because input could not be read.
+const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Injected fault: close with 1011, or drop the connection without a close frame.
 async fn drop_for_fault(mut sink: SplitSink<WebSocket, Message>, how: WsDrop) {
@@ -324,7 +339,11 @@ async fn send_output(
 /// `None` when the client went away.
 async fn read_input(mut stream: SplitStream<WebSocket>, input: PtyInput) -> Option<(u16, String)> {
     let mut decoder = InputDecoder::default();
-    while let Some(Ok(msg)) = stream.next().await {
+    while let Some(msg) = stream.next().await {
+        let msg = match msg {
+            Ok(msg) => msg,
+            Err(err) => return Some(unreadable_input(&err)),
+        };
         let bytes = match msg {
             Message::Text(t) => t.as_str().as_bytes().to_vec(),
             Message::Binary(b) => b.to_vec(),
@@ -350,6 +369,24 @@ async fn read_input(mut stream: SplitStream<WebSocket>, input: PtyInput) -> Opti
         }
     }
     None
+}
+
+/// The close for a message that could not be read: over [`MAX_PTY_MESSAGE`] (1009) or broken
+/// (1002). The client then learns why instead of seeing the connection vanish.
+fn unreadable_input(err: &axum::Error) -> (u16, String) {
+    let text = err.to_string();
+    // tungstenite words the size limit "Space limit exceeded: Message too long: …".
+    if text.contains("too long") || text.contains("Space limit") {
+        (
+            1009,
+            format!(
+                "terminal input message over {} MiB",
+                MAX_PTY_MESSAGE >> 20
+            ),
+        )
+    } else {
+        (1002, format!("unreadable terminal input: {text}"))
+    }
 }
 
 #[cfg(test)]

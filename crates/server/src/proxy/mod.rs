@@ -90,6 +90,12 @@ async fn forward(
 ) -> Response {
     // Forward the path as the caller wrote it (nesting strips the `/api/v2` prefix).
     *req.uri_mut() = original;
+    forward_request(p, req).await
+}
+
+/// Sends a request whose URI is the caller's (`/api/v2/...`, possibly under the base path)
+/// upstream, HTTP or WebSocket.
+pub async fn forward_request(p: Proxy, req: Request) -> Response {
     let result = if is_websocket_upgrade(req.headers()) {
         websocket::forward(p, req).await
     } else {
