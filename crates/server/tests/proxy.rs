@@ -77,7 +77,9 @@ async fn fake_coderd() -> SocketAddr {
         .route(
             "/api/v2/redirect",
             get(|| async { (StatusCode::FOUND, [("location", "/elsewhere")]).into_response() }),
-        );
+        )
+        // Anything else is echoed too, so a path that escaped /api/v2 would show up here.
+        .fallback(echo);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -200,4 +202,36 @@ async fn unreachable_upstream_is_502() {
             .status(),
         200
     );
+}
+
+/// Issue 15, item 6: a path that leaves /api/v2 through dot segments (plain or percent-encoded)
+/// or encoded slashes is refused, never sent upstream as `/etc/passwd`; one that stays inside is
+/// forwarded normalised.
+#[tokio::test]
+async fn paths_that_leave_the_api_are_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let up = fake_coderd().await;
+    let proxy = proxy_to(&format!("http://{up}")).await;
+    // Raw requests: an HTTP client would normalise the path before sending it.
+    let raw = |path: &'static str| async move {
+        let mut tcp = tokio::net::TcpStream::connect(proxy).await.unwrap();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: {proxy}\r\nConnection: close\r\n\r\n");
+        tcp.write_all(req.as_bytes()).await.unwrap();
+        let mut out = String::new();
+        tcp.read_to_string(&mut out).await.unwrap();
+        out
+    };
+    for path in [
+        "/api/v2/../../etc/passwd",
+        "/api/v2/%2e%2e/%2e%2e/etc/passwd",
+        "/api/v2/echo/..%2f..%2f..%2fetc/passwd",
+    ] {
+        let out = raw(path).await;
+        assert!(out.starts_with("HTTP/1.1 400"), "{path}: {out}");
+        assert!(out.contains("Only paths under /api/v2 are proxied."), "{path}: {out}");
+        assert!(!out.contains("/etc/passwd\",\"headers"), "{path} reached upstream: {out}");
+    }
+    let out = raw("/api/v2/echo/x/../y").await;
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.contains(r#""uri":"/api/v2/echo/y""#), "{out}");
 }

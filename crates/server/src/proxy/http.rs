@@ -11,7 +11,7 @@ use crate::error::ApiError;
 /// Sends `req` to the upstream and streams the answer back.
 pub async fn forward(p: Proxy, req: Request) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
-    let url = p.upstream_url(parts.uri.path(), parts.uri.query());
+    let url = p.upstream_url(parts.uri.path(), parts.uri.query())?;
     let mut builder = p.client.request(parts.method.clone(), url);
     for (name, value) in &parts.headers {
         if is_hop_header(name) {

@@ -48,16 +48,33 @@ impl Proxy {
     }
 
     /// The upstream URL for a request to `path` (`/api/v2/...`, or the same under the base path).
-    pub fn upstream_url(&self, path: &str, query: Option<&str>) -> url::Url {
+    ///
+    /// Only `/api/v2` is proxied: the URL is normalised as the URL standard does (dot segments,
+    /// their `%2e` spellings and backslashes resolved) and refused when it then lies outside the
+    /// upstream's `/api/v2`, or when it has an encoded slash or backslash, which a server decoding
+    /// the path would read as a separator (`/api/v2/..%2f..%2fetc`).
+    pub fn upstream_url(&self, path: &str, query: Option<&str>) -> Result<url::Url, ApiError> {
         let path = match path.strip_prefix(self.base_path.as_str()) {
             Some(rest) if !self.base_path.is_empty() && rest.starts_with("/api/v2") => rest,
             _ => path,
         };
+        let lower = path.to_ascii_lowercase();
+        if lower.contains("%2f") || lower.contains("%5c") {
+            return Err(outside_the_api(path));
+        }
         let mut url = self.upstream.clone();
         let prefix = url.path().trim_end_matches('/').to_owned();
         url.set_path(&format!("{prefix}{path}"));
         url.set_query(query);
-        url
+        let api = format!("{prefix}/api/v2");
+        let inside = url
+            .path()
+            .strip_prefix(api.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        if !inside {
+            return Err(outside_the_api(path));
+        }
+        Ok(url)
     }
 
     /// `scheme://host[:port]` of the upstream, the Origin coderd expects.
@@ -134,6 +151,17 @@ pub(crate) fn is_hop_header(name: &HeaderName) -> bool {
     )
 }
 
+fn outside_the_api(path: &str) -> ApiError {
+    let shown: String = path.chars().take(200).collect();
+    ApiError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "Only paths under /api/v2 are proxied.",
+    )
+    .detail(format!(
+        "{shown:?} leaves /api/v2 (dot segments or an encoded slash), so it is not sent upstream."
+    ))
+}
+
 fn bad_gateway(err: impl std::fmt::Display) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::BAD_GATEWAY,
@@ -156,11 +184,14 @@ mod tests {
         .unwrap();
         assert_eq!(
             p.upstream_url("/api/v2/workspaceagents/x/logs", Some("follow&after=3"))
+                .unwrap()
                 .as_str(),
             "https://coder.example.com/sub/api/v2/workspaceagents/x/logs?follow&after=3"
         );
         assert_eq!(
-            p.upstream_url("/console/api/v2/buildinfo", None).as_str(),
+            p.upstream_url("/console/api/v2/buildinfo", None)
+                .unwrap()
+                .as_str(),
             "https://coder.example.com/sub/api/v2/buildinfo"
         );
         assert_eq!(p.upstream_origin(), "https://coder.example.com");
@@ -172,9 +203,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            p.upstream_url("/api/v2", None).as_str(),
+            p.upstream_url("/api/v2", None).unwrap().as_str(),
             "http://127.0.0.1:3000/api/v2"
         );
+        assert_eq!(
+            p.upstream_url("/api/v2/a/../b", None).unwrap().as_str(),
+            "http://127.0.0.1:3000/api/v2/b",
+            "dot segments inside /api/v2 are fine"
+        );
+        for outside in [
+            "/api/v2/../../etc/passwd",
+            "/api/v2/%2e%2e/%2E%2E/etc/passwd",
+            "/api/v2/..\\..\\etc",
+            "/api/v2/..%2f..%2fetc",
+            "/api/v2/..%5c..%5cetc",
+            "/api/v2/..",
+            "/api/v2x",
+        ] {
+            let err = p.upstream_url(outside, None).unwrap_err();
+            assert_eq!(err.status, axum::http::StatusCode::BAD_REQUEST, "{outside}");
+        }
         assert_eq!(p.upstream_host(), "127.0.0.1:3000");
     }
 }

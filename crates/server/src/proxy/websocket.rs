@@ -32,7 +32,7 @@ pub async fn forward(p: Proxy, req: Request) -> Result<Response, ApiError> {
                 .detail(r.body_text())
         })?;
 
-    let mut url = p.upstream_url(parts.uri.path(), parts.uri.query());
+    let mut url = p.upstream_url(parts.uri.path(), parts.uri.query())?;
     let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
     let _ = url.set_scheme(scheme);
     let mut upstream_req = url
