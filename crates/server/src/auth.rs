@@ -28,15 +28,18 @@ pub struct Tokens {
     pub session: String,
     /// Agent token of the (single) agent.
     pub agent: String,
-    /// Whether either token was generated rather than given on the command line.
-    pub generated: bool,
+    /// Whether the session token was generated here (only then is it printed).
+    pub session_generated: bool,
+    /// Whether the agent token was generated here (only then is it printed).
+    pub agent_generated: bool,
 }
 
 impl std::fmt::Debug for Tokens {
     // Never print secrets, even in debug output.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tokens")
-            .field("generated", &self.generated)
+            .field("session_generated", &self.session_generated)
+            .field("agent_generated", &self.agent_generated)
             .finish_non_exhaustive()
     }
 }
@@ -52,13 +55,48 @@ impl Tokens {
                 }
             }
         }
-        let generated = session.is_none() || agent.is_none();
         Ok(Tokens {
+            session_generated: session.is_none(),
+            agent_generated: agent.is_none(),
             session: session.unwrap_or_else(random_session_token),
             agent: agent.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-            generated,
         })
     }
+
+    /// Names of this process's environment variables that hold a token: ours
+    /// ([`TOKEN_ENV_VARS`]) and any other whose value is one of the tokens (a token exported
+    /// under another name and passed as a flag). Shells and scripts are started without them,
+    /// so a program run in a terminal cannot read the console's credentials.
+    pub fn env_vars_holding_them(&self) -> Vec<String> {
+        std::env::vars_os()
+            .filter(|(name, value)| {
+                let ours = name
+                    .to_str()
+                    .is_some_and(|n| TOKEN_ENV_VARS.contains(&n));
+                let holds = value
+                    .to_str()
+                    .is_some_and(|v| v == self.session || v == self.agent);
+                ours || holds
+            })
+            .filter_map(|(name, _)| name.into_string().ok())
+            .collect()
+    }
+}
+
+/// The environment variables `agent-console serve` reads tokens from.
+pub const TOKEN_ENV_VARS: [&str; 2] = ["AGENT_CONSOLE_SESSION_TOKEN", "AGENT_CONSOLE_AGENT_TOKEN"];
+
+/// Reads a token file (`--session-token-file`): its content without surrounding whitespace, so a
+/// file written by `echo` works. Refused when empty.
+pub fn read_token_file(flag: &str, path: &std::path::Path) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{flag}: reading {}", path.display()))?;
+    let token = text.trim();
+    if token.is_empty() {
+        anyhow::bail!("{flag}: {} is empty", path.display());
+    }
+    Ok(token.to_owned())
 }
 
 /// A random token in coderd's API key shape.
@@ -176,7 +214,9 @@ mod tests {
     #[test]
     fn generated_tokens_have_coder_shapes() {
         let t = Tokens::new(None, None).unwrap();
-        assert!(t.generated);
+        assert!(t.session_generated && t.agent_generated);
+        let given = Tokens::new(Some("s".into()), None).unwrap();
+        assert!(!given.session_generated && given.agent_generated);
         let (id, secret) = t.session.split_once('-').unwrap();
         assert_eq!((id.len(), secret.len()), (10, 22));
         assert!(uuid::Uuid::parse_str(&t.agent).is_ok());

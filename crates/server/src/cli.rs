@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
-use crate::auth::Tokens;
+use crate::auth::{read_token_file, Tokens};
 use crate::config::{normalize_base_path, Config, FileConfig, Mode};
 
 /// The `agent-console` command line.
@@ -41,12 +41,19 @@ pub struct ServeArgs {
     /// Proxy /api/v2 to this coderd instead of running the embedded backend.
     #[arg(long, env = "AGENT_CONSOLE_CODER_URL")]
     pub coder_url: Option<String>,
-    /// Session token for user routes of the embedded backend (random when absent).
+    /// Session token for user routes of the embedded backend (random when absent). A flag shows
+    /// in `ps`: prefer --session-token-file or the environment variable.
     #[arg(long, env = "AGENT_CONSOLE_SESSION_TOKEN", hide_env_values = true)]
     pub session_token: Option<String>,
+    /// A file holding the session token (surrounding whitespace ignored).
+    #[arg(long, value_name = "FILE", conflicts_with = "session_token")]
+    pub session_token_file: Option<PathBuf>,
     /// Agent token for /workspaceagents/me/* of the embedded backend (random when absent).
     #[arg(long, env = "AGENT_CONSOLE_AGENT_TOKEN", hide_env_values = true)]
     pub agent_token: Option<String>,
+    /// A file holding the agent token (surrounding whitespace ignored).
+    #[arg(long, value_name = "FILE", conflicts_with = "agent_token")]
+    pub agent_token_file: Option<PathBuf>,
     /// Path prefix the app is served under, e.g. /console.
     #[arg(long, default_value = "", env = "AGENT_CONSOLE_BASE_PATH")]
     pub base_path: String,
@@ -71,7 +78,13 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     /// Validates the flags and builds the server configuration.
-    pub fn into_config(self) -> anyhow::Result<Config> {
+    pub fn into_config(mut self) -> anyhow::Result<Config> {
+        if let Some(path) = self.session_token_file.take() {
+            self.session_token = Some(read_token_file("--session-token-file", &path)?);
+        }
+        if let Some(path) = self.agent_token_file.take() {
+            self.agent_token = Some(read_token_file("--agent-token-file", &path)?);
+        }
         let base_path = normalize_base_path(&self.base_path)?;
         let frame_ancestors = self.frame_ancestors.trim().to_owned();
         if frame_ancestors.is_empty() || frame_ancestors.contains([';', ',', '\n', '\r']) {

@@ -242,7 +242,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The only place tokens are ever printed: stdout, once, at startup.
+/// The only place tokens are ever printed: stdout, once, at startup, and only the ones the server
+/// generated (an operator who supplied a token has it, and `ps`-free ways to pass it).
 fn print_banner(config: &Config, addr: SocketAddr) {
     let base = &config.base_path;
     let mut out = std::io::stdout().lock();
@@ -252,16 +253,20 @@ fn print_banner(config: &Config, addr: SocketAddr) {
                 out,
                 "agent-console: embedded backend listening on http://{addr}{base}/"
             );
-            let _ = writeln!(
-                out,
-                "Sign in: http://{addr}{base}/#token={}",
-                tokens.session
-            );
-            let _ = writeln!(
-                out,
-                "Agent token (for /api/v2/workspaceagents/me/*): {}",
-                tokens.agent
-            );
+            let _ = if tokens.session_generated {
+                writeln!(out, "Sign in: http://{addr}{base}/#token={}", tokens.session)
+            } else {
+                writeln!(out, "Sign in: http://{addr}{base}/ with the session token you supplied")
+            };
+            let _ = if tokens.agent_generated {
+                writeln!(
+                    out,
+                    "Agent token (for /api/v2/workspaceagents/me/*): {}",
+                    tokens.agent
+                )
+            } else {
+                writeln!(out, "Agent token (for /api/v2/workspaceagents/me/*): the one you supplied")
+            };
         }
         Mode::Proxy { upstream } => {
             let _ = writeln!(

@@ -17,9 +17,15 @@ fn config_file() -> common::TempDir {
 
 /// Starts `agent-console serve` with `args`; returns the child and its banner lines.
 fn spawn(args: &[&str]) -> (Child, Vec<String>) {
+    spawn_with_env(args, &[])
+}
+
+/// [`spawn`] with extra environment variables.
+fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> (Child, Vec<String>) {
     let mut child = Command::new(BIN)
         .arg("serve")
         .args(args)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -84,11 +90,12 @@ async fn prints_a_sign_in_link_and_keeps_tokens_out_of_the_log() {
         "/nonexistent",
     ]);
     let addr = addr_of(&banner);
+    // Supplied tokens are not printed (issue 15, item 8): the operator has them.
     assert_eq!(
         banner[1],
-        format!("Sign in: http://{addr}/#token={session}")
+        format!("Sign in: http://{addr}/ with the session token you supplied")
     );
-    assert!(banner[2].contains(agent));
+    assert!(!banner[2].contains(agent), "{}", banner[2]);
 
     let client = reqwest::Client::new();
     let base = format!("http://{addr}");
@@ -247,4 +254,118 @@ fn rejects_bad_flags() {
             .unwrap();
         assert!(!out.status.success(), "{args:?}");
     }
+}
+
+/// Issue 15, item 8: tokens given in the environment are not inherited by scripts or terminal
+/// shells (nor is a copy exported under another name); tokens given in files stay out of `ps`
+/// and the banner, and work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_stay_out_of_children_ps_and_the_banner() {
+    use tokio_tungstenite::tungstenite::Message;
+    let dir = common::TempDir::new("tokens");
+    let env_dump = dir.0.join("script-env");
+    std::fs::write(
+        dir.0.join("config.toml"),
+        format!(
+            "[[scripts]]\ndisplay_name = \"Dump\"\nscript = \"env > '{}'\"\n",
+            env_dump.display()
+        ),
+    )
+    .unwrap();
+    let session = "envsess-0123456789-abcdefghijklmnopqrstuv";
+    let agent = "7e1d3c2b-4a5f-4e6d-9c8b-a7f6e5d4c3b2";
+    let (mut child, banner) = spawn_with_env(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            dir.0.join("config.toml").to_str().unwrap(),
+        ],
+        &[
+            ("AGENT_CONSOLE_SESSION_TOKEN", session),
+            ("AGENT_CONSOLE_AGENT_TOKEN", agent),
+            ("MY_COPY_OF_THE_TOKEN", session),
+            ("HARMLESS_MARKER", "visible-to-children"),
+        ],
+    );
+    let addr = addr_of(&banner);
+    assert!(banner.iter().all(|l| !l.contains(session) && !l.contains(agent)), "{banner:?}");
+
+    // The startup script's environment.
+    let start = Instant::now();
+    let script_env = loop {
+        match std::fs::read_to_string(&env_dump) {
+            Ok(text) if text.contains("HARMLESS_MARKER") => break text,
+            _ if start.elapsed() > Duration::from_secs(10) => panic!("the script never ran"),
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    assert!(script_env.contains("HARMLESS_MARKER=visible-to-children"), "positive control");
+    assert!(!script_env.contains(session) && !script_env.contains(agent), "{script_env}");
+
+    // A terminal shell's environment.
+    let client = reqwest::Client::new();
+    let workspaces: serde_json::Value = client
+        .get(format!("http://{addr}/api/v2/workspaces"))
+        .header("Coder-Session-Token", session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let agent_id = workspaces["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!(
+        "ws://{addr}/api/v2/workspaceagents/{agent_id}/pty?reconnect={}&width=200&height=50&command=env&coder_session_token={session}",
+        uuid::Uuid::new_v4()
+    );
+    let mut ws = common::ws_connect(&url, &[]).await.unwrap();
+    let mut shell_env = String::new();
+    while let Some(Message::Binary(b)) = common::next_msg(&mut ws).await {
+        shell_env.push_str(&String::from_utf8_lossy(&b));
+    }
+    assert!(shell_env.contains("HARMLESS_MARKER=visible-to-children"), "positive control: {shell_env}");
+    assert!(!shell_env.contains(session) && !shell_env.contains(agent), "{shell_env}");
+    terminate(&mut child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+
+    // Token files: not in the command line, not in the banner, and they work.
+    let session_file = dir.0.join("session");
+    let agent_file = dir.0.join("agent");
+    std::fs::write(&session_file, format!("{session}\n")).unwrap();
+    std::fs::write(&agent_file, agent).unwrap();
+    let (mut child, banner) = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--config",
+        config_file().0.join("config.toml").to_str().unwrap(),
+        "--session-token-file",
+        session_file.to_str().unwrap(),
+        "--agent-token-file",
+        agent_file.to_str().unwrap(),
+    ]);
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    assert!(cmdline.contains("--session-token-file"), "{cmdline}");
+    assert!(!cmdline.contains(session) && !cmdline.contains(agent), "{cmdline}");
+    assert!(banner.iter().all(|l| !l.contains(session) && !l.contains(agent)), "{banner:?}");
+    let addr = addr_of(&banner);
+    for (path, token) in [
+        ("/api/v2/users/me", session),
+        ("/api/v2/workspaceagents/me/gitsshkey", agent),
+    ] {
+        let status = client
+            .get(format!("http://{addr}{path}"))
+            .header("Coder-Session-Token", token)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "{path}");
+    }
+    terminate(&mut child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }

@@ -87,8 +87,11 @@ impl Embedded {
         let host = HostInfo::detect(&file.agent);
         let identity = Identity::random();
         let logs = LogStore::with_limit(identity.agent_id, file.logs.max_output_bytes);
+        // Shells and scripts never see the console's own tokens.
+        let hidden_env = tokens.env_vars_holding_them();
         let run_options = RunOptions {
             cwd: Some(host.directory.clone()),
+            env_remove: hidden_env.clone(),
             ..RunOptions::default()
         };
         let runner = ScriptRunner::new(file.scripts.clone(), Arc::new(logs.clone()), run_options);
@@ -123,6 +126,7 @@ impl Embedded {
                 base_path: config.base_path.clone(),
                 ptys: PtyManager::new(PtyConfig {
                     cwd: Some(host.directory.clone()),
+                    env_remove: hidden_env,
                     ..PtyConfig::default()
                 }),
                 ports: PortScanner::new(Some(local_addr.port())),

@@ -72,6 +72,8 @@ pub struct PtyConfig {
     pub cwd: Option<PathBuf>,
     /// Extra environment variables for the shell (on top of the server's own environment).
     pub env: Vec<(String, String)>,
+    /// Variables of the server's environment the shell must not inherit (those holding tokens).
+    pub env_remove: Vec<String>,
 }
 
 impl Default for PtyConfig {
@@ -84,6 +86,7 @@ impl Default for PtyConfig {
             shell: None,
             cwd: None,
             env: Vec::new(),
+            env_remove: Vec::new(),
         }
     }
 }
@@ -438,6 +441,9 @@ impl Session {
         // Sizes inherited from the server's own terminal would be wrong for this one.
         cmd.env_remove("COLUMNS");
         cmd.env_remove("LINES");
+        for key in &config.env_remove {
+            cmd.env_remove(key);
+        }
         for (key, value) in &config.env {
             cmd.env(key, value);
         }

@@ -320,6 +320,8 @@ pub struct RunOptions {
     pub cwd: Option<PathBuf>,
     /// Extra environment variables (on top of the server's own).
     pub env: Vec<(String, String)>,
+    /// Variables of the server's environment scripts must not inherit (those holding tokens).
+    pub env_remove: Vec<String>,
 }
 
 /// Runs the agent's scripts and reports their output and the lifecycle. Cheap to clone.
@@ -606,6 +608,9 @@ fn build_command(
         .kill_on_drop(true)
         .process_group(0)
         .envs(options.env.iter().map(|(k, v)| (k, v)));
+    for key in &options.env_remove {
+        command.env_remove(key);
+    }
     let cwd = options
         .cwd
         .clone()
