@@ -168,7 +168,7 @@ test('level filter, search with highlights, and download of the filtered lines',
 test('100k lines scroll to the very last one', async ({ page, request }) => {
   test.setTimeout(120_000);
   const agent = await embeddedAgent(request);
-  // Short lines: the agent's logs are capped at 1 MiB in all, like coderd's.
+  // Short lines, within the shared server's log cap (tests/e2e/support/server.toml).
   const last = `last-of-100k-${Date.now()}`;
   for (let b = 0; b < 10; b++) {
     const lines = Array.from({ length: 10_000 }, (_, i) => (b * 10_000 + i).toString(36));

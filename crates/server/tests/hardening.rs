@@ -193,3 +193,63 @@ async fn an_oversized_terminal_message_gets_a_close_reason() {
     }
     sending.abort();
 }
+
+/// Item 2: a startup script printing 3,000,000 empty lines used to be free (the cap counted
+/// output bytes only): 266 MB of server memory and a 416 MB `GET …/logs`. Each line is now
+/// charged Coder's per-line overhead, so the store stops at 1 MiB / 21 lines and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn millions_of_empty_lines_are_bounded() {
+    use agent_console_server::embedded::log_store::{MAX_LOGS_LENGTH, OVERHEAD_PER_LOG};
+    let config = TEST_CONFIG.replace(
+        "scripts = []",
+        "[[scripts]]\ndisplay_name = \"Flood\"\nscript = \"yes '' | head -n 3000000; echo done-flooding >&2\"",
+    );
+    let s = Server::start_with(Mode::Embedded, &config, |_| {}).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let agent = loop {
+        let agent = s.get_json(&s.agent_path(""), 200).await;
+        if agent["lifecycle_state"] == "ready" || agent["lifecycle_state"] == "start_error" {
+            break agent;
+        }
+        assert!(std::time::Instant::now() < deadline, "the flood never finished: {agent}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(agent["logs_overflowed"], true, "{agent}");
+    let resp = s.get(&s.agent_path("/logs")).await;
+    assert_eq!(resp.status(), 200);
+    let body = resp.bytes().await.unwrap();
+    let logs: Vec<Value> = serde_json::from_slice(&body).unwrap();
+    let most = MAX_LOGS_LENGTH / OVERHEAD_PER_LOG;
+    assert!(logs.len() <= most, "{} lines kept", logs.len());
+    assert!(logs.len() > most / 2, "the flood is stored up to the cap: {}", logs.len());
+    assert!(body.len() < 16 << 20, "GET …/logs answered {} bytes", body.len());
+}
+
+/// Item 3: coderd's column limits on what agents send: a log source's display name is at most
+/// 127 characters (`varchar(127)`), so a 1.9 MB name is refused with coderd's validation shape
+/// and `GET /workspaces` stays small; 127 characters (multi-byte ones too) are accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strings_agents_send_are_bounded() {
+    let s = Server::start(Mode::Embedded).await;
+    let post = |name: String, icon: String| {
+        s.agent_req(Method::POST, "/api/v2/workspaceagents/me/log-source")
+            .json(&json!({"id": uuid::Uuid::new_v4(), "display_name": name, "icon": icon}))
+            .send()
+    };
+    for _ in 0..3 {
+        let resp = post("n".repeat(1_900_000), String::new()).await.unwrap();
+        assert_eq!(resp.status(), 400);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["message"], "Validation failed.");
+        assert_eq!(body["validations"][0]["field"], "display_name");
+    }
+    let resp = post("é".repeat(128), String::new()).await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let resp = post("/icon/x.svg".into(), "i".repeat(4096)).await.unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.json::<Value>().await.unwrap()["validations"][0]["field"], "icon");
+    let resp = post("é".repeat(127), "/icon/x.svg".into()).await.unwrap();
+    assert_eq!(resp.status(), 201, "positive control");
+    let workspaces = s.get("/api/v2/workspaces").await.bytes().await.unwrap();
+    assert!(workspaces.len() < 64 * 1024, "{} bytes", workspaces.len());
+}

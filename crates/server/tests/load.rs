@@ -22,7 +22,7 @@ const FOLLOWERS: usize = 50;
 const PTYS: usize = 10;
 /// Growth of the server's resident memory allowed over the run.
 const MAX_GROWTH_MB: f64 = 200.0;
-/// coderd allows 1 MiB of log output per agent; stay below it.
+/// coderd allows 1 MiB of log output per agent, each line charged its overhead too; stay below it.
 const MAX_LOG_BYTES: usize = 900_000;
 
 struct Child_(Child);
@@ -234,7 +234,7 @@ async fn fifty_followers_and_ten_terminals_stay_exact_and_bounded() {
         );
         for l in &lines {
             let o = l["output"].as_str().unwrap().to_owned();
-            bytes += o.len();
+            bytes += o.len() + agent_console_server::embedded::log_store::OVERHEAD_PER_LOG;
             sent.push(o);
         }
         patches += 1;

@@ -20,6 +20,7 @@ export const SERVER = (() => {
       '--dist', process.env.E2E_DIST ?? 'dist',
       '--session-token', sessionToken,
       '--agent-token', agentToken,
+      '--config', 'tests/e2e/support/server.toml',
       '--frame-ancestors', `"'self' http://127.0.0.1:${framerPort}"`,
     ].join(' '),
   };

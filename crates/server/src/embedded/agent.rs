@@ -126,8 +126,9 @@ impl Agent {
         logs: LogStore,
         derp: DerpSection,
     ) -> Self {
+        // The config's own scripts: far fewer than the source limit.
         for s in &scripts {
-            logs.upsert_source(
+            let _ = logs.upsert_source(
                 s.log_source_id,
                 &s.config.display_name,
                 s.config.icon.as_deref().unwrap_or(""),

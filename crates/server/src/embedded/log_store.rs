@@ -1,5 +1,7 @@
 //! The agent's logs, in memory: ordered, ids increasing from 1 across all sources, with coderd's
-//! 1 MiB cap on total output bytes per agent.
+//! 1 MiB cap per agent. The cap charges each line its output plus [`OVERHEAD_PER_LOG`] bytes, as
+//! Coder's agent counts its queue, so a flood of empty lines is bounded too (at most
+//! 1 MiB / 21 ≈ 50,000 lines): counting output alone let 3,000,000 empty lines in.
 //!
 //! Followers are woken through a `watch` channel carrying the last id; they then ask for
 //! everything after the last id they sent. A slow follower therefore never loses or repeats a line:
@@ -17,6 +19,17 @@ pub use coder_api::EXTERNAL_LOG_SOURCE_ID;
 
 /// coderd's `max_logs_length` constraint: 1 MiB of output per agent.
 pub const MAX_LOGS_LENGTH: usize = 1 << 20;
+
+/// What each line costs beyond its output: Coder's agent's `overheadPerLog` (agent/logs.go).
+pub const OVERHEAD_PER_LOG: usize = 21;
+
+/// coderd's `display_name varchar(127)` of `workspace_agent_log_sources`, in characters.
+pub const MAX_SOURCE_NAME_CHARS: usize = 127;
+/// The icon column is unbounded `text` in coderd; this server bounds it so sources cannot grow
+/// every agent read without limit (a path or URL, or a small data: URL, fits).
+pub const MAX_SOURCE_ICON_CHARS: usize = 2048;
+/// Log sources per agent (coderd has no such limit; each source is part of every agent read).
+pub const MAX_SOURCES: usize = 1000;
 
 /// One line to append.
 #[derive(Debug, Clone)]
@@ -51,7 +64,10 @@ struct Inner {
     limit: usize,
     logs: Vec<StoredLog>,
     next_id: i64,
+    /// Output bytes stored (`logs_length`).
     length: usize,
+    /// What the cap counts: output plus [`OVERHEAD_PER_LOG`] per line.
+    charged: usize,
     overflowed: bool,
     sources: Vec<LogSource>,
     source_index: HashMap<Uuid, usize>,
@@ -72,6 +88,7 @@ impl LogStore {
                 logs: Vec::new(),
                 next_id: 1,
                 length: 0,
+                charged: 0,
                 overflowed: false,
                 sources: Vec::new(),
                 source_index: HashMap::new(),
@@ -87,14 +104,18 @@ impl LogStore {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Creates (or replaces the name and icon of) a log source.
-    pub fn upsert_source(&self, id: Uuid, display_name: &str, icon: &str) -> LogSource {
+    /// Creates (or replaces the name and icon of) a log source; `None` when the agent already
+    /// has [`MAX_SOURCES`] others. Names and icons are bounded by the caller.
+    pub fn upsert_source(&self, id: Uuid, display_name: &str, icon: &str) -> Option<LogSource> {
         let mut inner = self.lock();
         if let Some(&i) = inner.source_index.get(&id) {
             let s = &mut inner.sources[i];
             s.display_name = display_name.to_owned();
             s.icon = icon.to_owned();
-            return s.clone();
+            return Some(s.clone());
+        }
+        if inner.sources.len() >= MAX_SOURCES {
+            return None;
         }
         let source = LogSource {
             workspace_agent_id: self.agent_id,
@@ -106,7 +127,7 @@ impl LogStore {
         let index = inner.sources.len();
         inner.sources.push(source.clone());
         inner.source_index.insert(id, index);
-        source
+        Some(source)
     }
 
     /// Whether source `id` exists.
@@ -135,7 +156,8 @@ impl LogStore {
             return Err(AppendError::LimitExceeded);
         }
         let added: usize = lines.iter().map(|l| l.output.len()).sum();
-        if inner.length + added > inner.limit {
+        let charge = added + lines.len() * OVERHEAD_PER_LOG;
+        if inner.charged + charge > inner.limit {
             inner.overflowed = true;
             drop(inner);
             // Followers re-read the agent; wake them even though no line was added.
@@ -155,6 +177,7 @@ impl LogStore {
             });
         }
         inner.length += added;
+        inner.charged += charge;
         let last = inner.next_id - 1;
         drop(inner);
         if last >= first {
@@ -296,10 +319,12 @@ mod tests {
         let store = LogStore::new(Uuid::nil());
         let s = Uuid::new_v4();
         store.upsert_source(s, "S", "");
-        let big = "x".repeat(MAX_LOGS_LENGTH - 10);
+        // One line: its output and its overhead leave 30 bytes of the cap.
+        let big = "x".repeat(MAX_LOGS_LENGTH - 30 - OVERHEAD_PER_LOG);
         store.append(s, vec![line(&big)]).unwrap();
+        // Nine bytes and the overhead fill it exactly; one byte more would not fit.
         assert_eq!(
-            store.append(s, vec![line(&"y".repeat(11))]),
+            store.append(s, vec![line(&"y".repeat(10))]),
             Err(AppendError::LimitExceeded)
         );
         assert!(store.overflowed());
@@ -307,7 +332,44 @@ mod tests {
             store.append(s, vec![line("z")]),
             Err(AppendError::LimitExceeded)
         );
-        assert_eq!(store.length(), MAX_LOGS_LENGTH - 10);
+        // `logs_length` is output bytes, as coderd reports it.
+        assert_eq!(store.length(), MAX_LOGS_LENGTH - 30 - OVERHEAD_PER_LOG);
+
+        let exact = LogStore::new(Uuid::nil());
+        exact.upsert_source(s, "S", "");
+        exact.append(s, vec![line(&big)]).unwrap();
+        exact.append(s, vec![line(&"y".repeat(9))]).unwrap();
+        assert!(!exact.overflowed(), "the cap is reached, not passed");
+    }
+
+    #[test]
+    fn empty_lines_are_charged_their_overhead() {
+        let store = LogStore::new(Uuid::nil());
+        let s = Uuid::new_v4();
+        store.upsert_source(s, "S", "");
+        let mut accepted = 0;
+        while store.append(s, vec![line("")]).is_ok() {
+            accepted += 1;
+            assert!(accepted <= MAX_LOGS_LENGTH, "empty lines are never free");
+        }
+        assert_eq!(accepted, MAX_LOGS_LENGTH / OVERHEAD_PER_LOG);
+        assert!(store.overflowed());
+        assert_eq!(store.length(), 0);
+    }
+
+    #[test]
+    fn sources_are_bounded_but_renaming_is_not_refused() {
+        let store = LogStore::new(Uuid::nil());
+        let first = Uuid::new_v4();
+        assert!(store.upsert_source(first, "first", "").is_some());
+        for _ in 1..MAX_SOURCES {
+            assert!(store.upsert_source(Uuid::new_v4(), "s", "").is_some());
+        }
+        assert!(store.upsert_source(Uuid::new_v4(), "one too many", "").is_none());
+        assert_eq!(
+            store.upsert_source(first, "renamed", "").unwrap().display_name,
+            "renamed"
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@ use uuid::Uuid;
 
 use coder_api::LogLevel;
 
-use super::log_store::{AppendError, NewLog, EXTERNAL_LOG_SOURCE_ID};
+use super::log_store::{
+    AppendError, NewLog, EXTERNAL_LOG_SOURCE_ID, MAX_SOURCES, MAX_SOURCE_ICON_CHARS,
+    MAX_SOURCE_NAME_CHARS,
+};
 use super::ws::{upgrade, ws_close, Upgrade, HEARTBEAT};
 use super::Embedded;
 use crate::error::{ApiError, ApiResult};
@@ -145,7 +148,8 @@ pub async fn patch_logs(State(e): State<Embedded>, body: axum::body::Bytes) -> A
     let (source_id, lines) = validate_patch(&value)?;
     let store = &e.agent().logs;
     if source_id == EXTERNAL_LOG_SOURCE_ID && !store.has_source(source_id) {
-        store.upsert_source(source_id, "External", EXTERNAL_ICON);
+        // With the agent's sources all taken, the append below says "Log source not found."
+        let _ = store.upsert_source(source_id, "External", EXTERNAL_ICON);
     }
     match store.append(source_id, lines) {
         Ok(_) => Ok((StatusCode::OK, Json(json!({"message": "Logs appended."}))).into_response()),
@@ -284,7 +288,29 @@ pub async fn post_log_source(
         }
     };
     let (display_name, icon) = (text("display_name")?, text("icon")?);
-    let source = e.agent().logs.upsert_source(id, &display_name, &icon);
+    for (field, value, max) in [
+        ("display_name", &display_name, MAX_SOURCE_NAME_CHARS),
+        ("icon", &icon, MAX_SOURCE_ICON_CHARS),
+    ] {
+        let chars = value.chars().count();
+        if chars > max {
+            return Err(
+                ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.").validation(
+                    field,
+                    format!("Must be at most {max} characters (got {chars})."),
+                ),
+            );
+        }
+    }
+    let source = e
+        .agent()
+        .logs
+        .upsert_source(id, &display_name, &icon)
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "Too many log sources.").detail(format!(
+                "An agent has at most {MAX_SOURCES} log sources; post logs to an existing one."
+            ))
+        })?;
     Ok((StatusCode::CREATED, Json(source)).into_response())
 }
 
