@@ -11,6 +11,7 @@ pub mod embedded;
 pub mod error;
 pub mod faults;
 pub mod hosts;
+pub mod listen;
 pub mod proxy;
 pub mod request_log;
 pub mod security;
@@ -24,7 +25,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::routing::any;
-use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -204,18 +204,12 @@ pub async fn serve_state(
         // Tell sockets to close (they send a close frame), then let hyper drain.
         signal_token.cancel();
     };
-    // No Nagle delay: keystroke echoes and other small WebSocket frames leave at once.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("TCP_NODELAY: {e}");
-        }
-    });
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(graceful);
-    let server = async move { server.await.context("server error") };
+    // Timeouts and the connection cap live in the accept loop.
+    let server = async move {
+        listen::serve(listener, router, graceful)
+            .await
+            .context("server error")
+    };
     tokio::pin!(server);
     tokio::select! {
         res = &mut server => res?,

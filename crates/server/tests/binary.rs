@@ -369,3 +369,73 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
     terminate(&mut child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+/// Issue 15, item 4: under a low open-file limit, 300 sockets that send half a request no longer
+/// make `/healthz` wait for them: the server raises its soft limit to the hard one, caps its
+/// connections below it, and drops a client that has not sent its headers (or, kept alive, its
+/// next request) within the header timeout, and a request body that stalls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_do_not_starve_the_server() {
+    use agent_console_server::listen::{BODY_TIMEOUT, HEADER_TIMEOUT};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let cfg = config_file();
+    let config = cfg.0.join("config.toml");
+    let mut child = Command::new("sh")
+        .args(["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", BIN, "serve"])
+        .args(["--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .args(["--agent-token", "2f1e0d9c-8b7a-4654-8321-0fedcba98765"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let addr = addr_of(&[first.trim_end().to_owned()]);
+
+    // 300 half requests, held open.
+    let mut slow = Vec::new();
+    for _ in 0..300 {
+        let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            .await
+            .unwrap();
+        slow.push(tcp);
+    }
+    // A body that stalls after 10 of its 1,000 bytes.
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled
+        .write_all(b"PATCH /api/v2/workspaceagents/me/logs HTTP/1.1\r\nHost: 127.0.0.1\r\nCoder-Session-Token: 2f1e0d9c-8b7a-4654-8321-0fedcba98765\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"logs\": [")
+        .await
+        .unwrap();
+
+    let client = reqwest::Client::builder()
+        .timeout(HEADER_TIMEOUT / 2)
+        .build()
+        .unwrap();
+    let health = client.get(format!("http://{addr}/healthz")).send().await;
+    assert_eq!(health.expect("/healthz answers with 300 slow sockets open").status(), 200);
+
+    // Each half request is dropped by the server (EOF), not held forever.
+    let closed = futures_util::future::join_all(slow.iter_mut().map(|tcp| async move {
+        let mut buf = [0u8; 64];
+        tokio::time::timeout(HEADER_TIMEOUT * 3, tcp.read(&mut buf)).await
+    }))
+    .await;
+    let held = closed.iter().filter(|r| r.is_err()).count();
+    assert_eq!(held, 0, "{held} of 300 half requests still open after {:?}", HEADER_TIMEOUT * 3);
+
+    // The stalled body fails once it has sent nothing for the body timeout.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(BODY_TIMEOUT * 2, stalled.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "a stalled body is still held after {:?}", BODY_TIMEOUT * 2);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(!answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // And the server still answers.
+    let health = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    terminate(&mut child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}
