@@ -136,7 +136,8 @@ pub fn token_from_request(headers: &HeaderMap, uri: &Uri) -> Option<String> {
     query_value(uri, "access_token")
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
+/// The token of an `Authorization: Bearer` header.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, rest) = value.split_once(' ')?;
     let token = rest.trim();

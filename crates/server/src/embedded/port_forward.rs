@@ -22,9 +22,7 @@ use axum::extract::ConnectInfo;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Request, Response, StatusCode, Uri};
 use axum::response::IntoResponse;
-use axum::Json;
 use hyper_util::rt::TokioIo;
-use serde_json::json;
 use tokio::net::TcpStream;
 
 use super::local_tls;
@@ -37,6 +35,8 @@ pub const SESSION_HEADER: &str = "coder-session-token";
 /// The query parameter that may carry the session token (it is then stored in a cookie for the
 /// forwarded host, like coderd's subdomain-app sign-in).
 pub const SESSION_QUERY: &str = "coder_session_token";
+/// coderd's last-resort token query parameter.
+const ACCESS_TOKEN_QUERY: &str = "access_token";
 /// Marks requests this server sent upstream, so a request forwarded back to the console itself
 /// is recognised and stopped instead of looping.
 const LOOP_HEADER: &str = "x-agent-console-forwarded";
@@ -165,12 +165,12 @@ pub async fn forward(
     }
 
     let mut req = req;
-    let presented = take_session_token(&mut req);
+    let presented = take_console_credentials(&mut req, &config.session_token);
     let mut set_cookie = None;
     if config.requires_session {
         match presented {
             Some((token, from_query))
-                if constant_time_eq(token.as_bytes(), config.session_token.as_bytes()) =>
+                if crate::auth::token_matches(&token, &config.session_token) =>
             {
                 if from_query {
                     set_cookie = Some(token);
@@ -284,16 +284,11 @@ async fn connect(port: u16) -> std::io::Result<TcpStream> {
     }
 }
 
-/// Rewrites the client's request for the upstream server: origin-form URI without the session
-/// query parameter, no hop-by-hop headers (except an upgrade's), forwarding headers added. The
+/// Rewrites the client's request for the upstream server: origin-form URI, no hop-by-hop headers (except an upgrade's), forwarding headers added. The
 /// Host is kept, as coderd's reverse proxy keeps it.
 fn prepare_upstream_request(req: &mut Request<Body>) {
     let path = req.uri().path().to_owned();
-    let query = req
-        .uri()
-        .query()
-        .map(strip_session_query)
-        .filter(|q| !q.is_empty());
+    let query = req.uri().query().map(str::to_owned).filter(|q| !q.is_empty());
     let path_and_query = match query {
         Some(query) => format!("{path}?{query}"),
         None => path,
@@ -327,17 +322,41 @@ fn prepare_upstream_request(req: &mut Request<Body>) {
     headers.insert(LOOP_HEADER, HeaderValue::from_static("1"));
 }
 
-/// Removes the session token from the request (header, cookie and query parameter) and returns
-/// it with whether it came from the query string. The header wins over the cookie, which wins
-/// over the query, as in coderd.
-fn take_session_token(req: &mut Request<Body>) -> Option<(String, bool)> {
-    let headers = req.headers_mut();
-    let from_header = headers
-        .remove(SESSION_HEADER)
-        .and_then(|v| v.to_str().ok().map(str::to_owned))
-        .filter(|t| !t.is_empty());
+/// Takes the console's credentials off a request bound for a local app, which must never see
+/// them, and returns the session token it presented (read as coderd reads it, percent-decoding
+/// included) with whether it came in the query string (it is then moved into a cookie).
+///
+/// Removed: the `Coder-Session-Token` header; every Coder cookie (`coder_session_token`, the app
+/// cookies `coder_*_app_*token*`), as coderd's `StripCoderCookies` does; `Authorization` and the
+/// `access_token` query parameter when they carry the console's session token (a local app's own
+/// credentials in them pass); and the `coder_session_token` query parameter.
+fn take_console_credentials(req: &mut Request<Body>, session_token: &str) -> Option<(String, bool)> {
+    let presented = crate::auth::token_from_request(req.headers(), req.uri());
+    let from_query = presented.as_deref().is_some_and(|t| {
+        [SESSION_QUERY, ACCESS_TOKEN_QUERY]
+            .iter()
+            .any(|name| crate::auth::query_value(req.uri(), name).as_deref() == Some(t))
+    }) && crate::auth::cookie_value(req.headers(), SESSION_COOKIE).is_none()
+        && !req.headers().contains_key(SESSION_HEADER);
 
-    let mut from_cookie = None;
+    if let Some(query) = req.uri().query() {
+        let kept = strip_credential_query(query, session_token);
+        let path_and_query = if kept.is_empty() {
+            req.uri().path().to_owned()
+        } else {
+            format!("{}?{kept}", req.uri().path())
+        };
+        if let Ok(uri) = path_and_query.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    let headers = req.headers_mut();
+    headers.remove(SESSION_HEADER);
+    let bearer_is_ours = crate::auth::bearer(headers)
+        .is_some_and(|t| crate::auth::token_matches(&t, session_token));
+    if bearer_is_ours {
+        headers.remove(header::AUTHORIZATION);
+    }
     let cookies: Vec<HeaderValue> = headers.get_all(header::COOKIE).iter().cloned().collect();
     headers.remove(header::COOKIE);
     for cookie in cookies {
@@ -345,43 +364,47 @@ fn take_session_token(req: &mut Request<Body>) -> Option<(String, bool)> {
             headers.append(header::COOKIE, cookie);
             continue;
         };
-        let mut kept = Vec::new();
-        for pair in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            match pair.split_once('=') {
-                Some((name, value)) if name.trim() == SESSION_COOKIE => {
-                    if from_cookie.is_none() && !value.is_empty() {
-                        from_cookie = Some(value.trim_matches('"').to_owned());
-                    }
-                }
-                _ => kept.push(pair),
-            }
-        }
+        let kept: Vec<&str> = text
+            .split(';')
+            .map(str::trim)
+            .filter(|pair| !pair.is_empty())
+            .filter(|pair| !is_coder_cookie(pair.split('=').next().unwrap_or("").trim()))
+            .collect();
         if !kept.is_empty() {
             if let Ok(value) = HeaderValue::from_str(&kept.join("; ")) {
                 headers.append(header::COOKIE, value);
             }
         }
     }
-
-    let from_query = req.uri().query().and_then(|query| {
-        query
-            .split('&')
-            .find_map(|pair| match pair.split_once('=') {
-                Some((SESSION_QUERY, value)) if !value.is_empty() => Some(value.to_owned()),
-                _ => None,
-            })
-    });
-    // The query parameter itself is dropped when the URI is rewritten for upstream.
-    from_header
-        .or(from_cookie)
-        .map(|t| (t, false))
-        .or(from_query.map(|t| (t, true)))
+    presented.map(|t| (t, from_query))
 }
 
-fn strip_session_query(query: &str) -> String {
+/// coderd's own cookies: the session and the app tokens.
+fn is_coder_cookie(name: &str) -> bool {
+    name == SESSION_COOKIE
+        || name == "coder_signed_app_token"
+        || (name.starts_with("coder_") && name.contains("app_session_token"))
+}
+
+/// The query without the console's credentials: `coder_session_token` always, `access_token`
+/// when it is the console's session token.
+fn strip_credential_query(query: &str, session_token: &str) -> String {
     query
         .split('&')
-        .filter(|pair| pair.split('=').next() != Some(SESSION_QUERY))
+        .filter(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if name == SESSION_QUERY {
+                return false;
+            }
+            if name == ACCESS_TOKEN_QUERY {
+                let decoded: String = url::form_urlencoded::parse(format!("v={value}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                return !crate::auth::token_matches(&decoded, session_token);
+            }
+            true
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -431,10 +454,6 @@ fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn upstream_error(port: u16, err: &hyper::Error) -> Response<Body> {
     error(
         StatusCode::BAD_GATEWAY,
@@ -443,13 +462,14 @@ fn upstream_error(port: u16, err: &hyper::Error) -> Response<Body> {
     )
 }
 
-/// A coderd-shaped error response: `{"message": ..., "detail": ...}`.
+/// The server's one API error shape (`crate::error::ApiError`), as a response.
 fn error(status: StatusCode, message: String, detail: Option<String>) -> Response<Body> {
-    let body = match detail {
-        Some(detail) => json!({ "message": message, "detail": detail }),
-        None => json!({ "message": message }),
-    };
-    (status, Json(body)).into_response()
+    let err = crate::error::ApiError::new(status, message);
+    match detail {
+        Some(detail) => err.detail(detail),
+        None => err,
+    }
+    .into_response()
 }
 
 #[cfg(test)]
@@ -544,13 +564,14 @@ mod tests {
                             .unwrap_or_else(|| "-".into())
                     };
                     format!(
-                        "uri={} host={} cookie={} token={} fwd-host={} loop={}",
+                        "uri={} host={} cookie={} token={} fwd-host={} loop={} auth={} end",
                         req.uri(),
                         h("host"),
                         h("cookie"),
                         h("coder-session-token"),
                         h("x-forwarded-host"),
-                        h(LOOP_HEADER)
+                        h(LOOP_HEADER),
+                        h("authorization")
                     )
                 }),
             )
@@ -681,15 +702,19 @@ mod tests {
     }
 
     #[test]
-    fn strips_session_from_query() {
+    fn strips_the_consoles_credentials_from_the_query() {
+        let strip = |q: &str| strip_credential_query(q, TOKEN);
+        assert_eq!(strip("a=1&coder_session_token=x&b=2"), "a=1&b=2");
+        assert_eq!(strip("coder_session_token=x"), "");
         assert_eq!(
-            strip_session_query("a=1&coder_session_token=x&b=2"),
-            "a=1&b=2"
-        );
-        assert_eq!(strip_session_query("coder_session_token=x"), "");
-        assert_eq!(
-            strip_session_query("coder_session_token_other=x"),
+            strip("coder_session_token_other=x"),
             "coder_session_token_other=x"
+        );
+        assert_eq!(strip(&format!("access_token={TOKEN}&x=1")), "x=1");
+        assert_eq!(
+            strip("access_token=the-apps-own&x=1"),
+            "access_token=the-apps-own&x=1",
+            "a local app's own token passes"
         );
     }
 
@@ -703,7 +728,10 @@ mod tests {
             "GET",
             "/inspect?x=1&y=two",
             &[
-                ("cookie", "theme=dark; coder_session_token=abc; lang=en"),
+                (
+                    "cookie",
+                    "theme=dark; coder_session_token=abc; lang=en; coder_signed_app_token=s",
+                ),
                 ("coder-session-token", "abc"),
             ],
             "",
@@ -726,6 +754,37 @@ mod tests {
         // A Host that is not a forward host goes to the console's own routes.
         let (status, _, _) = request(console, "localhost:7080", "GET", "/inspect", &[], "").await;
         assert_eq!(status, StatusCode::IM_A_TEAPOT);
+    }
+
+    /// Issue 15, item 5: the console's credentials in every form coderd reads are taken off;
+    /// the app's own `Authorization` and `access_token` pass.
+    #[tokio::test]
+    async fn the_consoles_credentials_never_reach_the_app() {
+        let port = upstream(TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
+        let console = console(config(true)).await;
+        let bearer = format!("Bearer {TOKEN}");
+        let path = format!("/inspect?access_token={TOKEN}&keep=1");
+        let (status, _, body) =
+            request(console, &host(port), "GET", &path, &[("authorization", &bearer)], "").await;
+        assert_eq!(status, StatusCode::OK, "the bearer token signs in: {body}");
+        assert!(!body.contains(TOKEN), "{body}");
+        assert!(body.contains("uri=/inspect?keep=1 "), "{body}");
+        assert!(body.contains("auth=- "), "{body}");
+
+        let cookie = format!("{SESSION_COOKIE}={TOKEN}");
+        let (status, _, body) = request(
+            console,
+            &host(port),
+            "GET",
+            "/inspect?access_token=apps-own",
+            &[("cookie", &cookie), ("authorization", "Basic YXBwOnB3")],
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("uri=/inspect?access_token=apps-own "), "{body}");
+        assert!(body.contains("auth=Basic YXBwOnB3 "), "{body}");
+        assert!(!body.contains(TOKEN), "{body}");
     }
 
     #[tokio::test]
