@@ -5,15 +5,15 @@
 use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[path = "browser/support.rs"]
-mod support;
-#[path = "browser/shell.rs"]
-mod shell;
-#[path = "browser/ports.rs"]
-mod ports;
-#[path = "browser/terminal.rs"]
-mod terminal;
-#[path = "browser/logs.rs"]
-mod logs;
 #[path = "browser/early.rs"]
 mod early;
+#[path = "browser/logs.rs"]
+mod logs;
+#[path = "browser/ports.rs"]
+mod ports;
+#[path = "browser/shell.rs"]
+mod shell;
+#[path = "browser/support.rs"]
+mod support;
+#[path = "browser/terminal.rs"]
+mod terminal;

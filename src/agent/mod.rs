@@ -34,7 +34,10 @@ pub fn AgentPage() -> impl IntoView {
     let params = use_params_map();
     let id = Signal::derive(move || params.with(|p| p.get("id").unwrap_or_default()));
     // The id never changes under one AgentPage: the router re-creates it for another agent.
-    let path = format!("/api/v2/workspaceagents/{}", js_sys::encode_uri_component(&id.get_untracked()));
+    let path = format!(
+        "/api/v2/workspaceagents/{}",
+        js_sys::encode_uri_component(&id.get_untracked())
+    );
     // When the page opened here, its early read usually arrived while the code downloaded.
     let first = arrived_json::<WorkspaceAgent>(&path);
     let agent = use_poll_from(first, Some(AGENT_REFRESH_MS), move || {
@@ -53,7 +56,8 @@ pub fn AgentPage() -> impl IntoView {
                 {(!embed).then(|| view! { <AgentHeader/> })}
                 {move || agent.with(|l| l.error.clone()).map(|e| view! { <ErrorBanner error=e/> })}
                 <Outlet/>
-            }.into_any();
+            }
+            .into_any();
         }
         agent.with(|loaded| match &loaded.error {
             Some(ApiError::NotFound(_)) => view! {
@@ -68,9 +72,26 @@ pub fn AgentPage() -> impl IntoView {
 #[component]
 fn AgentHeader() -> impl IntoView {
     let ctx = use_agent();
-    let name = move || ctx.agent.with(|l| l.value.as_ref().map(|a| a.name.clone()).unwrap_or_default());
-    let status = Signal::derive(move || ctx.agent.with(|l| l.value.as_ref().map(|a| a.status.clone()).unwrap_or_default()));
-    let lifecycle = Signal::derive(move || ctx.agent.with(|l| l.value.as_ref().map(|a| a.lifecycle_state.clone()).unwrap_or_default()));
+    let name = move || {
+        ctx.agent
+            .with(|l| l.value.as_ref().map(|a| a.name.clone()).unwrap_or_default())
+    };
+    let status = Signal::derive(move || {
+        ctx.agent.with(|l| {
+            l.value
+                .as_ref()
+                .map(|a| a.status.clone())
+                .unwrap_or_default()
+        })
+    });
+    let lifecycle = Signal::derive(move || {
+        ctx.agent.with(|l| {
+            l.value
+                .as_ref()
+                .map(|a| a.lifecycle_state.clone())
+                .unwrap_or_default()
+        })
+    });
     let base = move || format!("/agents/{}", ctx.id.get());
     view! {
         <div class="agent-header">

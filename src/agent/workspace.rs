@@ -10,7 +10,9 @@ pub fn use_agent_workspace(agent_id: String) -> ReadSignal<Loaded<Workspace>> {
         async move {
             let list = get_json::<WorkspacesResponse>(coder_api::routes::workspaces()).await?;
             find_workspace(list.workspaces, &agent_id).ok_or_else(|| {
-                ApiError::NotFound(coder_api::Response::message("No workspace lists this agent in its latest build."))
+                ApiError::NotFound(coder_api::Response::message(
+                    "No workspace lists this agent in its latest build.",
+                ))
             })
         }
     })
@@ -18,5 +20,7 @@ pub fn use_agent_workspace(agent_id: String) -> ReadSignal<Loaded<Workspace>> {
 
 /// The workspace holding the agent.
 pub fn find_workspace(workspaces: Vec<Workspace>, agent_id: &str) -> Option<Workspace> {
-    workspaces.into_iter().find(|w| w.agents().any(|a| a.id.to_string() == agent_id))
+    workspaces
+        .into_iter()
+        .find(|w| w.agents().any(|a| a.id.to_string() == agent_id))
 }

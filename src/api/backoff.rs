@@ -18,7 +18,11 @@ pub struct Backoff {
 impl Backoff {
     /// Starts at `base_ms`, doubles each attempt, never above `cap_ms`.
     pub fn new(base_ms: u32, cap_ms: u32) -> Self {
-        Self { base_ms, cap_ms, attempt: 0 }
+        Self {
+            base_ms,
+            cap_ms,
+            attempt: 0,
+        }
     }
 
     /// The next delay (see [`equal_jitter_delay_ms`]).

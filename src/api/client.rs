@@ -56,7 +56,10 @@ pub async fn get_json<T: DeserializeOwned>(path: impl Into<String>) -> Result<T,
 /// GET a JSON document once. The page's early read of the same address is used if it succeeded.
 pub async fn get_json_once<T: DeserializeOwned>(path: impl Into<String>) -> Result<T, ApiError> {
     let url = api_url(&path.into());
-    if let Some(value) = early::take_settled(&url).await.and_then(|body| decode(&body).ok()) {
+    if let Some(value) = early::take_settled(&url)
+        .await
+        .and_then(|body| decode(&body).ok())
+    {
         return Ok(value);
     }
     execute(with_auth(Request::get(&url), None), None::<&()>, true).await
@@ -69,7 +72,10 @@ pub fn arrived_json<T: DeserializeOwned>(path: &str) -> Option<T> {
 }
 
 /// GET a JSON document once with another token (the agent token of the tools page).
-pub async fn get_json_as<T: DeserializeOwned>(path: impl Into<String>, token: &str) -> Result<T, ApiError> {
+pub async fn get_json_as<T: DeserializeOwned>(
+    path: impl Into<String>,
+    token: &str,
+) -> Result<T, ApiError> {
     let request = with_auth(Request::get(&api_url(&path.into())), Some(token));
     execute(request, None::<&()>, false).await
 }
@@ -108,13 +114,20 @@ async fn execute<B: Serialize, T: DeserializeOwned>(
     let (response, _abort) = send(builder, body, session_auth).await?;
     // Bytes, not text: copying bytes into wasm is far cheaper than decoding them into a JS string
     // and encoding that back into UTF-8.
-    let body = response.binary().await.map_err(|e| ApiError::Network(network_message(&e)))?;
+    let body = response
+        .binary()
+        .await
+        .map_err(|e| ApiError::Network(network_message(&e)))?;
     decode(&body)
 }
 
 /// A JSON body as `T`; an empty body reads as `null` (for `()` and `Option` answers).
 fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { body };
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        body
+    };
     serde_json::from_slice(body).map_err(|e| decode_error(&e))
 }
 
@@ -132,7 +145,10 @@ async fn send<B: Serialize>(
         None => builder.build(),
     }
     .map_err(|e| ApiError::Decode(format!("Could not encode the request: {e}")))?;
-    let response = request.send().await.map_err(|e| ApiError::Network(network_message(&e)))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(network_message(&e)))?;
     if !response.ok() {
         return Err(refusal(response, session_auth).await);
     }
@@ -143,7 +159,11 @@ async fn send<B: Serialize>(
 async fn refusal(response: gloo_net::http::Response, session_auth: bool) -> ApiError {
     let content_type = response.headers().get("content-type");
     let body = response.binary().await.unwrap_or_default();
-    let error = ApiError::from_status(response.status(), content_type.as_deref(), &String::from_utf8_lossy(&body));
+    let error = ApiError::from_status(
+        response.status(),
+        content_type.as_deref(),
+        &String::from_utf8_lossy(&body),
+    );
     if let (ApiError::Unauthorized(body), true) = (&error, session_auth) {
         token::report_unauthorized(body.message.clone());
     }
@@ -162,20 +182,24 @@ const ARRAY_SLICE_MS: f64 = 40.0;
 /// elements in order, in batches (one per slice of reading), and the whole answer is never held
 /// at once (a log backlog can be over 100 MB of JSON). Elements already handed over stay valid when a later part of the
 /// answer fails. Not retried.
-pub async fn get_json_array<T: DeserializeOwned>(path: impl Into<String>, mut on_items: impl FnMut(Vec<T>)) -> Result<(), ApiError> {
+pub async fn get_json_array<T: DeserializeOwned>(
+    path: impl Into<String>,
+    mut on_items: impl FnMut(Vec<T>),
+) -> Result<(), ApiError> {
     let request = with_auth(Request::get(&api_url(&path.into())), None);
     let (response, _abort) = send(request, None::<&()>, true).await?;
     let mut parser = ArrayReader::<T>::new();
     let mut batch = Vec::new();
     let mut slice_start = js_sys::Date::now();
     if let Some(body) = response.body() {
-        let reader = ChunkReader::new(&body).ok_or_else(|| ApiError::Network("The answer could not be read.".into()))?;
-        while let Some(chunk) = reader
-            .next()
-            .await
-            .map_err(|_| ApiError::Network("The connection broke while the answer was arriving.".into()))?
-        {
-            let Some(chunk) = chunk.dyn_ref::<js_sys::Uint8Array>() else { continue };
+        let reader = ChunkReader::new(&body)
+            .ok_or_else(|| ApiError::Network("The answer could not be read.".into()))?;
+        while let Some(chunk) = reader.next().await.map_err(|_| {
+            ApiError::Network("The connection broke while the answer was arriving.".into())
+        })? {
+            let Some(chunk) = chunk.dyn_ref::<js_sys::Uint8Array>() else {
+                continue;
+            };
             batch.extend(parser.feed(&chunk.to_vec()).map_err(|e| decode_error(&e))?);
             if js_sys::Date::now() - slice_start >= ARRAY_SLICE_MS {
                 on_items(std::mem::take(&mut batch));
@@ -217,7 +241,9 @@ impl Drop for AbortOnDrop {
 
 fn network_message(error: &gloo_net::Error) -> String {
     match error {
-        gloo_net::Error::JsError(e) if e.name == "AbortError" => "The request was cancelled.".into(),
+        gloo_net::Error::JsError(e) if e.name == "AbortError" => {
+            "The request was cancelled.".into()
+        }
         gloo_net::Error::JsError(e) => format!("The request failed: {}", e.message),
         other => format!("The request failed: {other}"),
     }
@@ -230,5 +256,7 @@ pub fn random_uuid() -> String {
     if let Ok(crypto) = leptos::prelude::window().crypto() {
         let _ = crypto.get_random_values_with_u8_array(&mut bytes);
     }
-    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }

@@ -44,7 +44,10 @@ fn find(url: &str) -> Option<JsValue> {
 }
 
 fn body(early: &JsValue) -> Option<Vec<u8>> {
-    get(early, "body").dyn_into::<js_sys::Uint8Array>().ok().map(|b| b.to_vec())
+    get(early, "body")
+        .dyn_into::<js_sys::Uint8Array>()
+        .ok()
+        .map(|b| b.to_vec())
 }
 
 fn forget() {

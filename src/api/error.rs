@@ -65,7 +65,9 @@ impl ApiError {
             ApiError::Unauthorized(_) => "Sign-in needed".into(),
             ApiError::Forbidden(_) => "Not allowed".into(),
             ApiError::NotFound(_) => "Not found".into(),
-            ApiError::Status { status, .. } if *status >= 500 => format!("The server failed ({status})"),
+            ApiError::Status { status, .. } if *status >= 500 => {
+                format!("The server failed ({status})")
+            }
             ApiError::Status { status, .. } => format!("Request refused ({status})"),
             ApiError::Network(_) => "Cannot reach the server".into(),
             ApiError::Decode(_) => "Unexpected answer from the server".into(),
@@ -123,7 +125,8 @@ fn error_body(status: u16, content_type: Option<&str>, text: &str) -> ErrorBody 
     }
     let trimmed = text.trim_start();
     let looks_html = content_type.is_some_and(|c| c.contains("html"))
-        || trimmed.starts_with("<!") || trimmed.to_ascii_lowercase().starts_with("<html");
+        || trimmed.starts_with("<!")
+        || trimmed.to_ascii_lowercase().starts_with("<html");
     let message = if looks_html {
         format!("The server answered {status} with an HTML page instead of the API's JSON.")
     } else if text.trim().is_empty() {
@@ -158,28 +161,51 @@ mod tests {
 
     #[test]
     fn statuses_map_to_their_kind() {
-        assert!(matches!(ApiError::from_status(401, None, ""), ApiError::Unauthorized(_)));
-        assert!(matches!(ApiError::from_status(403, None, ""), ApiError::Forbidden(_)));
-        assert!(matches!(ApiError::from_status(404, None, ""), ApiError::NotFound(_)));
+        assert!(matches!(
+            ApiError::from_status(401, None, ""),
+            ApiError::Unauthorized(_)
+        ));
+        assert!(matches!(
+            ApiError::from_status(403, None, ""),
+            ApiError::Forbidden(_)
+        ));
+        assert!(matches!(
+            ApiError::from_status(404, None, ""),
+            ApiError::NotFound(_)
+        ));
         assert!(ApiError::from_status(503, None, "").is_transient());
         assert!(ApiError::Network("offline".into()).is_transient());
     }
 
     #[test]
     fn html_and_text_bodies_do_not_fail_and_are_not_echoed_as_markup() {
-        let err = ApiError::from_status(502, Some("text/html"), "<html><script>alert(1)</script></html>");
+        let err = ApiError::from_status(
+            502,
+            Some("text/html"),
+            "<html><script>alert(1)</script></html>",
+        );
         let body = err.body().unwrap();
         assert!(body.message.contains("HTML page"));
         assert!(body.detail.is_none());
 
-        let err = ApiError::from_status(400, Some("text/plain"), "Something is wrong with your CSRF token.");
-        assert_eq!(err.body().unwrap().detail.as_deref(), Some("Something is wrong with your CSRF token."));
+        let err = ApiError::from_status(
+            400,
+            Some("text/plain"),
+            "Something is wrong with your CSRF token.",
+        );
+        assert_eq!(
+            err.body().unwrap().detail.as_deref(),
+            Some("Something is wrong with your CSRF token.")
+        );
     }
 
     #[test]
     fn malformed_json_error_body_falls_back_to_text() {
         let err = ApiError::from_status(500, Some("application/json"), "{\"message\": ");
-        assert_eq!(err.body().unwrap().detail.as_deref(), Some("{\"message\": "));
+        assert_eq!(
+            err.body().unwrap().detail.as_deref(),
+            Some("{\"message\": ")
+        );
     }
 
     #[test]

@@ -60,11 +60,22 @@ impl Default for JsonArraySplitter {
 
 impl JsonArraySplitter {
     pub fn new() -> Self {
-        Self { state: State::Start, element: Vec::new(), depth: 0, in_string: false, escaped: false, offset: 0 }
+        Self {
+            state: State::Start,
+            element: Vec::new(),
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            offset: 0,
+        }
     }
 
     /// Feeds the next bytes; `on_element` gets each complete element's bytes, in order.
-    pub fn feed(&mut self, chunk: &[u8], mut on_element: impl FnMut(&[u8])) -> Result<(), SplitError> {
+    pub fn feed(
+        &mut self,
+        chunk: &[u8],
+        mut on_element: impl FnMut(&[u8]),
+    ) -> Result<(), SplitError> {
         let mut i = 0;
         while i < chunk.len() {
             let b = chunk[i];
@@ -80,7 +91,11 @@ impl JsonArraySplitter {
                     if b != b"null"[usize::from(n)] {
                         return Err(self.error(at, "expected a JSON array"));
                     }
-                    self.state = if n == 3 { State::Done } else { State::Null(n + 1) };
+                    self.state = if n == 3 {
+                        State::Done
+                    } else {
+                        State::Null(n + 1)
+                    };
                 }
                 State::BeforeElement { first } => match b {
                     b']' if first => self.state = State::Done,
@@ -148,7 +163,9 @@ impl JsonArraySplitter {
                 }
                 // A scalar (number, true, false, null) ends at the next delimiter, left unread.
                 b',' | b']' | b'}' if self.depth == 0 => return self.finish(bytes, i, on_element),
-                _ if self.depth == 0 && b.is_ascii_whitespace() => return self.finish(bytes, i, on_element),
+                _ if self.depth == 0 && b.is_ascii_whitespace() => {
+                    return self.finish(bytes, i, on_element)
+                }
                 _ => {}
             }
         }
@@ -175,7 +192,10 @@ impl JsonArraySplitter {
     }
 
     fn error(&self, offset: usize, message: &str) -> SplitError {
-        SplitError { offset, message: message.to_owned() }
+        SplitError {
+            offset,
+            message: message.to_owned(),
+        }
     }
 }
 
@@ -194,7 +214,10 @@ impl<T: DeserializeOwned> Default for ArrayReader<T> {
 
 impl<T: DeserializeOwned> ArrayReader<T> {
     pub fn new() -> Self {
-        Self { splitter: JsonArraySplitter::new(), _items: std::marker::PhantomData }
+        Self {
+            splitter: JsonArraySplitter::new(),
+            _items: std::marker::PhantomData,
+        }
     }
 
     /// The elements this chunk completed, or the first error.
@@ -223,7 +246,10 @@ impl<T: DeserializeOwned> ArrayReader<T> {
         if self.splitter.is_done() || self.splitter.state == State::Start {
             Ok(())
         } else {
-            Err(format!("the answer ended early, after {} bytes", self.splitter.offset))
+            Err(format!(
+                "the answer ended early, after {} bytes",
+                self.splitter.offset
+            ))
         }
     }
 }
@@ -247,7 +273,15 @@ mod tests {
     #[test]
     fn elements_come_out_whole_whatever_the_chunk_size() {
         let input = r#" [ {"a":1,"s":"x,]}\"{["}, [1,[2]] ,"str\\\"",-1.5e3 , true,null,{} ] "#;
-        let expected = [r#"{"a":1,"s":"x,]}\"{["}"#, "[1,[2]]", r#""str\\\"""#, "-1.5e3", "true", "null", "{}"];
+        let expected = [
+            r#"{"a":1,"s":"x,]}\"{["}"#,
+            "[1,[2]]",
+            r#""str\\\"""#,
+            "-1.5e3",
+            "true",
+            "null",
+            "{}",
+        ];
         for size in [1, 2, 3, 7, 64, 10_000] {
             assert_eq!(split(input, size).unwrap(), expected, "chunks of {size}");
         }
@@ -277,8 +311,14 @@ mod tests {
     #[test]
     fn elements_parse_as_they_complete_and_a_cut_answer_is_reported() {
         let mut r = ArrayReader::<Value>::new();
-        assert_eq!(r.feed(br#"[{"id":1},{"id""#).unwrap(), vec![serde_json::json!({"id": 1})]);
-        assert_eq!(r.feed(br#":2}"#).unwrap(), vec![serde_json::json!({"id": 2})]);
+        assert_eq!(
+            r.feed(br#"[{"id":1},{"id""#).unwrap(),
+            vec![serde_json::json!({"id": 1})]
+        );
+        assert_eq!(
+            r.feed(br#":2}"#).unwrap(),
+            vec![serde_json::json!({"id": 2})]
+        );
         assert!(r.finish().unwrap_err().contains("ended early"));
         assert!(r.feed(b"]").unwrap().is_empty());
         assert!(r.finish().is_ok());
@@ -298,7 +338,9 @@ mod tests {
 
     #[test]
     fn a_large_array_in_odd_chunks_keeps_every_element_in_order() {
-        let items: Vec<Value> = (0..2000).map(|i| serde_json::json!({"id": i, "output": format!("line \"{i}\" [x]"), "n": null})).collect();
+        let items: Vec<Value> = (0..2000)
+            .map(|i| serde_json::json!({"id": i, "output": format!("line \"{i}\" [x]"), "n": null}))
+            .collect();
         let text = serde_json::to_string(&items).unwrap();
         let mut r = ArrayReader::<Value>::new();
         let mut got = Vec::new();

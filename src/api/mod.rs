@@ -6,12 +6,15 @@ mod client;
 mod early;
 mod error;
 pub mod json_array;
+mod poll;
 pub mod readable;
 pub mod token;
-mod poll;
 mod ws;
 
-pub use client::{api_url, arrived_json, base_path, get_json, get_json_array, get_json_as, get_json_once, random_uuid, send_json, Method};
+pub use client::{
+    api_url, arrived_json, base_path, get_json, get_json_array, get_json_as, get_json_once,
+    random_uuid, send_json, Method,
+};
 pub use error::ApiError;
 pub use poll::{sleep_ms, tab_hidden, use_fetch, use_poll, use_poll_from, Loaded};
 pub use ws::{ws_url, WsUrlAuth};

@@ -23,7 +23,10 @@ pub struct Loaded<T> {
 
 impl<T> Default for Loaded<T> {
     fn default() -> Self {
-        Self { value: None, error: None }
+        Self {
+            value: None,
+            error: None,
+        }
     }
 }
 
@@ -58,14 +61,21 @@ where
 
 /// [`use_poll`] starting from a value already in hand (the page's early read): the view renders
 /// it at once, and the first fetch is the first refresh.
-pub fn use_poll_from<T, F, Fut>(first: Option<T>, every_ms: Option<u32>, fetch: F) -> ReadSignal<Loaded<T>>
+pub fn use_poll_from<T, F, Fut>(
+    first: Option<T>,
+    every_ms: Option<u32>,
+    fetch: F,
+) -> ReadSignal<Loaded<T>>
 where
     T: Send + Sync + 'static,
     F: Fn() -> Fut + 'static,
     Fut: Future<Output = Result<T, ApiError>> + 'static,
 {
     let had_first = first.is_some();
-    let (state, set_state) = signal(Loaded { value: first, error: None });
+    let (state, set_state) = signal(Loaded {
+        value: first,
+        error: None,
+    });
     if had_first && every_ms.is_none() {
         return state;
     }

@@ -20,17 +20,26 @@ pub struct ChunkReader(DefaultReader);
 impl ChunkReader {
     /// Locks `stream` (any `ReadableStream`) to a new reader; `None` if it is not one.
     pub fn new(stream: &JsValue) -> Option<Self> {
-        let get = Reflect::get(stream, &"getReader".into()).ok()?.dyn_into::<Function>().ok()?;
+        let get = Reflect::get(stream, &"getReader".into())
+            .ok()?
+            .dyn_into::<Function>()
+            .ok()?;
         Some(Self(get.call0(stream).ok()?.unchecked_into()))
     }
 
     /// The next chunk; `Ok(None)` once the stream is done, `Err` when it failed.
     pub async fn next(&self) -> Result<Option<JsValue>, JsValue> {
         let result = JsFuture::from(self.0.read()).await?;
-        if Reflect::get(&result, &"done".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true) {
+        if Reflect::get(&result, &"done".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true)
+        {
             return Ok(None);
         }
-        Ok(Some(Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED)))
+        Ok(Some(
+            Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED),
+        ))
     }
 
     /// Gives up on the rest of the stream.

@@ -15,7 +15,10 @@ fn session_storage() -> Option<web_sys::Storage> {
 
 /// The token of this tab, if the user signed in with one (cookie auth has none).
 pub fn current() -> Option<String> {
-    session_storage()?.get_item(STORAGE_KEY).ok()?.filter(|t| !t.is_empty())
+    session_storage()?
+        .get_item(STORAGE_KEY)
+        .ok()?
+        .filter(|t| !t.is_empty())
 }
 
 /// Stores the token for this tab.

@@ -15,12 +15,20 @@ pub enum WsUrlAuth {
 /// `ws(s)://host/base/api/v2/...?query[&coder_session_token=…]` for an API path with its query.
 pub fn ws_url(path_and_query: &str, auth: WsUrlAuth) -> String {
     let location = leptos::prelude::window().location();
-    let scheme = if location.protocol().unwrap_or_default() == "https:" { "wss" } else { "ws" };
+    let scheme = if location.protocol().unwrap_or_default() == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
     let host = location.host().unwrap_or_default();
     let mut url = format!("{scheme}://{host}{}{path_and_query}", base_path());
     if auth == WsUrlAuth::SessionToken {
         if let Some(t) = token::current() {
-            let sep = if path_and_query.contains('?') { '&' } else { '?' };
+            let sep = if path_and_query.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
             url.push(sep);
             url.push_str("coder_session_token=");
             url.push_str(&String::from(js_sys::encode_uri_component(&t)));

@@ -21,7 +21,11 @@ pub enum FeedState {
     /// Following: new lines arrive as they are written.
     Live,
     /// The stream dropped; the next attempt is in `in_ms`.
-    Reconnecting { in_ms: u32, attempt: u32, reason: String },
+    Reconnecting {
+        in_ms: u32,
+        attempt: u32,
+        reason: String,
+    },
     /// The server closed the stream normally (the agent left the latest build).
     Ended,
     /// The backlog could not be loaded and retrying will not help (401/403/404...).
@@ -44,7 +48,11 @@ fn path(route: Route, agent: &Uuid, q: &LogsQuery) -> String {
 
 /// Safari needs `no_compression` (a WebKit bug with compressed WebSocket frames).
 fn is_safari() -> bool {
-    let ua = window().navigator().user_agent().unwrap_or_default().to_lowercase();
+    let ua = window()
+        .navigator()
+        .user_agent()
+        .unwrap_or_default()
+        .to_lowercase();
     ua.contains("safari") && !ua.contains("chrome") && !ua.contains("android")
 }
 
@@ -54,7 +62,10 @@ const FRAME_SLICE: usize = 256 * 1024;
 
 /// Parses one follow frame (a JSON array of lines), handing the lines over as they are read.
 /// Lines handed over before an error stay valid (merge by id keeps them once).
-async fn read_frame(text: &str, on_lines: &mut impl FnMut(Vec<WorkspaceAgentLog>)) -> Result<(), String> {
+async fn read_frame(
+    text: &str,
+    on_lines: &mut impl FnMut(Vec<WorkspaceAgentLog>),
+) -> Result<(), String> {
     let mut reader = ArrayReader::<WorkspaceAgentLog>::new();
     let mut slices = text.as_bytes().chunks(FRAME_SLICE).peekable();
     while let Some(slice) = slices.next() {
@@ -71,7 +82,10 @@ async fn read_frame(text: &str, on_lines: &mut impl FnMut(Vec<WorkspaceAgentLog>
 
 /// Starts the feed for `agent`; `on_batch` receives each batch (backlog first) in arrival order.
 /// Returns the feed's state. Stops when the calling view is cleaned up.
-pub fn start_feed(agent: Uuid, on_batch: impl Fn(Vec<WorkspaceAgentLog>) -> i64 + 'static) -> ReadSignal<FeedState> {
+pub fn start_feed(
+    agent: Uuid,
+    on_batch: impl Fn(Vec<WorkspaceAgentLog>) -> i64 + 'static,
+) -> ReadSignal<FeedState> {
     let (state, set_state) = signal(FeedState::Loading);
     let on_batch = Rc::new(on_batch);
     spawn_local_scoped_with_cancellation(async move {
@@ -82,7 +96,10 @@ pub fn start_feed(agent: Uuid, on_batch: impl Fn(Vec<WorkspaceAgentLog>) -> i64 
         loop {
             // Parsed while it downloads, handed over in batches; a retry asks only for what is
             // still missing.
-            let q = LogsQuery { after: (last_id > 0).then_some(last_id), ..Default::default() };
+            let q = LogsQuery {
+                after: (last_id > 0).then_some(last_id),
+                ..Default::default()
+            };
             let mut got = |batch: Vec<WorkspaceAgentLog>| last_id = last_id.max(on_batch(batch));
             match get_json_array::<WorkspaceAgentLog>(path(route, &agent, &q), &mut got).await {
                 Ok(()) => break,
@@ -91,7 +108,11 @@ pub fn start_feed(agent: Uuid, on_batch: impl Fn(Vec<WorkspaceAgentLog>) -> i64 
                 // error: the lines read before it are kept and not asked for again.
                 Err(e) if e.is_transient() || matches!(e, ApiError::Decode(_)) => {
                     let in_ms = backoff.next_delay_ms(js_sys::Math::random());
-                    set_state.set(FeedState::Reconnecting { in_ms, attempt: backoff.attempts(), reason: e.to_string() });
+                    set_state.set(FeedState::Reconnecting {
+                        in_ms,
+                        attempt: backoff.attempts(),
+                        reason: e.to_string(),
+                    });
                     sleep_ms(in_ms).await;
                 }
                 Err(e) => return set_state.set(FeedState::Failed(e)),
@@ -99,7 +120,12 @@ pub fn start_feed(agent: Uuid, on_batch: impl Fn(Vec<WorkspaceAgentLog>) -> i64 
         }
         backoff.reset();
         loop {
-            let q = LogsQuery { after: Some(last_id), follow: true, no_compression: is_safari(), ..Default::default() };
+            let q = LogsQuery {
+                after: Some(last_id),
+                follow: true,
+                no_compression: is_safari(),
+                ..Default::default()
+            };
             let url = ws_url(&path(route, &agent, &q), WsUrlAuth::SessionToken);
             let reason = match WebSocket::open(&url) {
                 Ok(mut socket) => loop {
@@ -109,17 +135,29 @@ pub fn start_feed(agent: Uuid, on_batch: impl Fn(Vec<WorkspaceAgentLog>) -> i64 
                                 set_state.set(FeedState::Live);
                             }
                             backoff.reset();
-                            let mut got = |batch: Vec<WorkspaceAgentLog>| last_id = last_id.max(on_batch(batch));
+                            let mut got = |batch: Vec<WorkspaceAgentLog>| {
+                                last_id = last_id.max(on_batch(batch))
+                            };
                             if let Err(e) = read_frame(&text, &mut got).await {
                                 break format!("A frame could not be read ({e}); reconnecting from line {last_id}.");
                             }
                         }
-                        Some(Ok(Message::Bytes(_))) => break "The server sent a binary frame; reconnecting.".into(),
+                        Some(Ok(Message::Bytes(_))) => {
+                            break "The server sent a binary frame; reconnecting.".into()
+                        }
                         Some(Err(WebSocketError::ConnectionClose(c))) if c.code == 1000 => {
                             return set_state.set(FeedState::Ended);
                         }
                         Some(Err(WebSocketError::ConnectionClose(c))) => {
-                            break format!("The stream closed (code {}{}).", c.code, if c.reason.is_empty() { String::new() } else { format!(": {}", c.reason) });
+                            break format!(
+                                "The stream closed (code {}{}).",
+                                c.code,
+                                if c.reason.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(": {}", c.reason)
+                                }
+                            );
                         }
                         Some(Err(e)) => break format!("The stream failed: {e}"),
                         None => break "The stream ended.".into(),
@@ -128,7 +166,11 @@ pub fn start_feed(agent: Uuid, on_batch: impl Fn(Vec<WorkspaceAgentLog>) -> i64 
                 Err(e) => format!("Could not open the stream: {e}"),
             };
             let in_ms = backoff.next_delay_ms(js_sys::Math::random());
-            set_state.set(FeedState::Reconnecting { in_ms, attempt: backoff.attempts(), reason });
+            set_state.set(FeedState::Reconnecting {
+                in_ms,
+                attempt: backoff.attempts(),
+                reason,
+            });
             sleep_ms(in_ms).await;
         }
     });

@@ -68,7 +68,11 @@ impl Default for Model {
 impl Model {
     /// Lines that arrived (and pass the filter) since following paused.
     pub fn new_since_pause(&self) -> usize {
-        if self.following { 0 } else { self.view.len().saturating_sub(self.len_at_pause) }
+        if self.following {
+            0
+        } else {
+            self.view.len().saturating_sub(self.len_at_pause)
+        }
     }
 
     /// Pauses follow-tail (the user scrolled up or moved to a search match).

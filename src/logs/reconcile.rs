@@ -16,8 +16,12 @@ pub enum Step {
 /// whether its element was built for this frame, so an old element with that id is stale).
 /// `None` when rows that stay would change order: then replacing all children is simplest.
 pub fn window_steps(old: &[i64], next: &[(i64, bool)]) -> Option<Vec<Step>> {
-    let reused: std::collections::HashMap<i64, usize> =
-        next.iter().enumerate().filter(|(_, (_, fresh))| !fresh).map(|(i, (id, _))| (*id, i)).collect();
+    let reused: std::collections::HashMap<i64, usize> = next
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, fresh))| !fresh)
+        .map(|(i, (id, _))| (*id, i))
+        .collect();
     let mut steps = Vec::new();
     // (old index, next index) of the rows that stay, in document order.
     let mut kept: Vec<(usize, usize)> = Vec::with_capacity(old.len());
@@ -35,7 +39,10 @@ pub fn window_steps(old: &[i64], next: &[(i64, bool)]) -> Option<Vec<Step>> {
         if kept.get(k).is_some_and(|&(_, kn)| kn == n) {
             k += 1;
         } else {
-            steps.push(Step::Insert { new: n, before: kept.get(k).map(|&(i, _)| i) });
+            steps.push(Step::Insert {
+                new: n,
+                before: kept.get(k).map(|&(i, _)| i),
+            });
         }
     }
     Some(steps)
@@ -47,13 +54,30 @@ mod tests {
 
     /// Applies the steps to a list of ids, as the DOM would.
     fn apply(old: &[i64], next: &[(i64, bool)], steps: &[Step]) -> Vec<i64> {
-        let removed: Vec<usize> = steps.iter().filter_map(|s| if let Step::Remove(i) = s { Some(*i) } else { None }).collect();
+        let removed: Vec<usize> = steps
+            .iter()
+            .filter_map(|s| {
+                if let Step::Remove(i) = s {
+                    Some(*i)
+                } else {
+                    None
+                }
+            })
+            .collect();
         // Old rows carry their old index, new ones none.
-        let mut dom: Vec<(Option<usize>, i64)> =
-            old.iter().enumerate().filter(|(i, _)| !removed.contains(i)).map(|(i, id)| (Some(i), *id)).collect();
+        let mut dom: Vec<(Option<usize>, i64)> = old
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !removed.contains(i))
+            .map(|(i, id)| (Some(i), *id))
+            .collect();
         for s in steps {
             if let Step::Insert { new, before } = *s {
-                let at = before.map_or(dom.len(), |b| dom.iter().position(|(i, _)| *i == Some(b)).expect("anchor stays"));
+                let at = before.map_or(dom.len(), |b| {
+                    dom.iter()
+                        .position(|(i, _)| *i == Some(b))
+                        .expect("anchor stays")
+                });
                 dom.insert(at, (None, next[new].0));
             }
         }
@@ -75,12 +99,21 @@ mod tests {
         let old = [10, 11, 12, 13];
         let next = [(12, false), (13, false), (14, true), (15, true)];
         let steps = window_steps(&old, &next).unwrap();
-        assert_eq!(steps, vec![
-            Step::Remove(0),
-            Step::Remove(1),
-            Step::Insert { new: 2, before: None },
-            Step::Insert { new: 3, before: None },
-        ]);
+        assert_eq!(
+            steps,
+            vec![
+                Step::Remove(0),
+                Step::Remove(1),
+                Step::Insert {
+                    new: 2,
+                    before: None
+                },
+                Step::Insert {
+                    new: 3,
+                    before: None
+                },
+            ]
+        );
         assert_eq!(apply(&old, &next, &steps), ids(&next));
     }
 
@@ -98,15 +131,30 @@ mod tests {
         let old = [1, 2, 3];
         let next = [(1, false), (2, true), (3, false)];
         let steps = window_steps(&old, &next).unwrap();
-        assert_eq!(steps, vec![Step::Remove(1), Step::Insert { new: 1, before: Some(2) }]);
+        assert_eq!(
+            steps,
+            vec![
+                Step::Remove(1),
+                Step::Insert {
+                    new: 1,
+                    before: Some(2)
+                }
+            ]
+        );
         assert_eq!(apply(&old, &next, &steps), ids(&next));
     }
 
     #[test]
     fn everything_rebuilt_or_an_empty_window() {
         let next = [(1, true), (2, true)];
-        assert_eq!(apply(&[1, 2], &next, &window_steps(&[1, 2], &next).unwrap()), vec![1, 2]);
-        assert_eq!(window_steps(&[1, 2], &[]), Some(vec![Step::Remove(0), Step::Remove(1)]));
+        assert_eq!(
+            apply(&[1, 2], &next, &window_steps(&[1, 2], &next).unwrap()),
+            vec![1, 2]
+        );
+        assert_eq!(
+            window_steps(&[1, 2], &[]),
+            Some(vec![Step::Remove(0), Step::Remove(1)])
+        );
         let from_empty = window_steps(&[], &next).unwrap();
         assert_eq!(apply(&[], &next, &from_empty), vec![1, 2]);
     }
@@ -121,7 +169,15 @@ mod tests {
     #[test]
     fn gaps_and_mixed_changes_come_out_in_order() {
         let old = [1, 2, 3, 4, 5, 6];
-        let next = [(0, true), (2, false), (7, true), (4, false), (5, true), (6, false), (8, true)];
+        let next = [
+            (0, true),
+            (2, false),
+            (7, true),
+            (4, false),
+            (5, true),
+            (6, false),
+            (8, true),
+        ];
         let steps = window_steps(&old, &next).unwrap();
         assert_eq!(apply(&old, &next, &steps), ids(&next));
     }

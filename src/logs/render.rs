@@ -26,7 +26,11 @@ pub struct ListDom {
 /// Whether the page uses the dark theme (ANSI colours have a palette per theme).
 pub fn is_dark() -> bool {
     let doc = leptos::prelude::document();
-    match doc.document_element().and_then(|e| e.get_attribute("data-theme")).as_deref() {
+    match doc
+        .document_element()
+        .and_then(|e| e.get_attribute("data-theme"))
+        .as_deref()
+    {
         Some("dark") => true,
         Some("light") => false,
         _ => leptos::prelude::window()
@@ -47,12 +51,22 @@ fn write_style(el: &HtmlElement, property: &str, value: String, written: &mut St
 
 /// The scroll area's height.
 fn set_spacer_height(m: &mut Model, dom: &ListDom, px: f64) {
-    write_style(&dom.spacer, "height", format!("{px}px"), &mut m.spacer_height);
+    write_style(
+        &dom.spacer,
+        "height",
+        format!("{px}px"),
+        &mut m.spacer_height,
+    );
 }
 
 /// Where the rendered block starts.
 fn set_window_top(m: &mut Model, dom: &ListDom, px: f64) {
-    write_style(&dom.window, "transform", format!("translateY({px}px)"), &mut m.window_transform);
+    write_style(
+        &dom.window,
+        "transform",
+        format!("translateY({px}px)"),
+        &mut m.window_transform,
+    );
 }
 
 /// Puts the rows in `next` (in order) on screen, moving only what changed.
@@ -65,7 +79,8 @@ fn show_rows(m: &mut Model, dom: &ListDom, next: Vec<(i64, bool, Element)>) {
                 match step {
                     Step::Remove(i) => m.on_screen[i].1.remove(),
                     Step::Insert { new, before } => {
-                        let anchor = before.map(|i| m.on_screen[i].1.clone().unchecked_into::<web_sys::Node>());
+                        let anchor = before
+                            .map(|i| m.on_screen[i].1.clone().unchecked_into::<web_sys::Node>());
                         let _ = dom.window.insert_before(&next[new].2, anchor.as_ref());
                     }
                 }
@@ -127,15 +142,29 @@ pub fn render_frame(m: &mut Model, dom: &ListDom) -> bool {
         set_spacer_height(m, dom, w.scroll_height);
         set_window_top(m, dom, w.top);
 
-        let ctx = RowContext { document: &doc, buffer: &m.buffer, query: m.view.query(), dark };
+        let ctx = RowContext {
+            document: &doc,
+            buffer: &m.buffer,
+            query: m.view.query(),
+            dark,
+        };
         let mut rendered: HashMap<i64, RenderedRow> = HashMap::with_capacity(w.end - w.start);
         let mut next = Vec::with_capacity(w.end - w.start);
         let mut positions = Vec::with_capacity(w.end - w.start);
         for pos in w.start..w.end {
-            let Some(line) = m.view.row(pos).and_then(|i| m.buffer.line(i)) else { continue };
+            let Some(line) = m.view.row(pos).and_then(|i| m.buffer.line(i)) else {
+                continue;
+            };
             let (mut row, fresh) = match m.rendered.remove(&line.id) {
                 Some(row) => (row, false),
-                None => (RenderedRow { el: build_row(&ctx, line, pos), pos, current: false }, true),
+                None => (
+                    RenderedRow {
+                        el: build_row(&ctx, line, pos),
+                        pos,
+                        current: false,
+                    },
+                    true,
+                ),
             };
             if row.pos != pos {
                 let _ = row.el.set_attribute("data-pos", &pos.to_string());
@@ -143,7 +172,10 @@ pub fn render_frame(m: &mut Model, dom: &ListDom) -> bool {
             }
             let current = current_row == Some(pos);
             if row.current != current {
-                let _ = row.el.class_list().toggle_with_force("current-hit", current);
+                let _ = row
+                    .el
+                    .class_list()
+                    .toggle_with_force("current-hit", current);
                 row.current = current;
             }
             next.push((line.id, fresh, row.el.clone()));
@@ -156,14 +188,21 @@ pub fn render_frame(m: &mut Model, dom: &ListDom) -> bool {
         // Measure what the browser laid out; real heights replace the estimates.
         let mut changed = false;
         for ((_, el), &pos) in m.on_screen.iter().zip(&positions) {
-            let h = el.unchecked_ref::<HtmlElement>().get_bounding_client_rect().height();
+            let h = el
+                .unchecked_ref::<HtmlElement>()
+                .get_bounding_client_rect()
+                .height();
             changed |= m.list.set_height(pos, h);
         }
         if !changed {
             break;
         }
         set_spacer_height(m, dom, m.list.scroll_height());
-        let target = if m.following { m.list.bottom_scroll_top(viewport) } else { m.list.scroll_top_for_anchor(anchor, viewport) };
+        let target = if m.following {
+            m.list.bottom_scroll_top(viewport)
+        } else {
+            m.list.scroll_top_for_anchor(anchor, viewport)
+        };
         set_scroll(m, dom, target);
     }
     !report.done

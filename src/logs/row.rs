@@ -29,11 +29,20 @@ fn level_tag(class: LevelClass) -> &'static str {
 /// `HH:MM:SS.mmm` in the viewer's local time.
 pub fn clock(ms: i64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!("{:02}:{:02}:{:02}.{:03}", d.get_hours(), d.get_minutes(), d.get_seconds(), d.get_milliseconds())
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds(),
+        d.get_milliseconds()
+    )
 }
 
 fn el(doc: &Document, tag: &str, class: &str) -> HtmlElement {
-    let e: HtmlElement = doc.create_element(tag).expect("create element").unchecked_into();
+    let e: HtmlElement = doc
+        .create_element(tag)
+        .expect("create element")
+        .unchecked_into();
     if !class.is_empty() {
         e.set_class_name(class);
     }
@@ -51,7 +60,10 @@ pub fn build_row(ctx: &RowContext, line: LineRef<'_>, pos: usize) -> Element {
     let source = ctx.buffer.source(line.source);
     let dot = el(doc, "span", "log-source");
     if let Some(s) = source {
-        let _ = dot.style().set_property("background", SOURCE_PALETTE[usize::from(s.color_index) % SOURCE_PALETTE.len()]);
+        let _ = dot.style().set_property(
+            "background",
+            SOURCE_PALETTE[usize::from(s.color_index) % SOURCE_PALETTE.len()],
+        );
         let _ = dot.set_attribute("title", &s.display_name);
         let _ = dot.set_attribute("aria-label", &s.display_name);
     }

@@ -47,12 +47,18 @@ pub fn LogsView() -> impl IntoView {
 
     // One render per animation frame, however many batches arrive in between.
     let schedule = move || {
-        let already = model.try_update_value(|m| std::mem::replace(&mut m.frame_pending, true)).unwrap_or(true);
+        let already = model
+            .try_update_value(|m| std::mem::replace(&mut m.frame_pending, true))
+            .unwrap_or(true);
         if already {
             return;
         }
-        fn frame(model: ModelStore, dom: impl Fn() -> Option<ListDom> + Copy + 'static, stats: RwSignal<Stats>,
-                 sources: RwSignal<Vec<(SourceIdx, String, &'static str)>>) {
+        fn frame(
+            model: ModelStore,
+            dom: impl Fn() -> Option<ListDom> + Copy + 'static,
+            stats: RwSignal<Stats>,
+            sources: RwSignal<Vec<(SourceIdx, String, &'static str)>>,
+        ) {
             request_animation_frame(move || {
                 let Some(d) = dom() else {
                     let _ = model.try_update_value(|m| m.frame_pending = false);
@@ -63,16 +69,31 @@ pub fn LogsView() -> impl IntoView {
                     let again = render_frame(m, &d);
                     let s = Stats::of(m);
                     if stats.try_get_untracked().as_ref() != Some(&s) {
-                        let refresh_sources = stats.try_get_untracked().is_some_and(|old| old.sources != s.sources);
+                        let refresh_sources = stats
+                            .try_get_untracked()
+                            .is_some_and(|old| old.sources != s.sources);
                         let _ = stats.try_set(s);
                         if refresh_sources {
-                            let list = m.buffer.sources().iter().enumerate()
-                                .map(|(i, info)| (SourceIdx(i as u16), info.display_name.clone(), SOURCE_PALETTE[usize::from(info.color_index) % SOURCE_PALETTE.len()]))
+                            let list = m
+                                .buffer
+                                .sources()
+                                .iter()
+                                .enumerate()
+                                .map(|(i, info)| {
+                                    (
+                                        SourceIdx(i as u16),
+                                        info.display_name.clone(),
+                                        SOURCE_PALETTE
+                                            [usize::from(info.color_index) % SOURCE_PALETTE.len()],
+                                    )
+                                })
                                 .collect();
                             let _ = sources.try_set(list);
                         }
                     }
-                    if again { m.frame_pending = true; }
+                    if again {
+                        m.frame_pending = true;
+                    }
                     again
                 });
                 if again == Some(true) {
@@ -85,7 +106,14 @@ pub fn LogsView() -> impl IntoView {
 
     // Describe the agent's sources (names, colours) as they become known. A memo: the agent is
     // re-read every few seconds, and only a change of its sources may rebuild the rows.
-    let log_sources = Memo::new(move |_| agent.agent.with(|l| l.value.as_ref().map(|a| a.log_sources.clone()).unwrap_or_default()));
+    let log_sources = Memo::new(move |_| {
+        agent.agent.with(|l| {
+            l.value
+                .as_ref()
+                .map(|a| a.log_sources.clone())
+                .unwrap_or_default()
+        })
+    });
     Effect::new(move |_| {
         let list = log_sources.get();
         model.update_value(|m| {
@@ -101,10 +129,12 @@ pub fn LogsView() -> impl IntoView {
     // The feed: backlog, then follow, merged by id.
     let feed = match uuid::Uuid::parse_str(&agent_id) {
         Ok(id) => Some(start_feed(id, move |batch| {
-            let cursor = model.try_update_value(|m| {
-                m.buffer.insert_batch(&batch);
-                m.buffer.cursor()
-            }).unwrap_or(0);
+            let cursor = model
+                .try_update_value(|m| {
+                    m.buffer.insert_batch(&batch);
+                    m.buffer.cursor()
+                })
+                .unwrap_or(0);
             schedule();
             cursor
         })),
@@ -113,21 +143,31 @@ pub fn LogsView() -> impl IntoView {
 
     // Filters → model.
     Effect::new(move |_| {
-        let spec = FilterSpec { levels: levels.get(), sources: hidden_sources.get(), search: search.get(), only_matching: false };
+        let spec = FilterSpec {
+            levels: levels.get(),
+            sources: hidden_sources.get(),
+            search: search.get(),
+            only_matching: false,
+        };
         model.update_value(|m| m.set_spec(spec));
         schedule();
     });
     Effect::new(move |_| {
         let _ = (wrap.get(), show_time.get());
         // Wrapping changes every row's height: forget the measurements.
-        model.update_value(|m| { let n = m.list.len(); m.list.reset(n); });
+        model.update_value(|m| {
+            let n = m.list.len();
+            m.list.reset(n);
+        });
         schedule();
     });
 
     // Keep laying out when the viewer changes size (rotation, window resize, wrap).
     let observer = StoredValue::new_local(None::<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>);
     Effect::new(move |_| {
-        let Some(viewer) = viewer_ref.get() else { return };
+        let Some(viewer) = viewer_ref.get() else {
+            return;
+        };
         let callback = Closure::<dyn FnMut()>::new(move || schedule());
         if let Ok(ro) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
             ro.observe(&viewer);
@@ -146,11 +186,16 @@ pub fn LogsView() -> impl IntoView {
         let Some(d) = dom() else { return };
         model.update_value(|m| {
             let top = d.viewer.scroll_top();
-            if m.programmatic_scroll.take().is_some_and(|p| (p - top).abs() <= 2) {
+            if m.programmatic_scroll
+                .take()
+                .is_some_and(|p| (p - top).abs() <= 2)
+            {
                 return;
             }
             let viewport = f64::from(d.viewer.client_height());
-            if m.list.is_at_bottom(f64::from(top), viewport, BOTTOM_TOLERANCE_PX) {
+            if m.list
+                .is_at_bottom(f64::from(top), viewport, BOTTOM_TOLERANCE_PX)
+            {
                 m.following = true;
             } else {
                 m.pause();
@@ -166,7 +211,11 @@ pub fn LogsView() -> impl IntoView {
         let Some(d) = dom() else { return };
         model.update_value(|m| {
             let from = m.current.map(|c| c.row);
-            let next = if forward { m.view.next_match(from) } else { m.view.prev_match(from) };
+            let next = if forward {
+                m.view.next_match(from)
+            } else {
+                m.view.prev_match(from)
+            };
             if let Some(pos) = next {
                 m.pause();
                 m.current = Some(pos);
@@ -179,7 +228,10 @@ pub fn LogsView() -> impl IntoView {
         schedule();
     };
     let download = move |_| {
-        let name = agent.agent.with_untracked(|l| l.value.as_ref().map(|a| a.name.clone())).unwrap_or_else(|| "agent".into());
+        let name = agent
+            .agent
+            .with_untracked(|l| l.value.as_ref().map(|a| a.name.clone()))
+            .unwrap_or_else(|| "agent".into());
         let parts = js_sys::Array::new();
         model.with_value(|m| {
             for part in download_parts(&m.buffer, &m.view, 1 << 20) {
@@ -190,10 +242,26 @@ pub fn LogsView() -> impl IntoView {
     };
     // "show whole line" buttons inside rows (one listener for the whole list).
     let on_list_click = move |ev: leptos::ev::MouseEvent| {
-        let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
-        let Some(button) = target.closest(".log-more").ok().flatten() else { return };
-        let Some(index) = button.get_attribute("data-index").and_then(|i| i.parse::<usize>().ok()) else { return };
-        let text = model.with_value(|m| m.buffer.text(index).map(|t| super::ansi::plain_text(t).into_owned()));
+        let Some(target) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let Some(button) = target.closest(".log-more").ok().flatten() else {
+            return;
+        };
+        let Some(index) = button
+            .get_attribute("data-index")
+            .and_then(|i| i.parse::<usize>().ok())
+        else {
+            return;
+        };
+        let text = model.with_value(|m| {
+            m.buffer
+                .text(index)
+                .map(|t| super::ansi::plain_text(t).into_owned())
+        });
         whole_line.set(text);
     };
 
@@ -312,8 +380,12 @@ pub fn LogsView() -> impl IntoView {
 fn save_blob(parts: &js_sys::Array, filename: &str) {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("text/plain;charset=utf-8");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(parts, &options) else { return };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
     let doc = document();
     if let Ok(a) = doc.create_element("a") {
         let a: web_sys::HtmlAnchorElement = a.unchecked_into();
@@ -322,7 +394,12 @@ fn save_blob(parts: &js_sys::Array, filename: &str) {
         a.click();
     }
     // Let the download start before the URL goes.
-    set_timeout(move || { let _ = web_sys::Url::revoke_object_url(&url); }, std::time::Duration::from_secs(30));
+    set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(30),
+    );
 }
 
 /// The feed's state as a badge.
@@ -339,7 +416,10 @@ fn FeedBadge(feed: Option<ReadSignal<FeedState>>) -> impl IntoView {
     let label = Signal::derive(move || match state() {
         FeedState::Loading => "Loading…".to_string(),
         FeedState::Live => "Live".to_string(),
-        FeedState::Reconnecting { in_ms, attempt, .. } => format!("Reconnecting in {:.0} s (attempt {attempt})", (f64::from(in_ms) / 1000.0).ceil()),
+        FeedState::Reconnecting { in_ms, attempt, .. } => format!(
+            "Reconnecting in {:.0} s (attempt {attempt})",
+            (f64::from(in_ms) / 1000.0).ceil()
+        ),
         FeedState::Ended => "Ended: the agent left the latest build".to_string(),
         FeedState::Failed(_) => "Not available".to_string(),
     });

@@ -34,7 +34,10 @@ pub fn use_derp_stream() -> ReadSignal<DerpStream> {
                             Ok(Message::Bytes(b)) => String::from_utf8_lossy(&b).into_owned(),
                             Ok(Message::Text(t)) => t,
                             Err(e) => {
-                                set_state.update(|s| { s.live = false; s.problem = Some(format!("The map stream closed: {e}")); });
+                                set_state.update(|s| {
+                                    s.live = false;
+                                    s.problem = Some(format!("The map stream closed: {e}"));
+                                });
                                 break;
                             }
                         };
@@ -46,11 +49,14 @@ pub fn use_derp_stream() -> ReadSignal<DerpStream> {
                                 s.live = true;
                                 s.problem = None;
                             }),
-                            Err(e) => set_state.update(|s| s.problem = Some(format!("A map update could not be read: {e}"))),
+                            Err(e) => set_state.update(|s| {
+                                s.problem = Some(format!("A map update could not be read: {e}"))
+                            }),
                         }
                     }
                 }
-                Err(e) => set_state.update(|s| s.problem = Some(format!("Could not open the map stream: {e}"))),
+                Err(e) => set_state
+                    .update(|s| s.problem = Some(format!("Could not open the map stream: {e}"))),
             }
             set_state.update(|s| s.live = false);
             sleep_ms(backoff).await;

@@ -11,30 +11,54 @@ use web_sys::{CloseEvent, WebSocket};
 pub enum Reachability {
     Checking,
     /// The upgrade succeeded (closed afterwards with this code and reason).
-    Reachable { close_code: Option<u16>, reason: String },
+    Reachable {
+        close_code: Option<u16>,
+        reason: String,
+    },
     /// The handshake failed or closed before opening.
-    Unreachable { close_code: u16, reason: String },
+    Unreachable {
+        close_code: u16,
+        reason: String,
+    },
 }
 
 /// Opens the coordinate socket once and reports what happened.
 pub fn probe_coordinate(agent_id: &str) -> ReadSignal<Reachability> {
     let (state, set_state) = signal(Reachability::Checking);
-    let url = ws_url(&format!("/api/v2/workspaceagents/{}/coordinate", js_sys::encode_uri_component(agent_id)), WsUrlAuth::SessionToken);
+    let url = ws_url(
+        &format!(
+            "/api/v2/workspaceagents/{}/coordinate",
+            js_sys::encode_uri_component(agent_id)
+        ),
+        WsUrlAuth::SessionToken,
+    );
     let Ok(socket) = WebSocket::new(&url) else {
-        set_state.set(Reachability::Unreachable { close_code: 0, reason: "The browser refused the address.".into() });
+        set_state.set(Reachability::Unreachable {
+            close_code: 0,
+            reason: "The browser refused the address.".into(),
+        });
         return state;
     };
     let opened = StoredValue::new(false);
     let on_open = Closure::<dyn FnMut()>::new(move || {
         opened.set_value(true);
-        let _ = set_state.try_set(Reachability::Reachable { close_code: None, reason: String::new() });
+        let _ = set_state.try_set(Reachability::Reachable {
+            close_code: None,
+            reason: String::new(),
+        });
     });
     let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
         let was_open = opened.try_get_value().unwrap_or(false);
         let next = if was_open {
-            Reachability::Reachable { close_code: Some(e.code()), reason: e.reason() }
+            Reachability::Reachable {
+                close_code: Some(e.code()),
+                reason: e.reason(),
+            }
         } else {
-            Reachability::Unreachable { close_code: e.code(), reason: e.reason() }
+            Reachability::Unreachable {
+                close_code: e.code(),
+                reason: e.reason(),
+            }
         };
         let _ = set_state.try_set(next);
     });

@@ -14,13 +14,27 @@ use std::collections::BTreeMap;
 pub fn NetworkView() -> impl IntoView {
     let agent = use_agent();
     let id = agent.id.get_untracked();
-    let conn_path = format!("/api/v2/workspaceagents/{}/connection", js_sys::encode_uri_component(&id));
+    let conn_path = format!(
+        "/api/v2/workspaceagents/{}/connection",
+        js_sys::encode_uri_component(&id)
+    );
     let info = use_fetch(move || get_json::<AgentConnectionInfo>(conn_path.clone()));
     let stream = use_derp_stream();
     let reach = probe_coordinate(&id);
-    let latency = Memo::new(move |_| agent.agent.with(|l| l.value.as_ref().and_then(|a| a.latency.clone()).unwrap_or_default()));
+    let latency = Memo::new(move |_| {
+        agent.agent.with(|l| {
+            l.value
+                .as_ref()
+                .and_then(|a| a.latency.clone())
+                .unwrap_or_default()
+        })
+    });
     // The live stream wins over the map of the connection info once it has delivered one.
-    let map = Memo::new(move |_| stream.with(|s| s.map.clone()).or_else(|| info.with(|i| i.value.as_ref().map(|i| i.derp_map.clone()))));
+    let map = Memo::new(move |_| {
+        stream
+            .with(|s| s.map.clone())
+            .or_else(|| info.with(|i| i.value.as_ref().map(|i| i.derp_map.clone())))
+    });
 
     view! {
         <div class="network grid">
@@ -56,7 +70,11 @@ pub fn NetworkView() -> impl IntoView {
 }
 
 fn yes_no(flag: bool, yes: &str, no: &str) -> String {
-    if flag { yes.to_string() } else { no.to_string() }
+    if flag {
+        yes.to_string()
+    } else {
+        no.to_string()
+    }
 }
 
 fn connection_facts(c: &AgentConnectionInfo) -> impl IntoView {

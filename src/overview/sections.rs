@@ -20,7 +20,10 @@ pub fn Overview() -> impl IntoView {
     // heartbeat moves on nearly every re-read: a heartbeat then changes two facts instead of
     // rebuilding the page (and losing a selection or a focused button). Relative times count on
     // by themselves.
-    let last_connected = Memo::new(move |_| ctx.agent.with(|l| l.value.as_ref().and_then(|a| a.last_connected_at)));
+    let last_connected = Memo::new(move |_| {
+        ctx.agent
+            .with(|l| l.value.as_ref().and_then(|a| a.last_connected_at))
+    });
     let updated = Memo::new(move |_| ctx.agent.with(|l| l.value.as_ref().map(|a| a.updated_at)));
     let agent = Memo::new(move |_| {
         ctx.agent.with(|l| {
@@ -34,7 +37,9 @@ pub fn Overview() -> impl IntoView {
     // Kept outside the sections, which are rebuilt whenever the agent changes.
     let env_revealed = RwSignal::new(false);
     move || {
-        let Some(a) = agent.get() else { return ().into_any() };
+        let Some(a) = agent.get() else {
+            return ().into_any();
+        };
         view! {
             <div class="overview grid">
                 {summary(&a, buildinfo)}
@@ -70,12 +75,17 @@ fn summary(a: &WorkspaceAgent, server: ReadSignal<Loaded<BuildInfo>>) -> impl In
     let health = if a.health.healthy {
         view! { <Badge tone=Tone::Ok label="Healthy".to_string()/> }.into_any()
     } else {
-        let reason = a.health.reason.clone().unwrap_or_else(|| "unhealthy".into());
+        let reason = a
+            .health
+            .reason
+            .clone()
+            .unwrap_or_else(|| "unhealthy".into());
         view! { <Badge tone=Tone::Danger label=reason/> }.into_any()
     };
     // The server's version arrives on its own; only this fact waits for it.
     let (agent_version, agent_api) = (a.version.clone(), a.api_version.clone());
-    let version = move || server.with(|b| match &b.value {
+    let version = move || {
+        server.with(|b| match &b.value {
         Some(s) => match version_status(&agent_version, &s.version, &agent_api, &s.agent_api_version) {
             VersionStatus::Current => view! { <span>{agent_version.clone()}</span> }.into_any(),
             VersionStatus::Outdated => view! {
@@ -90,9 +100,12 @@ fn summary(a: &WorkspaceAgent, server: ReadSignal<Loaded<BuildInfo>>) -> impl In
             }.into_any(),
         },
         None => view! { <span>{agent_version.clone()}</span> }.into_any(),
-    });
-    let troubleshooting = safe_http_url(&a.troubleshooting_url).map(|url| view! {
-        <a href=url target="_blank" rel="noopener noreferrer">"Troubleshooting guide"</a>
+    })
+    };
+    let troubleshooting = safe_http_url(&a.troubleshooting_url).map(|url| {
+        view! {
+            <a href=url target="_blank" rel="noopener noreferrer">"Troubleshooting guide"</a>
+        }
     });
     view! {
         <section class="card" aria-labelledby="ov-summary">
@@ -115,7 +128,8 @@ fn summary(a: &WorkspaceAgent, server: ReadSignal<Loaded<BuildInfo>>) -> impl In
 
 fn connection(a: &WorkspaceAgent) -> impl IntoView {
     let overflow = if a.logs_overflowed {
-        view! { <Badge tone=Tone::Warning label="Overflowed (1 MiB cap reached)".to_string()/> }.into_any()
+        view! { <Badge tone=Tone::Warning label="Overflowed (1 MiB cap reached)".to_string()/> }
+            .into_any()
     } else {
         view! { <span>"No"</span> }.into_any()
     };
@@ -135,8 +149,13 @@ fn connection(a: &WorkspaceAgent) -> impl IntoView {
     }
 }
 
-fn timestamps(a: &WorkspaceAgent, last_connected: Signal<Option<Time>>, updated: Signal<Option<Time>>) -> impl IntoView {
-    let row = |label: &'static str, t: Signal<Option<Time>>| fact(label, view! { <Timestamp at=t/> });
+fn timestamps(
+    a: &WorkspaceAgent,
+    last_connected: Signal<Option<Time>>,
+    updated: Signal<Option<Time>>,
+) -> impl IntoView {
+    let row =
+        |label: &'static str, t: Signal<Option<Time>>| fact(label, view! { <Timestamp at=t/> });
     view! {
         <section class="card" aria-labelledby="ov-times">
             <h2 id="ov-times">"Timeline"</h2>
@@ -155,13 +174,23 @@ fn timestamps(a: &WorkspaceAgent, last_connected: Signal<Option<Time>>, updated:
 
 /// Latency tone like Coder's thresholds: under 150 ms good, under 300 ms fair, else slow.
 fn latency_tone(ms: f64) -> Tone {
-    if ms < 150.0 { Tone::Ok } else if ms < 300.0 { Tone::Warning } else { Tone::Danger }
+    if ms < 150.0 {
+        Tone::Ok
+    } else if ms < 300.0 {
+        Tone::Warning
+    } else {
+        Tone::Danger
+    }
 }
 
 fn latency(a: &WorkspaceAgent) -> impl IntoView {
     let mut rows: Vec<_> = a.latency.clone().unwrap_or_default().into_iter().collect();
     // Preferred region first, then fastest.
-    rows.sort_by(|x, y| y.1.preferred.cmp(&x.1.preferred).then(x.1.latency_ms.total_cmp(&y.1.latency_ms)));
+    rows.sort_by(|x, y| {
+        y.1.preferred
+            .cmp(&x.1.preferred)
+            .then(x.1.latency_ms.total_cmp(&y.1.latency_ms))
+    });
     view! {
         <section class="card" aria-labelledby="ov-latency">
             <h2 id="ov-latency">"Latency by relay region"</h2>
@@ -283,7 +312,13 @@ fn log_sources(a: &WorkspaceAgent) -> impl IntoView {
 }
 
 fn capabilities(a: &WorkspaceAgent) -> impl IntoView {
-    let list = |items: Vec<String>| if items.is_empty() { "—".to_string() } else { items.join(", ") };
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            "—".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
     view! {
         <section class="card" aria-labelledby="ov-caps">
             <h2 id="ov-caps">"Capabilities"</h2>

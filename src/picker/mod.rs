@@ -10,24 +10,31 @@ const REFRESH_MS: u32 = 10_000;
 
 /// Lower-cased words a search matches against.
 fn haystack(ws: &Workspace) -> String {
-    let agents = ws.agents().map(|a| a.name.as_str()).collect::<Vec<_>>().join(" ");
+    let agents = ws
+        .agents()
+        .map(|a| a.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     format!("{} {} {}", ws.owner_name, ws.name, agents).to_lowercase()
 }
 
 /// Workspaces whose owner, name or agent names contain every word of `query`.
 pub fn filter_workspaces<'a>(all: &'a [Workspace], query: &str) -> Vec<&'a Workspace> {
     let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-    all.iter().filter(|ws| {
-        let hay = haystack(ws);
-        words.iter().all(|w| hay.contains(w.as_str()))
-    }).collect()
+    all.iter()
+        .filter(|ws| {
+            let hay = haystack(ws);
+            words.iter().all(|w| hay.contains(w.as_str()))
+        })
+        .collect()
 }
 
 /// The list of workspaces and agents.
 #[component]
 pub fn Picker() -> impl IntoView {
-    let data: ReadSignal<Loaded<WorkspacesResponse>> =
-        use_poll(Some(REFRESH_MS), || get_json::<WorkspacesResponse>("/api/v2/workspaces"));
+    let data: ReadSignal<Loaded<WorkspacesResponse>> = use_poll(Some(REFRESH_MS), || {
+        get_json::<WorkspacesResponse>("/api/v2/workspaces")
+    });
     let (query, set_query) = signal(String::new());
 
     let list = move || {
@@ -41,16 +48,22 @@ pub fn Picker() -> impl IntoView {
             let q = query.get();
             let shown = filter_workspaces(&resp.workspaces, &q);
             if shown.is_empty() {
-                let title = if resp.workspaces.is_empty() { "No workspaces yet" } else { "Nothing matches" };
+                let title = if resp.workspaces.is_empty() {
+                    "No workspaces yet"
+                } else {
+                    "Nothing matches"
+                };
                 return view! { <EmptyState title=title>
                     <p>"Workspaces with a running agent appear here."</p>
-                </EmptyState> }.into_any();
+                </EmptyState> }
+                .into_any();
             }
             view! {
                 <ul class="workspace-list">
                     {shown.into_iter().map(|ws| workspace_row(ws)).collect_view()}
                 </ul>
-            }.into_any()
+            }
+            .into_any()
         })
     };
     view! {

@@ -32,6 +32,10 @@ mod tests {
         assert_eq!(t.update([3000, 8080, 5173]), vec![5173]);
         assert!(t.update([3000, 8080, 5173]).is_empty());
         assert!(t.update([3000]).is_empty(), "closed ports are not news");
-        assert_eq!(t.update([3000, 8080]), vec![8080], "a port that comes back is new again");
+        assert_eq!(
+            t.update([3000, 8080]),
+            vec![8080],
+            "a port that comes back is new again"
+        );
     }
 }

@@ -24,7 +24,11 @@ impl Protocol {
     }
     /// From a stored value; anything else is HTTP, Coder's default.
     pub fn parse(s: &str) -> Self {
-        if s == "https" { Protocol::Https } else { Protocol::Http }
+        if s == "https" {
+            Protocol::Https
+        } else {
+            Protocol::Http
+        }
     }
 }
 
@@ -78,11 +82,22 @@ pub fn forward_url(
         &owner.user.to_lowercase(),
     );
     // The `*` may stand for a whole label (`*.apps.example.com`) or part of one (`*-apps.example.com`).
-    let first_label = host.split('.').next().unwrap_or_default().replacen('*', &label, 1);
+    let first_label = host
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .replacen('*', &label, 1);
     if first_label.len() > MAX_DNS_LABEL {
-        return Err(ForwardProblem::LabelTooLong { length: first_label.len(), label });
+        return Err(ForwardProblem::LabelTooLong {
+            length: first_label.len(),
+            label,
+        });
     }
-    let scheme = if page_scheme.starts_with("https") { "https" } else { "http" };
+    let scheme = if page_scheme.starts_with("https") {
+        "https"
+    } else {
+        "http"
+    };
     Ok(format!("{scheme}://{}/", host.replacen('*', &label, 1)))
 }
 
@@ -94,7 +109,9 @@ pub fn parse_port_input(input: &str) -> Result<u16, String> {
     }
     match trimmed.parse::<u32>() {
         Ok(p) if (u32::from(MIN_PORT)..=u32::from(MAX_PORT)).contains(&p) => Ok(p as u16),
-        Ok(_) => Err(format!("Ports from {MIN_PORT} to {MAX_PORT} can be opened.")),
+        Ok(_) => Err(format!(
+            "Ports from {MIN_PORT} to {MAX_PORT} can be opened."
+        )),
         Err(_) => Err("A port is a whole number.".into()),
     }
 }
@@ -114,36 +131,84 @@ mod tests {
     use super::*;
 
     fn owner() -> ForwardOwner {
-        ForwardOwner { agent: "main".into(), workspace: "dev".into(), user: "alice".into() }
+        ForwardOwner {
+            agent: "main".into(),
+            workspace: "dev".into(),
+            user: "alice".into(),
+        }
     }
 
     #[test]
     fn urls_follow_coders_scheme() {
-        assert_eq!(forward_url("*.apps.example.com", 8080, Protocol::Http, &owner(), "https:").unwrap(),
-            "https://8080--main--dev--alice.apps.example.com/");
-        assert_eq!(forward_url("*.localhost:7080", 3000, Protocol::Https, &owner(), "http:").unwrap(),
-            "http://3000s--main--dev--alice.localhost:7080/");
-        assert_eq!(forward_url("*-apps.example.com", 5000, Protocol::Http, &owner(), "https:").unwrap(),
-            "https://5000--main--dev--alice-apps.example.com/");
-        let upper = ForwardOwner { agent: "Main".into(), workspace: "Dev".into(), user: "Alice".into() };
-        assert!(forward_url("*.x.io", 80, Protocol::Http, &upper, "https:").unwrap().contains("80--main--dev--alice"));
+        assert_eq!(
+            forward_url(
+                "*.apps.example.com",
+                8080,
+                Protocol::Http,
+                &owner(),
+                "https:"
+            )
+            .unwrap(),
+            "https://8080--main--dev--alice.apps.example.com/"
+        );
+        assert_eq!(
+            forward_url("*.localhost:7080", 3000, Protocol::Https, &owner(), "http:").unwrap(),
+            "http://3000s--main--dev--alice.localhost:7080/"
+        );
+        assert_eq!(
+            forward_url(
+                "*-apps.example.com",
+                5000,
+                Protocol::Http,
+                &owner(),
+                "https:"
+            )
+            .unwrap(),
+            "https://5000--main--dev--alice-apps.example.com/"
+        );
+        let upper = ForwardOwner {
+            agent: "Main".into(),
+            workspace: "Dev".into(),
+            user: "Alice".into(),
+        };
+        assert!(forward_url("*.x.io", 80, Protocol::Http, &upper, "https:")
+            .unwrap()
+            .contains("80--main--dev--alice"));
     }
 
     #[test]
     fn missing_wildcard_is_explained() {
-        assert_eq!(forward_url("", 8080, Protocol::Http, &owner(), "https:"), Err(ForwardProblem::NoWildcardHost));
-        assert_eq!(forward_url("apps.example.com", 8080, Protocol::Http, &owner(), "https:"), Err(ForwardProblem::NoWildcardHost));
-        assert!(ForwardProblem::NoWildcardHost.explain().contains("wildcard"));
+        assert_eq!(
+            forward_url("", 8080, Protocol::Http, &owner(), "https:"),
+            Err(ForwardProblem::NoWildcardHost)
+        );
+        assert_eq!(
+            forward_url("apps.example.com", 8080, Protocol::Http, &owner(), "https:"),
+            Err(ForwardProblem::NoWildcardHost)
+        );
+        assert!(ForwardProblem::NoWildcardHost
+            .explain()
+            .contains("wildcard"));
     }
 
     #[test]
     fn labels_longer_than_63_are_refused() {
-        let long = ForwardOwner { agent: "a".repeat(20), workspace: "w".repeat(20), user: "u".repeat(20) };
+        let long = ForwardOwner {
+            agent: "a".repeat(20),
+            workspace: "w".repeat(20),
+            user: "u".repeat(20),
+        };
         match forward_url("*.example.com", 65535, Protocol::Https, &long, "https:") {
-            Err(ForwardProblem::LabelTooLong { length, .. }) => assert_eq!(length, 6 + 2 + 20 + 2 + 20 + 2 + 20),
+            Err(ForwardProblem::LabelTooLong { length, .. }) => {
+                assert_eq!(length, 6 + 2 + 20 + 2 + 20 + 2 + 20)
+            }
             other => panic!("{other:?}"),
         }
-        let fits = ForwardOwner { agent: "a".repeat(17), workspace: "w".repeat(17), user: "u".repeat(17) };
+        let fits = ForwardOwner {
+            agent: "a".repeat(17),
+            workspace: "w".repeat(17),
+            user: "u".repeat(17),
+        };
         assert!(forward_url("*.example.com", 65535, Protocol::Https, &fits, "https:").is_ok());
     }
 

@@ -1,10 +1,14 @@
 //! The ports view's components.
 use super::changes::PortTracker;
-use super::forward::{forward_url, label_key, parse_port_input, protocol_key, ForwardOwner, ForwardProblem, Protocol};
+use super::forward::{
+    forward_url, label_key, parse_port_input, protocol_key, ForwardOwner, ForwardProblem, Protocol,
+};
 use crate::agent::{use_agent, use_agent_workspace};
 use crate::api::{get_json, use_fetch, use_poll};
 use crate::ui::{storage, CopyButton, EmptyState, ErrorBanner, Skeleton};
-use coder_api::{AppHostResponse, WorkspaceAgentListeningPort, WorkspaceAgentListeningPortsResponse};
+use coder_api::{
+    AppHostResponse, WorkspaceAgentListeningPort, WorkspaceAgentListeningPortsResponse,
+};
 use leptos::prelude::*;
 
 /// Polling period: a new port shows within 2 s (Coder's dashboard polls every 5 s).
@@ -33,21 +37,32 @@ impl ForwardContext {
 pub fn PortsView() -> impl IntoView {
     let agent = use_agent();
     let id = agent.id.get_untracked();
-    let ports_path = format!("/api/v2/workspaceagents/{}/listening-ports", js_sys::encode_uri_component(&id));
+    let ports_path = format!(
+        "/api/v2/workspaceagents/{}/listening-ports",
+        js_sys::encode_uri_component(&id)
+    );
     let ports = use_poll(Some(PORTS_REFRESH_MS), move || {
         let p = ports_path.clone();
         async move { get_json::<WorkspaceAgentListeningPortsResponse>(&p).await }
     });
     let host = use_fetch(|| get_json::<AppHostResponse>(coder_api::routes::applications_host()));
     let workspace = use_agent_workspace(id.clone());
-    let agent_name = move || agent.agent.with(|l| l.value.as_ref().map(|a| a.name.clone()).unwrap_or_default());
+    let agent_name = move || {
+        agent
+            .agent
+            .with(|l| l.value.as_ref().map(|a| a.name.clone()).unwrap_or_default())
+    };
 
     let forward = Memo::new(move |_| {
         let host = host.with(|h| h.value.as_ref().map(|h| h.host.clone()))?;
         let ws = workspace.with(|w| w.value.clone())?;
         Some(ForwardContext {
             host,
-            owner: ForwardOwner { agent: agent_name(), workspace: ws.name.clone(), user: ws.owner_name.clone() },
+            owner: ForwardOwner {
+                agent: agent_name(),
+                workspace: ws.name.clone(),
+                user: ws.owner_name.clone(),
+            },
             workspace_id: ws.id.to_string(),
         })
     });
@@ -76,9 +91,16 @@ pub fn PortsView() -> impl IntoView {
     Effect::new(move |_| {
         ports.with(|p| {
             if let Some(list) = &p.value {
-                let new = tracker.try_update_value(|t| t.update(list.ports.iter().map(|p| p.port))).unwrap_or_default();
+                let new = tracker
+                    .try_update_value(|t| t.update(list.ports.iter().map(|p| p.port)))
+                    .unwrap_or_default();
                 if !new.is_empty() {
-                    let added: Vec<_> = list.ports.iter().filter(|p| new.contains(&p.port)).cloned().collect();
+                    let added: Vec<_> = list
+                        .ports
+                        .iter()
+                        .filter(|p| new.contains(&p.port))
+                        .cloned()
+                        .collect();
                     set_fresh.update(|f| f.extend(added));
                 }
             }
@@ -128,7 +150,10 @@ pub fn PortsView() -> impl IntoView {
 }
 
 #[component]
-fn ProtocolChoice(protocol: RwSignal<Protocol>, set_protocol: impl Fn(Protocol) + Copy + 'static) -> impl IntoView {
+fn ProtocolChoice(
+    protocol: RwSignal<Protocol>,
+    set_protocol: impl Fn(Protocol) + Copy + 'static,
+) -> impl IntoView {
     view! {
         <fieldset class="segmented" aria-label="Protocol of forwarded ports">
             <legend class="visually-hidden">"Protocol"</legend>
@@ -167,12 +192,17 @@ pub fn PortList(
                     <PortRow port=p forward protocol/>
                 </For>
             </ul>
-        }.into_any()
+        }
+        .into_any()
     }
 }
 
 #[component]
-fn PortRow(port: WorkspaceAgentListeningPort, forward: Signal<Option<ForwardContext>>, protocol: Signal<Protocol>) -> impl IntoView {
+fn PortRow(
+    port: WorkspaceAgentListeningPort,
+    forward: Signal<Option<ForwardContext>>,
+    protocol: Signal<Protocol>,
+) -> impl IntoView {
     let number = port.port;
     let url = Memo::new(move |_| forward.get().map(|f| f.url(number, protocol.get())));
     let label = RwSignal::new(String::new());
@@ -187,7 +217,11 @@ fn PortRow(port: WorkspaceAgentListeningPort, forward: Signal<Option<ForwardCont
             storage::save(&label_key(&f.workspace_id, number), value.trim());
         }
     };
-    let process = if port.process_name.is_empty() { "unknown process".to_string() } else { port.process_name.clone() };
+    let process = if port.process_name.is_empty() {
+        "unknown process".to_string()
+    } else {
+        port.process_name.clone()
+    };
     view! {
         <li class="card port-row" data-port=number>
             <div class="port-main">
@@ -216,7 +250,10 @@ fn PortRow(port: WorkspaceAgentListeningPort, forward: Signal<Option<ForwardCont
 }
 
 #[component]
-fn ConnectToPort(forward: Signal<Option<ForwardContext>>, protocol: Signal<Protocol>) -> impl IntoView {
+fn ConnectToPort(
+    forward: Signal<Option<ForwardContext>>,
+    protocol: Signal<Protocol>,
+) -> impl IntoView {
     let (input, set_input) = signal(String::new());
     let (error, set_error) = signal(None::<String>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -225,14 +262,23 @@ fn ConnectToPort(forward: Signal<Option<ForwardContext>>, protocol: Signal<Proto
             Ok(p) => p,
             Err(e) => return set_error.set(Some(e)),
         };
-        match forward.get_untracked().map(|f| f.url(port, protocol.get_untracked())) {
+        match forward
+            .get_untracked()
+            .map(|f| f.url(port, protocol.get_untracked()))
+        {
             Some(Ok(url)) => {
                 set_error.set(None);
                 // noopener: the forwarded app gets no handle on the console's window.
-                let _ = window().open_with_url_and_target_and_features(&url, "_blank", "noopener,noreferrer");
+                let _ = window().open_with_url_and_target_and_features(
+                    &url,
+                    "_blank",
+                    "noopener,noreferrer",
+                );
             }
             Some(Err(problem)) => set_error.set(Some(problem.explain())),
-            None => set_error.set(Some("The forwarding address is still loading; try again in a moment.".into())),
+            None => set_error.set(Some(
+                "The forwarding address is still loading; try again in a moment.".into(),
+            )),
         }
     };
     view! {

@@ -9,9 +9,9 @@ use crate::ui::NotFoundView;
 use crate::{agent, overview};
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::Lazy;
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
+use leptos_router::Lazy;
 
 /// The whole application.
 #[component]

@@ -90,8 +90,14 @@ pub fn preload_link_target(ev: impl AsRef<web_sys::Event>) {
 /// (`""` for the picker at the root).
 fn view_segment<'a>(href: &'a str, base: &str) -> &'a str {
     let path = href.split(['?', '#']).next().unwrap_or_default();
-    let path = path.strip_prefix(base).filter(|p| p.is_empty() || p.starts_with('/')).unwrap_or(path);
-    path.trim_end_matches('/').rsplit('/').next().unwrap_or_default()
+    let path = path
+        .strip_prefix(base)
+        .filter(|p| p.is_empty() || p.starts_with('/'))
+        .unwrap_or(path);
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
 }
 
 /// The view's module could not be fetched (server gone, network down): say so, and let the
@@ -117,9 +123,19 @@ mod tests {
     #[test]
     fn a_link_names_its_view_with_or_without_a_base_path() {
         for base in ["", "/console"] {
-            assert_eq!(view_segment(&format!("{base}/"), base), "", "picker under {base:?}");
-            assert_eq!(view_segment(&format!("{base}/agents/a1/logs?x=1#y"), base), "logs");
-            assert_eq!(view_segment(&format!("{base}/agents/a1/terminal/"), base), "terminal");
+            assert_eq!(
+                view_segment(&format!("{base}/"), base),
+                "",
+                "picker under {base:?}"
+            );
+            assert_eq!(
+                view_segment(&format!("{base}/agents/a1/logs?x=1#y"), base),
+                "logs"
+            );
+            assert_eq!(
+                view_segment(&format!("{base}/agents/a1/terminal/"), base),
+                "terminal"
+            );
             assert_eq!(view_segment(&format!("{base}/tools"), base), "tools");
         }
         // A base that is only a prefix of the first segment is not the base.

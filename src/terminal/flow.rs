@@ -118,7 +118,9 @@ impl Default for Flow {
 impl Flow {
     /// An empty flow with the given watermarks.
     pub fn new(cfg: FlowConfig) -> Self {
-        assert!(cfg.write_low < cfg.write_high && cfg.read_low < cfg.read_high && cfg.max_chunk > 0);
+        assert!(
+            cfg.write_low < cfg.write_high && cfg.read_low < cfg.read_high && cfg.max_chunk > 0
+        );
         Self {
             cfg,
             pending: VecDeque::new(),
@@ -157,7 +159,9 @@ impl Flow {
         self.pending_bytes += bytes.len();
         self.pending.push_back(bytes);
         while self.pending_bytes > self.cfg.pending_limit {
-            let Some(front) = self.pending.front_mut() else { break };
+            let Some(front) = self.pending.front_mut() else {
+                break;
+            };
             let excess = self.pending_bytes - self.cfg.pending_limit;
             let n = excess.min(front.len());
             if n == front.len() {
@@ -189,7 +193,9 @@ impl Flow {
             None => return None,
         };
         while out.len() < want {
-            let Some(front) = self.pending.front_mut() else { break };
+            let Some(front) = self.pending.front_mut() else {
+                break;
+            };
             let take = (want - out.len()).min(front.len());
             if take == front.len() {
                 let chunk = self.pending.pop_front().unwrap_or_default();
@@ -389,7 +395,10 @@ mod tests {
             }
         }
         let s = f.stats();
-        assert_eq!(s.received, s.written + s.in_flight as u64 + s.pending as u64 + s.skipped);
+        assert_eq!(
+            s.received,
+            s.written + s.in_flight as u64 + s.pending as u64 + s.skipped
+        );
     }
 
     #[test]
@@ -414,7 +423,10 @@ mod tests {
         f.push(b"y\n".repeat(100), 0.0);
         while f.next_write().is_some() {}
         assert!(f.interrupt(0.0), "100 in flight + 100 pending is a backlog");
-        assert!(f.interrupt(0.0), "a second Ctrl-C while skipping changes nothing");
+        assert!(
+            f.interrupt(0.0),
+            "a second Ctrl-C while skipping changes nothing"
+        );
         assert_eq!(f.stats().pending, 0);
         // The backlog keeps arriving until the old socket is gone: none of it is shown.
         f.push(b"y\n".repeat(500), 0.0);
@@ -428,7 +440,10 @@ mod tests {
         assert_eq!(f.next_write().as_deref(), Some(&b"y\n^C\n$ "[..]));
         let s = f.stats();
         assert_eq!(s.skipped, 100 + 1000);
-        assert_eq!(s.received, s.written + s.in_flight as u64 + s.pending as u64 + s.skipped);
+        assert_eq!(
+            s.received,
+            s.written + s.in_flight as u64 + s.pending as u64 + s.skipped
+        );
         assert!(!s.skipping);
     }
 

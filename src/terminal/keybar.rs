@@ -54,7 +54,9 @@ pub fn apply_mods(data: &str, mods: Mods) -> String {
         return data.to_owned();
     }
     let mut chars = data.chars();
-    let Some(first) = chars.next() else { return String::new() };
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
     let mut out = String::new();
     if mods.alt {
         out.push('\u{1b}');
@@ -161,9 +163,18 @@ pub fn KeyBar(
 mod tests {
     use super::*;
 
-    const CTRL: Mods = Mods { ctrl: true, alt: false };
-    const ALT: Mods = Mods { ctrl: false, alt: true };
-    const BOTH: Mods = Mods { ctrl: true, alt: true };
+    const CTRL: Mods = Mods {
+        ctrl: true,
+        alt: false,
+    };
+    const ALT: Mods = Mods {
+        ctrl: false,
+        alt: true,
+    };
+    const BOTH: Mods = Mods {
+        ctrl: true,
+        alt: true,
+    };
 
     #[test]
     fn ctrl_letters_and_symbols() {

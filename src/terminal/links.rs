@@ -61,7 +61,12 @@ fn parse_http(url: &str) -> Option<HttpUrl<'_>> {
             None => (authority, None),
         }
     };
-    (!host.is_empty()).then_some(HttpUrl { https, host, port, rest })
+    (!host.is_empty()).then_some(HttpUrl {
+        https,
+        host,
+        port,
+        rest,
+    })
 }
 
 /// Whether a link names the agent's own machine.
@@ -99,9 +104,20 @@ fn forward_local(url: &str, t: &ForwardTarget) -> Option<String> {
     if label.len() > MAX_LABEL {
         return None;
     }
-    let scheme = if t.page_scheme.trim_end_matches(':') == "https" { "https" } else { "http" };
-    let rest = if parsed.rest.is_empty() { "/" } else { parsed.rest };
-    Some(format!("{scheme}://{}{rest}", wildcard.replace('*', &label)))
+    let scheme = if t.page_scheme.trim_end_matches(':') == "https" {
+        "https"
+    } else {
+        "http"
+    };
+    let rest = if parsed.rest.is_empty() {
+        "/"
+    } else {
+        parsed.rest
+    };
+    Some(format!(
+        "{scheme}://{}{rest}",
+        wildcard.replace('*', &label)
+    ))
 }
 
 #[cfg(test)]
@@ -123,8 +139,14 @@ mod tests {
         assert_eq!(resolve_link("javascript:alert(1)", None), None);
         assert_eq!(resolve_link("file:///etc/passwd", None), None);
         assert_eq!(resolve_link("ftp://example.com", None), None);
-        assert_eq!(resolve_link("https://example.com/x", None).as_deref(), Some("https://example.com/x"));
-        assert_eq!(resolve_link("https://example.com/x", Some(&target())).as_deref(), Some("https://example.com/x"));
+        assert_eq!(
+            resolve_link("https://example.com/x", None).as_deref(),
+            Some("https://example.com/x")
+        );
+        assert_eq!(
+            resolve_link("https://example.com/x", Some(&target())).as_deref(),
+            Some("https://example.com/x")
+        );
     }
 
     #[test]
@@ -146,8 +168,11 @@ mod tests {
             resolve_link("http://[::1]:5173/", Some(&t)).as_deref(),
             Some("https://5173--main--dev--alice.apps.example.com/")
         );
-        let partial =
-            ForwardTarget { wildcard_host: "*-apps.example.com:8080".into(), page_scheme: "http:".into(), ..t };
+        let partial = ForwardTarget {
+            wildcard_host: "*-apps.example.com:8080".into(),
+            page_scheme: "http:".into(),
+            ..t
+        };
         assert_eq!(
             resolve_link("http://LOCALHOST:9000", Some(&partial)).as_deref(),
             Some("http://9000--main--dev--alice-apps.example.com:8080/")
@@ -157,11 +182,26 @@ mod tests {
     #[test]
     fn local_links_stay_as_written_when_they_cannot_be_forwarded() {
         let t = target();
-        assert_eq!(resolve_link("http://localhost:8/", Some(&t)).as_deref(), Some("http://localhost:8/"));
-        let none = ForwardTarget { wildcard_host: String::new(), ..t.clone() };
-        assert_eq!(resolve_link("http://localhost:3000", Some(&none)).as_deref(), Some("http://localhost:3000"));
-        let long = ForwardTarget { workspace: "w".repeat(60), ..t.clone() };
-        assert_eq!(resolve_link("http://localhost:3000", Some(&long)).as_deref(), Some("http://localhost:3000"));
+        assert_eq!(
+            resolve_link("http://localhost:8/", Some(&t)).as_deref(),
+            Some("http://localhost:8/")
+        );
+        let none = ForwardTarget {
+            wildcard_host: String::new(),
+            ..t.clone()
+        };
+        assert_eq!(
+            resolve_link("http://localhost:3000", Some(&none)).as_deref(),
+            Some("http://localhost:3000")
+        );
+        let long = ForwardTarget {
+            workspace: "w".repeat(60),
+            ..t.clone()
+        };
+        assert_eq!(
+            resolve_link("http://localhost:3000", Some(&long)).as_deref(),
+            Some("http://localhost:3000")
+        );
         // Not local at all, even though "localhost" appears in it.
         assert_eq!(
             resolve_link("http://localhost@evil.example:3000/", Some(&t)).as_deref(),

@@ -24,7 +24,9 @@ use crate::api::{get_json, use_fetch};
 use crate::shell::{use_shell, Theme};
 use crate::ui::status::Tone;
 use crate::ui::{storage, Badge, NotFoundView};
-use coder_api::{AppHostResponse, WorkspaceAgentLifecycle as Lifecycle, WorkspaceAgentStatus as Status};
+use coder_api::{
+    AppHostResponse, WorkspaceAgentLifecycle as Lifecycle, WorkspaceAgentStatus as Status,
+};
 use keybar::KeyBar;
 use leptos::html;
 use leptos::prelude::*;
@@ -78,7 +80,9 @@ pub fn TerminalView() -> impl IntoView {
     let ctx = use_agent();
     match Uuid::parse_str(ctx.id.get_untracked().trim()) {
         Ok(agent) => view! { <Terminal agent/> }.into_any(),
-        Err(_) => view! { <NotFoundView what="This address does not name a valid agent id."/> }.into_any(),
+        Err(_) => {
+            view! { <NotFoundView what="This address does not name a valid agent id."/> }.into_any()
+        }
     }
 }
 
@@ -92,7 +96,13 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     // which needs a new shell to run in); else a new one.
     let reconnect = params
         .reconnect
-        .or_else(|| params.command.is_none().then(|| page::remembered_session(&agent)).flatten())
+        .or_else(|| {
+            params
+                .command
+                .is_none()
+                .then(|| page::remembered_session(&agent))
+                .flatten()
+        })
         .unwrap_or_else(page::new_session_id);
     page::remember_session(&agent, &reconnect);
     page::replace_query(&[("reconnect", Some(&reconnect.to_string()))]);
@@ -118,27 +128,46 @@ fn Terminal(agent: Uuid) -> impl IntoView {
 
     // Preferences.
     let font_size = RwSignal::new(
-        storage::load(FONT_KEY).and_then(|v| v.parse::<u32>().ok()).unwrap_or(FONT_DEFAULT).clamp(FONT_MIN, FONT_MAX),
+        storage::load(FONT_KEY)
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(FONT_DEFAULT)
+            .clamp(FONT_MIN, FONT_MAX),
     );
     let media = |q: &str| window().match_media(q).ok().flatten();
     let dark_query = media("(prefers-color-scheme: dark)");
     let prefers_dark = RwSignal::new(dark_query.as_ref().is_some_and(|m| m.matches()));
     let coarse = media("(pointer: coarse)").is_some_and(|m| m.matches());
-    let narrow = window().inner_width().ok().and_then(|v| v.as_f64()).is_some_and(|w| w <= 640.0);
+    let narrow = window()
+        .inner_width()
+        .ok()
+        .and_then(|v| v.as_f64())
+        .is_some_and(|w| w <= 640.0);
     let show_keys = RwSignal::new(coarse || narrow);
 
     // Where local links go.
     let workspace = use_agent_workspace(agent.to_string());
-    let app_host = use_fetch(|| get_json::<AppHostResponse>(coder_api::routes::applications_host()));
+    let app_host =
+        use_fetch(|| get_json::<AppHostResponse>(coder_api::routes::applications_host()));
     // The agent is re-read every few seconds; only a new name may reset the links' target.
-    let agent_name = Memo::new(move |_| ctx.agent.with(|a| a.value.as_ref().map(|a| a.name.clone())));
+    let agent_name =
+        Memo::new(move |_| ctx.agent.with(|a| a.value.as_ref().map(|a| a.name.clone())));
     Effect::new(move |_| {
         let host = app_host.with(|h| h.value.as_ref().map(|h| h.host.clone()));
-        let ws = workspace.with(|w| w.value.as_ref().map(|w| (w.name.clone(), w.owner_name.clone())));
+        let ws = workspace.with(|w| {
+            w.value
+                .as_ref()
+                .map(|w| (w.name.clone(), w.owner_name.clone()))
+        });
         let agent_name = agent_name.get();
         if let (Some(host), Some((workspace, user)), Some(agent)) = (host, ws, agent_name) {
             let page_scheme = window().location().protocol().unwrap_or_default();
-            ui.forward.set(Some(ForwardTarget { wildcard_host: host, agent, workspace, user, page_scheme }));
+            ui.forward.set(Some(ForwardTarget {
+                wildcard_host: host,
+                agent,
+                workspace,
+                user,
+                page_scheme,
+            }));
         }
     });
 
@@ -151,9 +180,16 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     // Lays the terminal out in the visible viewport, then refits it.
     // May run from a listener or an animation frame after the view is gone: every read is `try_`.
     let layout = move || {
-        let Some(screen) = screen_ref.try_get_untracked().flatten() else { return };
-        let below = keys_ref.try_get_untracked().flatten().map(|k| k.get_bounding_client_rect().height()).unwrap_or(0.0);
-        let bar: Option<web_sys::HtmlElement> = bar_ref.try_get_untracked().flatten().map(|b| b.into());
+        let Some(screen) = screen_ref.try_get_untracked().flatten() else {
+            return;
+        };
+        let below = keys_ref
+            .try_get_untracked()
+            .flatten()
+            .map(|k| k.get_bounding_client_rect().height())
+            .unwrap_or(0.0);
+        let bar: Option<web_sys::HtmlElement> =
+            bar_ref.try_get_untracked().flatten().map(|b| b.into());
         page::fit_to_viewport(&screen, bar.as_ref(), below);
         with_session(&|s| s.schedule_fit());
     };
@@ -162,13 +198,19 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     host_ref.on_load(move |host| {
         leptos::task::spawn_local(async move {
             if let Err(e) = xterm::load().await {
-                ui.state.try_set(ConnState::Failed { reason: format!("The terminal could not be loaded: {e}. Reload the page to try again.") });
+                ui.state.try_set(ConnState::Failed {
+                    reason: format!(
+                        "The terminal could not be loaded: {e}. Reload the page to try again."
+                    ),
+                });
                 return;
             }
             // The view may have gone while xterm.js loaded; its signals with it.
-            let (Some(theme), Some(prefers), Some(size)) =
-                (shell.theme.try_get_untracked(), prefers_dark.try_get_untracked(), font_size.try_get_untracked())
-            else {
+            let (Some(theme), Some(prefers), Some(size)) = (
+                shell.theme.try_get_untracked(),
+                prefers_dark.try_get_untracked(),
+                font_size.try_get_untracked(),
+            ) else {
                 return;
             };
             let dark = effective_dark(theme, prefers);
@@ -177,7 +219,9 @@ fn Terminal(agent: Uuid) -> impl IntoView {
             let term = match xterm::Xterm::open(&host, size, dark) {
                 Ok(t) => t,
                 Err(e) => {
-                    ui.state.try_set(ConnState::Failed { reason: format!("The terminal could not start: {e}.") });
+                    ui.state.try_set(ConnState::Failed {
+                        reason: format!("The terminal could not start: {e}."),
+                    });
                     return;
                 }
             };
@@ -190,7 +234,10 @@ fn Terminal(agent: Uuid) -> impl IntoView {
             };
             let s = Session::new(term, ui, target);
             s.wire();
-            if live.try_update_value(|l| l.session = Some(s.clone())).is_none() {
+            if live
+                .try_update_value(|l| l.session = Some(s.clone()))
+                .is_none()
+            {
                 return; // the view left while xterm.js was loading
             }
             // Again: when the view opened through an in-app link, the router wrote its own address
@@ -212,8 +259,14 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     // Theme and font follow the app and the user.
     if let Some(q) = dark_query {
         let l = Listener::new(&q, "change", move |e| {
-            let matches = e.dyn_ref::<web_sys::MediaQueryList>().map(|m| m.matches())
-                .or_else(|| js_sys::Reflect::get(&e, &"matches".into()).ok().and_then(|v| v.as_bool()));
+            let matches = e
+                .dyn_ref::<web_sys::MediaQueryList>()
+                .map(|m| m.matches())
+                .or_else(|| {
+                    js_sys::Reflect::get(&e, &"matches".into())
+                        .ok()
+                        .and_then(|v| v.as_bool())
+                });
             if let Some(m) = matches {
                 prefers_dark.try_set(m);
             }
@@ -244,7 +297,10 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     Effect::new(move |_| {
         location.search.track();
-        if let Some(id) = live.try_with_value(|l| l.session.as_ref().map(|s| s.target().reconnect)).flatten() {
+        if let Some(id) = live
+            .try_with_value(|l| l.session.as_ref().map(|s| s.target().reconnect))
+            .flatten()
+        {
             page::replace_query(&[("reconnect", Some(&id.to_string()))]);
         }
     });
@@ -253,7 +309,10 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     let now = RwSignal::new(js_sys::Date::now());
     if let Ok(h) = set_interval_with_handle(
         move || {
-            if matches!(ui.state.try_get_untracked(), Some(ConnState::Reconnecting { .. })) {
+            if matches!(
+                ui.state.try_get_untracked(),
+                Some(ConnState::Reconnecting { .. })
+            ) {
                 now.try_set(js_sys::Date::now());
             }
         },
@@ -263,7 +322,11 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     }
     // Back online: retry now instead of waiting out the backoff.
     let online = window_event_listener(leptos::ev::online, move |_| {
-        if ui.state.try_get_untracked().is_some_and(|s| s.can_reconnect()) {
+        if ui
+            .state
+            .try_get_untracked()
+            .is_some_and(|s| s.can_reconnect())
+        {
             with_session(&|s| s.reconnect_now());
         }
     });
@@ -284,7 +347,12 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     // Transient notices fade after a few seconds.
     Effect::new(move |_| {
         if ui.notice.get().is_some() {
-            set_timeout(move || { ui.notice.try_set(None); }, std::time::Duration::from_secs(4));
+            set_timeout(
+                move || {
+                    ui.notice.try_set(None);
+                },
+                std::time::Duration::from_secs(4),
+            );
         }
     });
 
@@ -304,7 +372,10 @@ fn Terminal(agent: Uuid) -> impl IntoView {
         page::replace_query(&[("command", None)]);
         with_session(&|s| s.start_with_command(None));
     };
-    let agent_name = Signal::derive(move || ctx.agent.with(|a| a.value.as_ref().map(|a| a.name.clone()).unwrap_or_default()));
+    let agent_name = Signal::derive(move || {
+        ctx.agent
+            .with(|a| a.value.as_ref().map(|a| a.name.clone()).unwrap_or_default())
+    });
 
     view! {
         <section class="terminal-page" class:embed=shell.embed aria-label="Terminal">
@@ -479,22 +550,33 @@ fn AgentAlerts(new_session: impl Fn() + Copy + Send + Sync + 'static) -> impl In
     let logs_href = move || format!("/agents/{}/logs", ctx.id.get());
     // Only a change of state re-renders the alert (the agent is re-read every few seconds, and a
     // re-rendered button can lose a click).
-    let state = Memo::new(move |_| ctx.agent.with(|a| a.value.as_ref().map(|a| (a.status.clone(), a.lifecycle_state.clone()))));
+    let state = Memo::new(move |_| {
+        ctx.agent.with(|a| {
+            a.value
+                .as_ref()
+                .map(|a| (a.status.clone(), a.lifecycle_state.clone()))
+        })
+    });
     move || {
         let (status, lifecycle) = state.get()?;
         if lifecycle.is_starting() {
             seen_starting.set_value(true);
         }
         let alert = |tone: Tone, text: String, extra: Option<AnyView>| {
-            Some(view! {
-                <div class=format!("notice terminal-alert {}", tone.class()) role="status">
-                    <span aria-hidden="true">{tone.symbol()}" "</span>
-                    <span>{text}</span>
-                    {extra}
-                </div>
-            }.into_any())
+            Some(
+                view! {
+                    <div class=format!("notice terminal-alert {}", tone.class()) role="status">
+                        <span aria-hidden="true">{tone.symbol()}" "</span>
+                        <span>{text}</span>
+                        {extra}
+                    </div>
+                }
+                .into_any(),
+            )
         };
-        let logs_link = || Some(view! { <a class="btn btn-small" href=logs_href()>"Startup logs"</a> }.into_any());
+        let logs_link = || {
+            Some(view! { <a class="btn btn-small" href=logs_href()>"Startup logs"</a> }.into_any())
+        };
         if !matches!(status, Status::Connected) {
             return alert(
                 Tone::Warning,
@@ -595,7 +677,12 @@ fn LinkDialog(offer: RwSignal<Option<(String, String)>>) -> impl IntoView {
         }
     });
     let link = move || offer.get().map(|o| o.1).unwrap_or_default();
-    let rewritten = move || offer.get().filter(|(from, to)| from != to).map(|(from, _)| from);
+    let rewritten = move || {
+        offer
+            .get()
+            .filter(|(from, to)| from != to)
+            .map(|(from, _)| from)
+    };
     view! {
         <dialog class="terminal-dialog" node_ref=dialog aria-labelledby="link-title"
             on:cancel=move |ev: web_sys::Event| { ev.prevent_default(); offer.set(None); }>

@@ -22,7 +22,10 @@ pub fn parse_osc52(data: &str) -> ClipboardRequest {
     let Some((targets, payload)) = data.split_once(';') else {
         return ClipboardRequest::Invalid;
     };
-    if !targets.chars().all(|c| matches!(c, 'c' | 'p' | 'q' | 's' | '0'..='7')) {
+    if !targets
+        .chars()
+        .all(|c| matches!(c, 'c' | 'p' | 'q' | 's' | '0'..='7'))
+    {
         return ClipboardRequest::Invalid;
     }
     if payload == "?" {
@@ -80,7 +83,9 @@ pub fn clean_title(raw: &str) -> String {
     let mut last_space = true;
     for c in raw.chars() {
         let c = if c.is_whitespace() { ' ' } else { c };
-        if c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+        if c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
             continue;
         }
         if c == ' ' && last_space {
@@ -113,7 +118,10 @@ mod tests {
 
     #[test]
     fn osc52_writes_reads_and_garbage() {
-        assert_eq!(parse_osc52("c;aGVsbG8="), ClipboardRequest::Write("hello".into()));
+        assert_eq!(
+            parse_osc52("c;aGVsbG8="),
+            ClipboardRequest::Write("hello".into())
+        );
         assert_eq!(parse_osc52(";aGk="), ClipboardRequest::Write("hi".into()));
         assert_eq!(parse_osc52("c;?"), ClipboardRequest::Read);
         assert_eq!(parse_osc52("c;"), ClipboardRequest::Invalid);

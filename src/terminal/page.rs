@@ -12,8 +12,16 @@ use wasm_bindgen::JsCast;
 /// The page's query parameters as it was opened.
 pub fn read_params() -> PageParams {
     let search = window().location().search().unwrap_or_default();
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return PageParams::default() };
-    let names = ["reconnect", "command", "container", "container_user", "renderer"];
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+        return PageParams::default();
+    };
+    let names = [
+        "reconnect",
+        "command",
+        "container",
+        "container_user",
+        "renderer",
+    ];
     PageParams::from_pairs(names.iter().filter_map(|n| params.get(n).map(|v| (*n, v))))
 }
 
@@ -54,7 +62,10 @@ pub fn remember_session(agent: &Uuid, session: &Uuid) {
 /// or a history entry, so a reload reopens the same session.
 pub fn replace_query(changes: &[(&str, Option<&str>)]) {
     let loc = window().location();
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&loc.search().unwrap_or_default()) else { return };
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&loc.search().unwrap_or_default())
+    else {
+        return;
+    };
     let mut changed = false;
     for (name, value) in changes {
         match value {
@@ -94,16 +105,26 @@ pub struct Listener {
 
 impl Listener {
     /// Listens for `name` on `target`.
-    pub fn new(target: &web_sys::EventTarget, name: &'static str, f: impl FnMut(web_sys::Event) + 'static) -> Self {
+    pub fn new(
+        target: &web_sys::EventTarget,
+        name: &'static str,
+        f: impl FnMut(web_sys::Event) + 'static,
+    ) -> Self {
         let callback = Closure::<dyn FnMut(web_sys::Event)>::new(f);
         let _ = target.add_event_listener_with_callback(name, callback.as_ref().unchecked_ref());
-        Self { target: target.clone(), name, callback }
+        Self {
+            target: target.clone(),
+            name,
+            callback,
+        }
     }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(self.name, self.callback.as_ref().unchecked_ref());
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.name, self.callback.as_ref().unchecked_ref());
     }
 }
 
@@ -121,7 +142,10 @@ impl Observer {
         for e in elements {
             observer.observe(e);
         }
-        Some(Self { observer, _callback: callback })
+        Some(Self {
+            observer,
+            _callback: callback,
+        })
     }
 }
 
@@ -140,9 +164,17 @@ const BOTTOM_GAP_PX: f64 = 12.0;
 /// *visual* viewport: on a phone that is the top of the soft keyboard, so the prompt stays in
 /// view while typing. When the keyboard leaves too little room below the page's header, the page
 /// scrolls so the terminal's toolbar sits at the top of what is visible.
-pub fn fit_to_viewport(screen: &web_sys::HtmlElement, toolbar: Option<&web_sys::HtmlElement>, below: f64) {
+pub fn fit_to_viewport(
+    screen: &web_sys::HtmlElement,
+    toolbar: Option<&web_sys::HtmlElement>,
+    below: f64,
+) {
     let win = window();
-    let inner = win.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(600.0);
+    let inner = win
+        .inner_height()
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(600.0);
     let (vv_top, vv_height) = match win.visual_viewport() {
         Some(vv) => (vv.offset_top(), vv.height()),
         None => (0.0, inner),
@@ -151,21 +183,29 @@ pub fn fit_to_viewport(screen: &web_sys::HtmlElement, toolbar: Option<&web_sys::
     let mut top = screen.get_bounding_client_rect().top();
     let keyboard_open = vv_height < inner * 0.8;
     if keyboard_open && vv_top + vv_height - top - reserve < MIN_SCREEN_PX * 1.5 {
-        let bar = toolbar.map(|t| t.get_bounding_client_rect().height()).unwrap_or(0.0);
+        let bar = toolbar
+            .map(|t| t.get_bounding_client_rect().height())
+            .unwrap_or(0.0);
         let scroll_by = top - bar - vv_top;
         if scroll_by > 1.0 {
             win.scroll_by_with_x_and_y(0.0, scroll_by);
             top = screen.get_bounding_client_rect().top();
         }
     }
-    let mut height = (vv_top + vv_height - top - reserve).max(MIN_SCREEN_PX).floor();
-    let _ = screen.style().set_property("height", &format!("{height}px"));
+    let mut height = (vv_top + vv_height - top - reserve)
+        .max(MIN_SCREEN_PX)
+        .floor();
+    let _ = screen
+        .style()
+        .set_property("height", &format!("{height}px"));
     // What follows the page's main area (its padding, a footer) must not make the page scroll.
     if let Some(root) = document().document_element() {
         let overflow = f64::from(root.scroll_height()) - (win.scroll_y().unwrap_or(0.0) + inner);
         if overflow > 0.5 && !keyboard_open && height - overflow >= MIN_SCREEN_PX {
             height = (height - overflow).floor();
-            let _ = screen.style().set_property("height", &format!("{height}px"));
+            let _ = screen
+                .style()
+                .set_property("height", &format!("{height}px"));
         }
     }
 }
@@ -173,7 +213,10 @@ pub fn fit_to_viewport(screen: &web_sys::HtmlElement, toolbar: Option<&web_sys::
 /// Whether the browser is driven by automation (WebDriver, Playwright): only then are the test
 /// hooks installed.
 fn automated() -> bool {
-    js_sys::Reflect::get(&window().navigator(), &"webdriver".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
+    js_sys::Reflect::get(&window().navigator(), &"webdriver".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
 }
 
 const TEXT_HOOK: &str = "__agentConsoleTerminalText";
@@ -187,9 +230,15 @@ pub fn install_test_hooks(session: Weak<Session>) {
         return;
     }
     let w = session.clone();
-    let text = Closure::<dyn Fn() -> String>::new(move || w.upgrade().map(|s| s.xterm().text()).unwrap_or_default());
-    let info =
-        Closure::<dyn Fn() -> String>::new(move || session.upgrade().map(|s| s.debug_info()).unwrap_or_default());
+    let text = Closure::<dyn Fn() -> String>::new(move || {
+        w.upgrade().map(|s| s.xterm().text()).unwrap_or_default()
+    });
+    let info = Closure::<dyn Fn() -> String>::new(move || {
+        session
+            .upgrade()
+            .map(|s| s.debug_info())
+            .unwrap_or_default()
+    });
     let win = window();
     let _ = js_sys::Reflect::set(&win, &TEXT_HOOK.into(), &text.into_js_value());
     let _ = js_sys::Reflect::set(&win, &INFO_HOOK.into(), &info.into_js_value());

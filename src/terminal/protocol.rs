@@ -50,7 +50,12 @@ pub fn after_close(code: u16) -> AfterClose {
 /// Delay before retry number `attempt` (1-based): doubling from 1 s up to 30 s, with "equal
 /// jitter" (half fixed, half random from `jitter` in `[0, 1)`) so many tabs do not retry in step.
 pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
-    crate::api::backoff::equal_jitter_delay_ms(BACKOFF_BASE_MS, BACKOFF_CAP_MS, attempt.saturating_sub(1), jitter)
+    crate::api::backoff::equal_jitter_delay_ms(
+        BACKOFF_BASE_MS,
+        BACKOFF_CAP_MS,
+        attempt.saturating_sub(1),
+        jitter,
+    )
 }
 
 /// Builds a version-4 UUID from 16 random bytes (from `crypto.getRandomValues`, which unlike
@@ -130,18 +135,36 @@ impl ConnState {
     /// A tone, a short label and a sentence for the status line; `now_ms` counts the retry down.
     pub fn describe(&self, now_ms: f64) -> (Tone, String, String) {
         match self {
-            ConnState::Loading => (Tone::Progress, "Loading".into(), "Loading the terminal…".into()),
-            ConnState::AwaitingConsent => {
-                (Tone::Warning, "Waiting for you".into(), "Nothing runs until you choose.".into())
-            }
-            ConnState::Declined => (Tone::Neutral, "Not started".into(), "No shell is open.".into()),
-            ConnState::Connecting { attempt: 0 } => (Tone::Progress, "Connecting".into(), "Opening the shell…".into()),
+            ConnState::Loading => (
+                Tone::Progress,
+                "Loading".into(),
+                "Loading the terminal…".into(),
+            ),
+            ConnState::AwaitingConsent => (
+                Tone::Warning,
+                "Waiting for you".into(),
+                "Nothing runs until you choose.".into(),
+            ),
+            ConnState::Declined => (
+                Tone::Neutral,
+                "Not started".into(),
+                "No shell is open.".into(),
+            ),
+            ConnState::Connecting { attempt: 0 } => (
+                Tone::Progress,
+                "Connecting".into(),
+                "Opening the shell…".into(),
+            ),
             ConnState::Connecting { attempt } => (
                 Tone::Progress,
                 "Reconnecting".into(),
                 format!("Reattaching to the same shell (attempt {attempt} of {MAX_ATTEMPTS})…"),
             ),
-            ConnState::Connected => (Tone::Ok, "Connected".into(), "Attached to the shell.".into()),
+            ConnState::Connected => (
+                Tone::Ok,
+                "Connected".into(),
+                "Attached to the shell.".into(),
+            ),
             ConnState::Reconnecting { attempt, at_ms } => {
                 let secs = ((at_ms - now_ms) / 1000.0).ceil().max(0.0) as u64;
                 (
@@ -150,7 +173,9 @@ impl ConnState {
                     format!("The connection dropped. Retry {attempt} of {MAX_ATTEMPTS} reattaches to the same shell."),
                 )
             }
-            ConnState::Disconnected { reason } => (Tone::Danger, "Disconnected".into(), reason.clone()),
+            ConnState::Disconnected { reason } => {
+                (Tone::Danger, "Disconnected".into(), reason.clone())
+            }
             ConnState::Ended => (
                 Tone::Neutral,
                 "Session ended".into(),
@@ -167,7 +192,10 @@ impl ConnState {
 
     /// Whether the Reconnect button makes sense (a session that may still be alive, not attached).
     pub fn can_reconnect(&self) -> bool {
-        matches!(self, ConnState::Reconnecting { .. } | ConnState::Disconnected { .. })
+        matches!(
+            self,
+            ConnState::Reconnecting { .. } | ConnState::Disconnected { .. }
+        )
     }
 }
 
@@ -197,7 +225,10 @@ mod tests {
         assert_eq!(input_message("ls\r"), r#"{"data":"ls\r"}"#);
         assert_eq!(input_message("\u{3}"), r#"{"data":"\u0003"}"#);
         assert_eq!(input_message("é\"\\"), r#"{"data":"é\"\\"}"#);
-        assert_eq!(resize_message(120, 40).as_deref(), Some(r#"{"height":40,"width":120}"#));
+        assert_eq!(
+            resize_message(120, 40).as_deref(),
+            Some(r#"{"height":40,"width":120}"#)
+        );
         assert_eq!(resize_message(0, 40), None);
         assert_eq!(resize_message(70_000, 40), None);
     }
@@ -220,7 +251,10 @@ mod tests {
         assert_eq!(backoff_ms(7, 0.0), 15_000);
         assert_eq!(backoff_ms(40, 1.0), 30_000);
         let total: u32 = (1..=MAX_ATTEMPTS).map(|a| backoff_ms(a, 1.0)).sum();
-        assert!(total < 5 * 60 * 1000, "gives up while the session is still alive: {total}");
+        assert!(
+            total < 5 * 60 * 1000,
+            "gives up while the session is still alive: {total}"
+        );
     }
 
     #[test]
@@ -243,20 +277,40 @@ mod tests {
         assert_eq!(p.reconnect.map(|u| u.to_string()).as_deref(), Some(id));
         assert_eq!(p.command.as_deref(), Some("htop"));
         assert_eq!(p.container, None);
-        assert_eq!(PageParams::from_pairs([("reconnect", "nope")]).reconnect, None);
+        assert_eq!(
+            PageParams::from_pairs([("reconnect", "nope")]).reconnect,
+            None
+        );
     }
 
     #[test]
     fn states_read_well() {
-        let (_, label, _) = ConnState::Reconnecting { attempt: 2, at_ms: 10_500.0 }.describe(8_000.0);
+        let (_, label, _) = ConnState::Reconnecting {
+            attempt: 2,
+            at_ms: 10_500.0,
+        }
+        .describe(8_000.0);
         assert_eq!(label, "Reconnecting in 3 s");
-        let (_, label, _) = ConnState::Reconnecting { attempt: 2, at_ms: 1.0 }.describe(8_000.0);
+        let (_, label, _) = ConnState::Reconnecting {
+            attempt: 2,
+            at_ms: 1.0,
+        }
+        .describe(8_000.0);
         assert_eq!(label, "Reconnecting in 0 s");
         assert!(ConnState::Connected.accepts_input());
         assert!(!ConnState::Ended.accepts_input());
-        assert!(ConnState::Disconnected { reason: String::new() }.can_reconnect());
+        assert!(ConnState::Disconnected {
+            reason: String::new()
+        }
+        .can_reconnect());
         assert!(!ConnState::Ended.can_reconnect());
-        assert_eq!(close_reason(1006, ""), "The connection was lost (code 1006).");
-        assert_eq!(close_reason(1011, "dial: refused"), "The agent reported an error (code 1011): dial: refused.");
+        assert_eq!(
+            close_reason(1006, ""),
+            "The connection was lost (code 1006)."
+        );
+        assert_eq!(
+            close_reason(1011, "dial: refused"),
+            "The agent reported an error (code 1011): dial: refused."
+        );
     }
 }

@@ -2,15 +2,15 @@
 //! reconnect policy. It owns no Leptos view; it reports to the view through signals (written with
 //! `try_set`, so a late socket event after the view is gone is harmless).
 use super::flow::{human_bytes, Flow};
-use super::utf8::Utf8Repair;
 use super::keybar::{apply_mods, key_bytes, Key, Mods};
 use super::links::{resolve_link, ForwardTarget};
 use super::osc::{clean_title, parse_osc52, ClipboardRequest};
 use super::protocol::{
-    after_close, backoff_ms, close_reason, input_message, resize_message, AfterClose, ConnState, MAX_ATTEMPTS,
-    STABLE_AFTER_MS,
+    after_close, backoff_ms, close_reason, input_message, resize_message, AfterClose, ConnState,
+    MAX_ATTEMPTS, STABLE_AFTER_MS,
 };
 use super::socket::{PtySocket, SocketEvent, SocketOwner};
+use super::utf8::Utf8Repair;
 use super::xterm::{Renderer, Xterm};
 use crate::api::{ws_url, WsUrlAuth};
 use coder_api::routes::PtyQuery;
@@ -116,7 +116,9 @@ impl SocketOwner for Owner {
         }
     }
     fn should_pause_reading(&self) -> bool {
-        self.0.upgrade().is_some_and(|s| s.flow.borrow_mut().should_pause_reading())
+        self.0
+            .upgrade()
+            .is_some_and(|s| s.flow.borrow_mut().should_pause_reading())
     }
 }
 
@@ -204,7 +206,11 @@ impl Session {
             match parse_osc52(&data) {
                 ClipboardRequest::Write(text) => {
                     if ui.clipboard_allowed.try_get_untracked().unwrap_or(false) {
-                        copy_to_clipboard(text, ui.notice, "A program in the terminal copied text to your clipboard.");
+                        copy_to_clipboard(
+                            text,
+                            ui.notice,
+                            "A program in the terminal copied text to your clipboard.",
+                        );
                     } else {
                         ui.clipboard_offer.try_set(Some(text));
                     }
@@ -227,12 +233,15 @@ impl Session {
                     ui.link_offer.try_set(Some((uri, url)));
                 }
                 None => {
-                    ui.notice.try_set(Some("A link with an unsupported address was not opened.".into()));
+                    ui.notice.try_set(Some(
+                        "A link with an unsupported address was not opened.".into(),
+                    ));
                 }
             }
         });
         let me = self.me.clone();
-        self.xterm.on_key_event(move |ev| me.upgrade().is_none_or(|s| s.key_event(&ev)));
+        self.xterm
+            .on_key_event(move |ev| me.upgrade().is_none_or(|s| s.key_event(&ev)));
     }
 
     /// Shortcuts the terminal must not swallow. Returns whether xterm should handle the event.
@@ -261,7 +270,9 @@ impl Session {
         match self.xterm.selection() {
             Some(text) => copy_to_clipboard(text, self.ui.notice, "Copied the selection."),
             None => {
-                self.ui.notice.try_set(Some("Select text in the terminal first.".into()));
+                self.ui
+                    .notice
+                    .try_set(Some("Select text in the terminal first.".into()));
             }
         }
     }
@@ -336,7 +347,9 @@ impl Session {
             },
         );
         let url = ws_url(&path, WsUrlAuth::SessionToken);
-        self.ui.state.try_set(ConnState::Connecting { attempt: self.attempt.get() });
+        self.ui.state.try_set(ConnState::Connecting {
+            attempt: self.attempt.get(),
+        });
         match PtySocket::open(&url, Rc::new(Owner(self.me.clone()))) {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),
             Err(e) => self.closed(1006, &e),
@@ -430,7 +443,9 @@ impl Session {
             }
             let Some(s) = me.upgrade() else { return };
             if s.flow.borrow().skipping() {
-                s.ui.notice.try_set(Some("Output still on its way was skipped after the interrupt.".into()));
+                s.ui.notice.try_set(Some(
+                    "Output still on its way was skipped after the interrupt.".into(),
+                ));
                 s.reconnect_now();
             }
         });
@@ -440,7 +455,12 @@ impl Session {
     pub fn key(&self, key: Key) {
         let bytes = key_bytes(key, self.latched(), self.xterm.application_cursor());
         self.release_latches();
-        if self.ui.state.try_get_untracked().is_some_and(|s| s.accepts_input()) {
+        if self
+            .ui
+            .state
+            .try_get_untracked()
+            .is_some_and(|s| s.accepts_input())
+        {
             self.send_input(&bytes);
         }
         self.xterm.focus();
@@ -484,10 +504,15 @@ impl Session {
                 let attempt = self.attempt.get() + 1;
                 self.attempt.set(attempt);
                 if attempt > MAX_ATTEMPTS {
-                    self.ui.state.try_set(ConnState::Disconnected { reason: close_reason(code, reason) });
+                    self.ui.state.try_set(ConnState::Disconnected {
+                        reason: close_reason(code, reason),
+                    });
                 } else {
                     let delay = backoff_ms(attempt, js_sys::Math::random());
-                    self.ui.state.try_set(ConnState::Reconnecting { attempt, at_ms: now() + f64::from(delay) });
+                    self.ui.state.try_set(ConnState::Reconnecting {
+                        attempt,
+                        at_ms: now() + f64::from(delay),
+                    });
                     let me = self.me.clone();
                     let timer = gloo_timers::callback::Timeout::new(delay, move || {
                         if let Some(s) = me.upgrade() {
@@ -506,7 +531,9 @@ impl Session {
     fn pump(&self) {
         loop {
             // No borrow may be held across `write`: xterm may call back synchronously.
-            let Some(chunk) = self.flow.borrow_mut().next_write() else { break };
+            let Some(chunk) = self.flow.borrow_mut().next_write() else {
+                break;
+            };
             self.write_lens.borrow_mut().push_back(chunk.len());
             self.xterm.write(&chunk, &self.write_done);
         }
@@ -537,8 +564,18 @@ impl Session {
     pub fn debug_info(&self) -> String {
         let (cols, rows) = self.xterm.size();
         let stats = self.flow.borrow().stats();
-        let state = self.ui.state.try_get_untracked().map(|s| s.describe(now()).1).unwrap_or_default();
-        let transport = self.socket.borrow().as_ref().map(|s| s.kind()).unwrap_or("none");
+        let state = self
+            .ui
+            .state
+            .try_get_untracked()
+            .map(|s| s.describe(now()).1)
+            .unwrap_or_default();
+        let transport = self
+            .socket
+            .borrow()
+            .as_ref()
+            .map(|s| s.kind())
+            .unwrap_or("none");
         serde_json::json!({
             "cols": cols,
             "rows": rows,

@@ -93,7 +93,10 @@ impl PtySocket {
         } else {
             Transport::Classic(open_classic(url, owner, closed_by_us.clone())?)
         };
-        Ok(Self { transport, closed_by_us })
+        Ok(Self {
+            transport,
+            closed_by_us,
+        })
     }
 
     /// `"stream"` or `"websocket"`, for the test hook.
@@ -183,17 +186,31 @@ fn message_bytes(v: &JsValue) -> Option<Vec<u8>> {
 async fn stream_close_info(stream: &WebSocketStream) -> (u16, String) {
     match JsFuture::from(stream.closed()).await {
         Ok(info) => {
-            let code = Reflect::get(&info, &"closeCode".into()).ok().and_then(|v| v.as_f64()).unwrap_or(1005.0);
-            let reason = Reflect::get(&info, &"reason".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+            let code = Reflect::get(&info, &"closeCode".into())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(1005.0);
+            let reason = Reflect::get(&info, &"reason".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
             (code as u16, reason)
         }
         Err(_) => (1006, String::new()),
     }
 }
 
-fn open_stream(url: &str, owner: Rc<dyn SocketOwner>, closed_by_us: Rc<Cell<bool>>) -> Result<Rc<StreamState>, String> {
+fn open_stream(
+    url: &str,
+    owner: Rc<dyn SocketOwner>,
+    closed_by_us: Rc<Cell<bool>>,
+) -> Result<Rc<StreamState>, String> {
     let stream = WebSocketStream::new(url).map_err(|e| format!("{e:?}"))?;
-    let state = Rc::new(StreamState { stream, writer: RefCell::new(None), resume: RefCell::new(None) });
+    let state = Rc::new(StreamState {
+        stream,
+        writer: RefCell::new(None),
+        resume: RefCell::new(None),
+    });
     let st = state.clone();
     spawn_local(async move {
         let gone = || closed_by_us.get();
@@ -210,7 +227,9 @@ fn open_stream(url: &str, owner: Rc<dyn SocketOwner>, closed_by_us: Rc<Cell<bool
         let get = |k: &str| Reflect::get(&opened, &k.into()).unwrap_or(JsValue::UNDEFINED);
         let readable = get("readable");
         let writable = get("writable");
-        let Some(reader) = ChunkReader::new(&readable) else { return };
+        let Some(reader) = ChunkReader::new(&readable) else {
+            return;
+        };
         if let Some(w) = Reflect::get(&writable, &"getWriter".into())
             .ok()
             .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
@@ -234,7 +253,9 @@ fn open_stream(url: &str, owner: Rc<dyn SocketOwner>, closed_by_us: Rc<Cell<bool
                 let _ = rx.await;
                 continue;
             }
-            let Ok(Some(value)) = reader.next().await else { break };
+            let Ok(Some(value)) = reader.next().await else {
+                break;
+            };
             if let Some(bytes) = message_bytes(&value) {
                 if !gone() {
                     owner.event(SocketEvent::Data(bytes));
@@ -249,7 +270,11 @@ fn open_stream(url: &str, owner: Rc<dyn SocketOwner>, closed_by_us: Rc<Cell<bool
     Ok(state)
 }
 
-fn open_classic(url: &str, owner: Rc<dyn SocketOwner>, closed_by_us: Rc<Cell<bool>>) -> Result<ClassicState, String> {
+fn open_classic(
+    url: &str,
+    owner: Rc<dyn SocketOwner>,
+    closed_by_us: Rc<Cell<bool>>,
+) -> Result<ClassicState, String> {
     let ws = web_sys::WebSocket::new(url).map_err(|e| format!("{e:?}"))?;
     ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
     let mut handlers = Vec::new();
@@ -282,9 +307,15 @@ fn open_classic(url: &str, owner: Rc<dyn SocketOwner>, closed_by_us: Rc<Cell<boo
             return;
         }
         let e: web_sys::CloseEvent = e.unchecked_into();
-        o.event(SocketEvent::Closed { code: e.code(), reason: e.reason() });
+        o.event(SocketEvent::Closed {
+            code: e.code(),
+            reason: e.reason(),
+        });
     });
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
     handlers.push(on_close);
-    Ok(ClassicState { ws, _handlers: handlers })
+    Ok(ClassicState {
+        ws,
+        _handlers: handlers,
+    })
 }

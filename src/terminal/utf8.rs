@@ -80,7 +80,10 @@ mod tests {
 
     #[test]
     fn invalid_bytes_become_replacement_characters() {
-        assert_eq!(repaired(&[b"bad:\xff\xfe\xc3(ok\n"]), "bad:\u{FFFD}\u{FFFD}\u{FFFD}(ok\n");
+        assert_eq!(
+            repaired(&[b"bad:\xff\xfe\xc3(ok\n"]),
+            "bad:\u{FFFD}\u{FFFD}\u{FFFD}(ok\n"
+        );
         // The same as the standard library's lossy decoding, sequence by sequence.
         let hostile: &[u8] = b"\xe2\x82\x28 \xf0\x9f\x92 x \xed\xa0\x80 \xc0\xaf \x80\x80";
         assert_eq!(repaired(&[hostile]), String::from_utf8_lossy(hostile));
@@ -90,7 +93,11 @@ mod tests {
     fn characters_split_between_frames_are_joined() {
         let text = "é€😀 ok".as_bytes();
         for cut in 0..=text.len() {
-            assert_eq!(repaired(&[&text[..cut], &text[cut..]]), "é€😀 ok", "cut at {cut}");
+            assert_eq!(
+                repaired(&[&text[..cut], &text[cut..]]),
+                "é€😀 ok",
+                "cut at {cut}"
+            );
         }
         assert_eq!(repaired(&[b"\xf0", b"\x9f", b"\x98", b"\x80!"]), "😀!");
     }
@@ -98,7 +105,10 @@ mod tests {
     #[test]
     fn valid_text_passes_unchanged_and_a_reset_drops_the_carry() {
         let mut r = Utf8Repair::default();
-        assert_eq!(r.repair(b"plain \x1b[1mbold\x1b[0m".to_vec()), b"plain \x1b[1mbold\x1b[0m");
+        assert_eq!(
+            r.repair(b"plain \x1b[1mbold\x1b[0m".to_vec()),
+            b"plain \x1b[1mbold\x1b[0m"
+        );
         assert_eq!(r.repair(b"x\xe2\x82".to_vec()), b"x");
         r.reset();
         assert_eq!(r.repair(b"\xacy".to_vec()), "\u{FFFD}y".as_bytes());

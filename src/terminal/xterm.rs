@@ -70,7 +70,10 @@ extern "C" {
 
 /// Downloads xterm.js and its addons (once per page; a failure may be retried).
 pub async fn load() -> Result<(), String> {
-    load_xterm().await.map(|_| ()).map_err(|e| js_error_text(&e))
+    load_xterm()
+        .await
+        .map(|_| ())
+        .map_err(|e| js_error_text(&e))
 }
 
 fn js_error_text(e: &JsValue) -> String {
@@ -98,8 +101,8 @@ pub const DARK: Palette = Palette {
     cursor: "#7aa7ff",
     selection: "rgba(122, 167, 255, 0.35)",
     ansi: [
-        "#2b323c", "#ff7b72", "#5fd39a", "#f5c060", "#7aa7ff", "#d2a8ff", "#56d4dd", "#c9d1d9", "#6e7681", "#ffa198",
-        "#8ee8b4", "#ffd98a", "#a5c4ff", "#e2c5ff", "#8be9f0", "#f0f3f6",
+        "#2b323c", "#ff7b72", "#5fd39a", "#f5c060", "#7aa7ff", "#d2a8ff", "#56d4dd", "#c9d1d9",
+        "#6e7681", "#ffa198", "#8ee8b4", "#ffd98a", "#a5c4ff", "#e2c5ff", "#8be9f0", "#f0f3f6",
     ],
 };
 
@@ -110,8 +113,8 @@ pub const LIGHT: Palette = Palette {
     cursor: "#1d4ed8",
     selection: "rgba(29, 78, 216, 0.22)",
     ansi: [
-        "#16191d", "#b42318", "#11703f", "#8a5300", "#1d4ed8", "#8a2fb5", "#0b6e7a", "#d7dce3", "#58616c", "#d92d20",
-        "#16894f", "#a86a00", "#2e62e6", "#a347d1", "#0e8a99", "#f6f7f9",
+        "#16191d", "#b42318", "#11703f", "#8a5300", "#1d4ed8", "#8a2fb5", "#0b6e7a", "#d7dce3",
+        "#58616c", "#d92d20", "#16894f", "#a86a00", "#2e62e6", "#a347d1", "#0e8a99", "#f6f7f9",
     ],
 };
 
@@ -218,7 +221,11 @@ impl Xterm {
     /// Switches to the WebGL renderer when the browser has a hardware GPU (software WebGL is
     /// slower than the DOM renderer), or when `force` asks for it. Falls back to the DOM renderer
     /// on any failure and when the GPU context is lost.
-    pub async fn use_best_renderer(&self, force: Option<Renderer>, on_lost: impl Fn() + 'static) -> Renderer {
+    pub async fn use_best_renderer(
+        &self,
+        force: Option<Renderer>,
+        on_lost: impl Fn() + 'static,
+    ) -> Renderer {
         let want = match force {
             Some(r) => r,
             None if webgl_kind() == "hardware" => Renderer::Webgl,
@@ -227,7 +234,9 @@ impl Xterm {
         if want == Renderer::Dom || load_webgl().await.is_err() {
             return Renderer::Dom;
         }
-        let Ok(addon) = new_webgl_addon() else { return Renderer::Dom };
+        let Ok(addon) = new_webgl_addon() else {
+            return Renderer::Dom;
+        };
         if self.api().try_load_addon(&addon).is_err() {
             return Renderer::Dom;
         }
@@ -237,7 +246,9 @@ impl Xterm {
             lost_addon.dispose_webgl();
             on_lost();
         });
-        self.disposables.borrow_mut().push(addon.on_context_loss(on_lost.as_ref().unchecked_ref()));
+        self.disposables
+            .borrow_mut()
+            .push(addon.on_context_loss(on_lost.as_ref().unchecked_ref()));
         self.closures.borrow_mut().push(Box::new(on_lost));
         *self.webgl.borrow_mut() = Some(addon);
         Renderer::Webgl
@@ -296,8 +307,13 @@ impl Xterm {
 
     /// Whether a full-screen program switched to the alternate screen.
     pub fn in_alternate_screen(&self) -> bool {
-        let active = Reflect::get(&self.term.get_buffer(), &"active".into()).unwrap_or(JsValue::UNDEFINED);
-        Reflect::get(&active, &"type".into()).ok().and_then(|t| t.as_string()).as_deref() == Some("alternate")
+        let active =
+            Reflect::get(&self.term.get_buffer(), &"active".into()).unwrap_or(JsValue::UNDEFINED);
+        Reflect::get(&active, &"type".into())
+            .ok()
+            .and_then(|t| t.as_string())
+            .as_deref()
+            == Some("alternate")
     }
 
     /// Gives the keyboard focus to the terminal.
@@ -307,7 +323,10 @@ impl Xterm {
 
     /// The selected text, if any.
     pub fn selection(&self) -> Option<String> {
-        self.term.has_selection().then(|| self.term.get_selection()).filter(|s| !s.is_empty())
+        self.term
+            .has_selection()
+            .then(|| self.term.get_selection())
+            .filter(|s| !s.is_empty())
     }
 
     /// Pastes text as the user would (bracketed paste when the program asked for it).
@@ -336,38 +355,54 @@ impl Xterm {
     /// Calls `f` with each input the user types or pastes.
     pub fn on_data(&self, f: impl FnMut(String) + 'static) {
         let c = Closure::<dyn FnMut(String)>::new(f);
-        self.disposables.borrow_mut().push(self.term.on_data(c.as_ref().unchecked_ref()));
+        self.disposables
+            .borrow_mut()
+            .push(self.term.on_data(c.as_ref().unchecked_ref()));
         self.keep(c);
     }
 
     /// Calls `f` with the new size whenever it changes.
     pub fn on_resize(&self, mut f: impl FnMut(u32, u32) + 'static) {
         let c = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-            let get = |k: &str| Reflect::get(&e, &k.into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u32;
+            let get = |k: &str| {
+                Reflect::get(&e, &k.into())
+                    .ok()
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(0.0) as u32
+            };
             f(get("cols"), get("rows"));
         });
-        self.disposables.borrow_mut().push(self.term.on_resize(c.as_ref().unchecked_ref()));
+        self.disposables
+            .borrow_mut()
+            .push(self.term.on_resize(c.as_ref().unchecked_ref()));
         self.keep(c);
     }
 
     /// Calls `f` with each window title the program sets (raw: the caller cleans it).
     pub fn on_title(&self, f: impl FnMut(String) + 'static) {
         let c = Closure::<dyn FnMut(String)>::new(f);
-        self.disposables.borrow_mut().push(self.term.on_title_change(c.as_ref().unchecked_ref()));
+        self.disposables
+            .borrow_mut()
+            .push(self.term.on_title_change(c.as_ref().unchecked_ref()));
         self.keep(c);
     }
 
     /// Calls `f` whenever the selection changes.
     pub fn on_selection(&self, f: impl FnMut() + 'static) {
         let c = Closure::<dyn FnMut()>::new(f);
-        self.disposables.borrow_mut().push(self.term.on_selection_change(c.as_ref().unchecked_ref()));
+        self.disposables
+            .borrow_mut()
+            .push(self.term.on_selection_change(c.as_ref().unchecked_ref()));
         self.keep(c);
     }
 
     /// Handles an OSC number; `f` gets the text after `NN;` and returns whether it handled it.
     pub fn on_osc(&self, ident: u32, f: impl FnMut(String) -> bool + 'static) {
         let c = Closure::<dyn FnMut(String) -> bool>::new(f);
-        let d = self.api().osc_parser().register_osc_handler(ident, c.as_ref().unchecked_ref());
+        let d = self
+            .api()
+            .osc_parser()
+            .register_osc_handler(ident, c.as_ref().unchecked_ref());
         self.disposables.borrow_mut().push(d);
         self.keep(c);
     }
@@ -375,7 +410,8 @@ impl Xterm {
     /// Sees each key event first; returning false stops xterm from handling it.
     pub fn on_key_event(&self, f: impl FnMut(web_sys::KeyboardEvent) -> bool + 'static) {
         let c = Closure::<dyn FnMut(web_sys::KeyboardEvent) -> bool>::new(f);
-        self.term.attach_custom_key_event_handler(c.as_ref().unchecked_ref());
+        self.term
+            .attach_custom_key_event_handler(c.as_ref().unchecked_ref());
         self.keep(c);
     }
 

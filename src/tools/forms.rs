@@ -4,16 +4,28 @@ use coder_api::{Log, LogLevel, PatchLogs};
 use uuid::Uuid;
 
 /// One log line per non-empty line of `text`, all at `level`, stamped `now`.
-pub fn patch_logs(source: Uuid, level: &LogLevel, text: &str, now: DateTime<Utc>) -> Result<PatchLogs, String> {
+pub fn patch_logs(
+    source: Uuid,
+    level: &LogLevel,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<PatchLogs, String> {
     let logs: Vec<Log> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| Log { created_at: now, level: level.clone(), output: l.to_owned() })
+        .map(|l| Log {
+            created_at: now,
+            level: level.clone(),
+            output: l.to_owned(),
+        })
         .collect();
     if logs.is_empty() {
         return Err("Write at least one line to send.".into());
     }
-    Ok(PatchLogs { log_source_id: source, logs })
+    Ok(PatchLogs {
+        log_source_id: source,
+        logs,
+    })
 }
 
 /// Parses a log source id typed by the user (or returns the default one).

@@ -38,7 +38,8 @@ where
 
 #[component]
 fn OutcomeView(outcome: RwSignal<Outcome>) -> impl IntoView {
-    move || match outcome.get() {
+    move || {
+        match outcome.get() {
         Outcome::Idle => ().into_any(),
         Outcome::Busy => view! { <p class="muted" role="status">"Sending…"</p> }.into_any(),
         Outcome::Done(text) => view! { <p class="notice tone-ok outcome" role="status">"✓ " {text}</p> }.into_any(),
@@ -49,6 +50,7 @@ fn OutcomeView(outcome: RwSignal<Outcome>) -> impl IntoView {
                 <p class="error-hint">"Check the token printed by the server (or your agent's CODER_AGENT_TOKEN)."</p></div>
         }.into_any(),
         Outcome::Failed(e) => view! { <ErrorBanner error=e/> }.into_any(),
+    }
     }
 }
 
@@ -99,13 +101,30 @@ fn LogSourceForm(token: RwSignal<String>) -> impl IntoView {
     let outcome = RwSignal::new(Outcome::Idle);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if missing_token(token, outcome) { return; }
-        let id = uuid::Uuid::parse_str(&crate::api::random_uuid()).unwrap_or_else(|_| uuid::Uuid::nil());
-        let body = PostLogSourceRequest { id, display_name: name.get_untracked(), icon: icon.get_untracked() };
+        if missing_token(token, outcome) {
+            return;
+        }
+        let id =
+            uuid::Uuid::parse_str(&crate::api::random_uuid()).unwrap_or_else(|_| uuid::Uuid::nil());
+        let body = PostLogSourceRequest {
+            id,
+            display_name: name.get_untracked(),
+            icon: icon.get_untracked(),
+        };
         let t = token.get_untracked();
-        run(outcome, move || async move {
-            send_json::<_, WorkspaceAgentLogSource>(Method::Post, &routes::me_log_source(), &body, Some(&t)).await
-        }, |s| format!("Created log source \"{}\" with id {}", s.display_name, s.id));
+        run(
+            outcome,
+            move || async move {
+                send_json::<_, WorkspaceAgentLogSource>(
+                    Method::Post,
+                    &routes::me_log_source(),
+                    &body,
+                    Some(&t),
+                )
+                .await
+            },
+            |s| format!("Created log source \"{}\" with id {}", s.display_name, s.id),
+        );
     };
     view! {
         <form class="card form" on:submit=submit aria-labelledby="tool-source">
@@ -128,18 +147,39 @@ fn SendLogsForm(token: RwSignal<String>) -> impl IntoView {
     let outcome = RwSignal::new(Outcome::Idle);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if missing_token(token, outcome) { return; }
-        let body = match parse_source(&source.get_untracked())
-            .and_then(|s| patch_logs(s, &LogLevel::from_wire(&level.get_untracked()), &text.get_untracked(), chrono::Utc::now()))
-        {
+        if missing_token(token, outcome) {
+            return;
+        }
+        let body = match parse_source(&source.get_untracked()).and_then(|s| {
+            patch_logs(
+                s,
+                &LogLevel::from_wire(&level.get_untracked()),
+                &text.get_untracked(),
+                chrono::Utc::now(),
+            )
+        }) {
             Ok(b) => b,
-            Err(message) => return outcome.set(Outcome::Failed(ApiError::Status { status: 400, body: Response::message(message) })),
+            Err(message) => {
+                return outcome.set(Outcome::Failed(ApiError::Status {
+                    status: 400,
+                    body: Response::message(message),
+                }))
+            }
         };
         let count = body.logs.len();
         let t = token.get_untracked();
-        run(outcome, move || async move {
-            send_json::<_, Response>(Method::Patch, &routes::me_logs(), &body, Some(&t)).await
-        }, move |_| format!("Sent {count} line{}; they are in the agent's logs now.", if count == 1 { "" } else { "s" }));
+        run(
+            outcome,
+            move || async move {
+                send_json::<_, Response>(Method::Patch, &routes::me_logs(), &body, Some(&t)).await
+            },
+            move |_| {
+                format!(
+                    "Sent {count} line{}; they are in the agent's logs now.",
+                    if count == 1 { "" } else { "s" }
+                )
+            },
+        );
     };
     view! {
         <form class="card form" on:submit=submit aria-labelledby="tool-logs">
@@ -166,12 +206,19 @@ fn GitSshKeyForm(token: RwSignal<String>) -> impl IntoView {
     let outcome = RwSignal::new(Outcome::Idle);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if missing_token(token, outcome) { return; }
+        if missing_token(token, outcome) {
+            return;
+        }
         let t = token.get_untracked();
-        run(outcome, move || async move { get_json_as::<GitSshKey>(routes::me_gitsshkey(), &t).await }, move |k| {
-            key.set(Some(k.public_key.trim().to_owned()));
-            "Fetched the agent's key. The private key stays on the server side of this form.".into()
-        });
+        run(
+            outcome,
+            move || async move { get_json_as::<GitSshKey>(routes::me_gitsshkey(), &t).await },
+            move |k| {
+                key.set(Some(k.public_key.trim().to_owned()));
+                "Fetched the agent's key. The private key stays on the server side of this form."
+                    .into()
+            },
+        );
     };
     view! {
         <form class="card form" on:submit=submit aria-labelledby="tool-ssh">
@@ -195,22 +242,38 @@ fn ExternalAuthForm(token: RwSignal<String>) -> impl IntoView {
     let outcome = RwSignal::new(Outcome::Idle);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if missing_token(token, outcome) { return; }
+        if missing_token(token, outcome) {
+            return;
+        }
         let q = ExternalAuthQuery {
             r#match: Some(matcher.get_untracked()).filter(|s| !s.trim().is_empty()),
             id: Some(provider.get_untracked()).filter(|s| !s.trim().is_empty()),
             listen: listen.get_untracked(),
         };
         let t = token.get_untracked();
-        run(outcome, move || async move { get_json_as::<ExternalAuthResponse>(routes::me_external_auth(&q), &t).await }, |r| {
-            if !r.access_token.is_empty() {
-                format!("A {} token is available: {}", if r.kind.is_empty() { "provider" } else { &r.kind }, mask(&r.access_token))
-            } else if let Some(url) = crate::ui::link::safe_http_url(&r.url) {
-                format!("Not authenticated yet. Authenticate at {url}")
-            } else {
-                "No token and no authentication address was returned.".into()
-            }
-        });
+        run(
+            outcome,
+            move || async move {
+                get_json_as::<ExternalAuthResponse>(routes::me_external_auth(&q), &t).await
+            },
+            |r| {
+                if !r.access_token.is_empty() {
+                    format!(
+                        "A {} token is available: {}",
+                        if r.kind.is_empty() {
+                            "provider"
+                        } else {
+                            &r.kind
+                        },
+                        mask(&r.access_token)
+                    )
+                } else if let Some(url) = crate::ui::link::safe_http_url(&r.url) {
+                    format!("Not authenticated yet. Authenticate at {url}")
+                } else {
+                    "No token and no authentication address was returned.".into()
+                }
+            },
+        );
     };
     view! {
         <form class="card form" on:submit=submit aria-labelledby="tool-ext">
@@ -237,23 +300,62 @@ fn InstanceIdentityForms() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (x, y) = (a.get_untracked(), b.get_untracked());
-        let summarize = |r: AuthenticateResponse| format!("Exchanged for an agent token: {}", mask(&r.session_token));
+        let summarize = |r: AuthenticateResponse| {
+            format!("Exchanged for an agent token: {}", mask(&r.session_token))
+        };
         match cloud.get_untracked().as_str() {
-            "azure" => run(outcome, move || async move {
-                send_json::<_, AuthenticateResponse>(Method::Post, &routes::azure_instance_identity(),
-                    &AzureInstanceIdentityToken { encoding: x, signature: y }, Some("")).await
-            }, summarize),
-            "google" => run(outcome, move || async move {
-                send_json::<_, AuthenticateResponse>(Method::Post, &routes::google_instance_identity(),
-                    &GoogleInstanceIdentityToken { json_web_token: x }, Some("")).await
-            }, summarize),
-            _ => run(outcome, move || async move {
-                send_json::<_, AuthenticateResponse>(Method::Post, &routes::aws_instance_identity(),
-                    &AwsInstanceIdentityToken { document: x, signature: y }, Some("")).await
-            }, summarize),
+            "azure" => run(
+                outcome,
+                move || async move {
+                    send_json::<_, AuthenticateResponse>(
+                        Method::Post,
+                        &routes::azure_instance_identity(),
+                        &AzureInstanceIdentityToken {
+                            encoding: x,
+                            signature: y,
+                        },
+                        Some(""),
+                    )
+                    .await
+                },
+                summarize,
+            ),
+            "google" => run(
+                outcome,
+                move || async move {
+                    send_json::<_, AuthenticateResponse>(
+                        Method::Post,
+                        &routes::google_instance_identity(),
+                        &GoogleInstanceIdentityToken { json_web_token: x },
+                        Some(""),
+                    )
+                    .await
+                },
+                summarize,
+            ),
+            _ => run(
+                outcome,
+                move || async move {
+                    send_json::<_, AuthenticateResponse>(
+                        Method::Post,
+                        &routes::aws_instance_identity(),
+                        &AwsInstanceIdentityToken {
+                            document: x,
+                            signature: y,
+                        },
+                        Some(""),
+                    )
+                    .await
+                },
+                summarize,
+            ),
         }
     };
-    let first_label = move || match cloud.get().as_str() { "azure" => "Encoding", "google" => "JSON web token", _ => "Identity document" };
+    let first_label = move || match cloud.get().as_str() {
+        "azure" => "Encoding",
+        "google" => "JSON web token",
+        _ => "Identity document",
+    };
     view! {
         <form class="card form" on:submit=submit aria-labelledby="tool-identity">
             <h2 id="tool-identity">"Instance identity"</h2>

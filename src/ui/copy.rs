@@ -13,7 +13,12 @@ pub fn CopyButton(
         let clipboard = window().navigator().clipboard();
         let _ = clipboard.write_text(&text.get_untracked());
         set_copied.set(true);
-        set_timeout(move || { let _ = set_copied.try_set(false); }, std::time::Duration::from_secs(2));
+        set_timeout(
+            move || {
+                let _ = set_copied.try_set(false);
+            },
+            std::time::Duration::from_secs(2),
+        );
     };
     view! {
         <button type="button" class="btn btn-small" on:click=on_click aria-live="polite">

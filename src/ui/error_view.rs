@@ -26,8 +26,20 @@ pub fn ErrorBanner(#[prop(into)] error: Signal<ApiError>) -> impl IntoView {
 
 #[component]
 fn ErrorDetails(error: Signal<ApiError>) -> impl IntoView {
-    let detail = move || error.get().body().and_then(|b| b.detail.clone()).filter(|d| !d.is_empty());
-    let validations = move || error.get().body().and_then(|b| b.validations.clone()).unwrap_or_default();
+    let detail = move || {
+        error
+            .get()
+            .body()
+            .and_then(|b| b.detail.clone())
+            .filter(|d| !d.is_empty())
+    };
+    let validations = move || {
+        error
+            .get()
+            .body()
+            .and_then(|b| b.validations.clone())
+            .unwrap_or_default()
+    };
     view! {
         <p class="error-message">{move || error.get().message()}</p>
         <ul class="error-validations">

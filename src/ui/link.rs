@@ -16,8 +16,14 @@ mod tests {
 
     #[test]
     fn only_http_and_https_pass() {
-        assert_eq!(safe_http_url("https://coder.com/docs").as_deref(), Some("https://coder.com/docs"));
-        assert_eq!(safe_http_url(" http://localhost:3000/ ").as_deref(), Some("http://localhost:3000/"));
+        assert_eq!(
+            safe_http_url("https://coder.com/docs").as_deref(),
+            Some("https://coder.com/docs")
+        );
+        assert_eq!(
+            safe_http_url(" http://localhost:3000/ ").as_deref(),
+            Some("http://localhost:3000/")
+        );
         assert_eq!(safe_http_url("javascript:alert(1)"), None);
         assert_eq!(safe_http_url("JaVaScRiPt:alert(1)"), None);
         assert_eq!(safe_http_url("data:text/html,<script>"), None);

@@ -45,16 +45,36 @@ pub struct StateText {
 }
 
 fn text(tone: Tone, label: &str, description: &str) -> StateText {
-    StateText { tone, label: label.into(), description: description.into() }
+    StateText {
+        tone,
+        label: label.into(),
+        description: description.into(),
+    }
 }
 
 /// The connection status alone.
 pub fn describe_status(status: &Status) -> StateText {
     match status {
-        Status::Connected => text(Tone::Ok, "Connected", "The agent is connected to the control plane."),
-        Status::Connecting => text(Tone::Progress, "Connecting", "Waiting for the agent to connect."),
-        Status::Disconnected => text(Tone::Neutral, "Disconnected", "The agent lost its connection."),
-        Status::Timeout => text(Tone::Warning, "Connection slow", "The agent has not connected in the expected time."),
+        Status::Connected => text(
+            Tone::Ok,
+            "Connected",
+            "The agent is connected to the control plane.",
+        ),
+        Status::Connecting => text(
+            Tone::Progress,
+            "Connecting",
+            "Waiting for the agent to connect.",
+        ),
+        Status::Disconnected => text(
+            Tone::Neutral,
+            "Disconnected",
+            "The agent lost its connection.",
+        ),
+        Status::Timeout => text(
+            Tone::Warning,
+            "Connection slow",
+            "The agent has not connected in the expected time.",
+        ),
         Status::Unknown(s) => text(Tone::Neutral, s, "A status this console does not know yet."),
     }
 }
@@ -62,16 +82,46 @@ pub fn describe_status(status: &Status) -> StateText {
 /// The lifecycle alone.
 pub fn describe_lifecycle(lifecycle: &Lifecycle) -> StateText {
     match lifecycle {
-        Lifecycle::Created => text(Tone::Progress, "Created", "The agent exists but has not started its scripts."),
+        Lifecycle::Created => text(
+            Tone::Progress,
+            "Created",
+            "The agent exists but has not started its scripts.",
+        ),
         Lifecycle::Starting => text(Tone::Progress, "Starting", "Startup scripts are running."),
-        Lifecycle::StartTimeout => text(Tone::Warning, "Start timed out", "Startup scripts are taking longer than expected."),
-        Lifecycle::StartError => text(Tone::Danger, "Start failed", "A startup script exited with an error."),
-        Lifecycle::Ready => text(Tone::Ok, "Ready", "Startup finished; the workspace is ready."),
-        Lifecycle::ShuttingDown => text(Tone::Progress, "Stopping", "Shutdown scripts are running."),
-        Lifecycle::ShutdownTimeout => text(Tone::Warning, "Stop timed out", "Shutdown scripts are taking longer than expected."),
-        Lifecycle::ShutdownError => text(Tone::Danger, "Stop failed", "A shutdown script exited with an error."),
+        Lifecycle::StartTimeout => text(
+            Tone::Warning,
+            "Start timed out",
+            "Startup scripts are taking longer than expected.",
+        ),
+        Lifecycle::StartError => text(
+            Tone::Danger,
+            "Start failed",
+            "A startup script exited with an error.",
+        ),
+        Lifecycle::Ready => text(
+            Tone::Ok,
+            "Ready",
+            "Startup finished; the workspace is ready.",
+        ),
+        Lifecycle::ShuttingDown => {
+            text(Tone::Progress, "Stopping", "Shutdown scripts are running.")
+        }
+        Lifecycle::ShutdownTimeout => text(
+            Tone::Warning,
+            "Stop timed out",
+            "Shutdown scripts are taking longer than expected.",
+        ),
+        Lifecycle::ShutdownError => text(
+            Tone::Danger,
+            "Stop failed",
+            "A shutdown script exited with an error.",
+        ),
         Lifecycle::Off => text(Tone::Neutral, "Off", "The agent is stopped."),
-        Lifecycle::Unknown(s) => text(Tone::Neutral, s, "A lifecycle state this console does not know yet."),
+        Lifecycle::Unknown(s) => text(
+            Tone::Neutral,
+            s,
+            "A lifecycle state this console does not know yet.",
+        ),
     }
 }
 
@@ -90,11 +140,18 @@ mod tests {
     #[test]
     fn every_lifecycle_has_a_distinct_label() {
         let all = [
-            Lifecycle::Created, Lifecycle::Starting, Lifecycle::StartTimeout, Lifecycle::StartError,
-            Lifecycle::Ready, Lifecycle::ShuttingDown, Lifecycle::ShutdownTimeout,
-            Lifecycle::ShutdownError, Lifecycle::Off,
+            Lifecycle::Created,
+            Lifecycle::Starting,
+            Lifecycle::StartTimeout,
+            Lifecycle::StartError,
+            Lifecycle::Ready,
+            Lifecycle::ShuttingDown,
+            Lifecycle::ShutdownTimeout,
+            Lifecycle::ShutdownError,
+            Lifecycle::Off,
         ];
-        let labels: std::collections::HashSet<_> = all.iter().map(|l| describe_lifecycle(l).label).collect();
+        let labels: std::collections::HashSet<_> =
+            all.iter().map(|l| describe_lifecycle(l).label).collect();
         assert_eq!(labels.len(), all.len());
     }
 
@@ -108,7 +165,10 @@ mod tests {
 
     #[test]
     fn unknown_values_are_shown_as_they_are() {
-        let s = describe_agent(&Status::Connected, &Lifecycle::Unknown("hibernating".into()));
+        let s = describe_agent(
+            &Status::Connected,
+            &Lifecycle::Unknown("hibernating".into()),
+        );
         assert_eq!(s.label, "hibernating");
         assert_eq!(s.tone, Tone::Neutral);
         let s = describe_agent(&Status::Unknown("teleporting".into()), &Lifecycle::Ready);

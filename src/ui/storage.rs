@@ -12,6 +12,10 @@ pub fn load(key: &str) -> Option<String> {
 /// Remembers a value; an empty one is forgotten.
 pub fn save(key: &str, value: &str) {
     if let Some(s) = local() {
-        let _ = if value.is_empty() { s.remove_item(key) } else { s.set_item(key, value) };
+        let _ = if value.is_empty() {
+            s.remove_item(key)
+        } else {
+            s.set_item(key, value)
+        };
     }
 }

@@ -6,7 +6,11 @@ use std::cell::Cell;
 /// "just now", "42 s ago", "5 min ago", "3 h ago", "2 days ago" (or "in …" for future times).
 pub fn relative(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (now - then).num_seconds();
-    let (ago, secs) = if secs >= 0 { (true, secs) } else { (false, -secs) };
+    let (ago, secs) = if secs >= 0 {
+        (true, secs)
+    } else {
+        (false, -secs)
+    };
     let span = match secs {
         0..=4 => return "just now".into(),
         5..=59 => format!("{secs} s"),
@@ -17,12 +21,19 @@ pub fn relative(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
             format!("{days} day{}", if days == 1 { "" } else { "s" })
         }
     };
-    if ago { format!("{span} ago") } else { format!("in {span}") }
+    if ago {
+        format!("{span} ago")
+    } else {
+        format!("in {span}")
+    }
 }
 
 /// The exact time, in UTC, for tooltips: "2026-11-28 22:06:39 UTC".
 pub fn exact(t: DateTime<Utc>) -> String {
-    format!("{} UTC", datetime_attr(t).trim_end_matches('Z').replace('T', " "))
+    format!(
+        "{} UTC",
+        datetime_attr(t).trim_end_matches('Z').replace('T', " ")
+    )
 }
 
 /// A `datetime` attribute value to the second: "2026-11-28T22:06:39Z". Written by hand because
@@ -72,7 +83,8 @@ fn clock() -> ArcRwSignal<DateTime<Utc>> {
             c.now.set(Utc::now());
             let tick = c.now.clone();
             let every = std::time::Duration::from_millis(u64::from(CLOCK_TICK_MS));
-            c.timer.set(set_interval_with_handle(move || tick.set(Utc::now()), every).ok());
+            c.timer
+                .set(set_interval_with_handle(move || tick.set(Utc::now()), every).ok());
         }
         c.users.set(c.users.get() + 1);
         c.now.clone()
@@ -113,7 +125,9 @@ mod tests {
 
     #[test]
     fn exact_times_are_utc_to_the_second() {
-        let t = DateTime::parse_from_rfc3339("2026-03-04T05:06:07.891+01:00").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2026-03-04T05:06:07.891+01:00")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(exact(t), "2026-03-04 04:06:07 UTC");
         assert_eq!(datetime_attr(t), "2026-03-04T04:06:07Z");
     }

@@ -19,7 +19,10 @@ where
 
 /// Text content of the first element matching `selector` under `root`.
 pub fn text_of(root: &web_sys::HtmlElement, selector: &str) -> Option<String> {
-    root.query_selector(selector).ok().flatten().and_then(|e| e.text_content())
+    root.query_selector(selector)
+        .ok()
+        .flatten()
+        .and_then(|e| e.text_content())
 }
 
 /// Waits for Leptos' scheduled effects and microtasks to run.

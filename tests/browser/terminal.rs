@@ -9,7 +9,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 fn button(root: &web_sys::HtmlElement, label: &str) -> web_sys::HtmlElement {
-    root.query_selector(&format!("button[aria-label^='{label}']")).unwrap().unwrap().unchecked_into()
+    root.query_selector(&format!("button[aria-label^='{label}']"))
+        .unwrap()
+        .unwrap()
+        .unchecked_into()
 }
 
 #[wasm_bindgen_test]
@@ -25,7 +28,10 @@ async fn keys_reach_the_caller_and_latches_toggle() {
     });
     tick().await;
     let bar = root.query_selector("[role='toolbar']").unwrap().unwrap();
-    assert_eq!(bar.get_attribute("aria-label").as_deref(), Some("Terminal keys"));
+    assert_eq!(
+        bar.get_attribute("aria-label").as_deref(),
+        Some("Terminal keys")
+    );
     assert_eq!(root.query_selector_all("button").unwrap().length(), 11);
 
     button(&root, "Escape").click();
@@ -34,15 +40,24 @@ async fn keys_reach_the_caller_and_latches_toggle() {
     assert_eq!(*pressed.borrow(), vec![Key::Esc, Key::Up, Key::Char('|')]);
 
     let ctrl_button = button(&root, "Control");
-    assert_eq!(ctrl_button.get_attribute("aria-pressed").as_deref(), Some("false"));
+    assert_eq!(
+        ctrl_button.get_attribute("aria-pressed").as_deref(),
+        Some("false")
+    );
     ctrl_button.click();
     tick().await;
     assert!(ctrl.get_untracked());
-    assert_eq!(ctrl_button.get_attribute("aria-pressed").as_deref(), Some("true"));
+    assert_eq!(
+        ctrl_button.get_attribute("aria-pressed").as_deref(),
+        Some("true")
+    );
     assert_eq!(refocused.get_untracked(), 1);
     ctrl.set(false);
     tick().await;
-    assert_eq!(ctrl_button.get_attribute("aria-pressed").as_deref(), Some("false"));
+    assert_eq!(
+        ctrl_button.get_attribute("aria-pressed").as_deref(),
+        Some("false")
+    );
     assert!(!alt.get_untracked());
 }
 
@@ -52,7 +67,11 @@ async fn pressing_a_key_does_not_move_the_focus() {
         || view! { <input id="kb-focus-probe"/> <KeyBar ctrl=RwSignal::new(false) alt=RwSignal::new(false) on_key=|_| () refocus=|| ()/> },
     );
     tick().await;
-    let input: web_sys::HtmlElement = root.query_selector("#kb-focus-probe").unwrap().unwrap().unchecked_into();
+    let input: web_sys::HtmlElement = root
+        .query_selector("#kb-focus-probe")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
     input.focus().unwrap();
     let tab = button(&root, "Tab");
     for kind in ["pointerdown", "mousedown"] {
@@ -62,6 +81,11 @@ async fn pressing_a_key_does_not_move_the_focus() {
         let event = web_sys::Event::new_with_event_init_dict(kind, &init).unwrap();
         assert!(!tab.dispatch_event(&event).unwrap(), "{kind} is cancelled");
     }
-    let active = web_sys::window().unwrap().document().unwrap().active_element().unwrap();
+    let active = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .active_element()
+        .unwrap();
     assert_eq!(active.id(), "kb-focus-probe");
 }

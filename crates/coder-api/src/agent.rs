@@ -169,19 +169,39 @@ pub struct WorkspaceAgent {
     #[serde(deserialize_with = "crate::de::rfc3339_utc")]
     pub updated_at: DateTime<Utc>,
     /// First connection to coderd.
-    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::de::rfc3339_utc_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_connected_at: Option<DateTime<Utc>>,
     /// Latest connection to coderd.
-    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::de::rfc3339_utc_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_connected_at: Option<DateTime<Utc>>,
     /// When coderd last saw it disconnect.
-    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::de::rfc3339_utc_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub disconnected_at: Option<DateTime<Utc>>,
     /// When the start scripts began.
-    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::de::rfc3339_utc_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub started_at: Option<DateTime<Utc>>,
     /// When the start scripts finished.
-    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::de::rfc3339_utc_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ready_at: Option<DateTime<Utc>>,
     /// Connection status.
     #[serde(default)]

@@ -66,9 +66,17 @@ fn time_from_text<E: serde::de::Error>(text: &str) -> Result<DateTime<Utc>, E> {
 pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Option<u32> {
-        b.get(from..from + len)?.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+        b.get(from..from + len)?.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
     };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
@@ -92,7 +100,11 @@ pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
                 return None;
             }
             let secs = i32::try_from(h * 3600 + m * 60).ok()?;
-            if *sign == b'-' { -secs } else { secs }
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
         }
         _ => return None,
     };
@@ -102,8 +114,15 @@ pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
         60 => (59, nanos + 1_000_000_000),
         _ => return None,
     };
-    let local = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?.and_hms_nano_opt(hour, min, sec, nanos)?;
-    Some(DateTime::<FixedOffset>::from_naive_utc_and_offset(local - chrono::TimeDelta::seconds(offset_secs.into()), FixedOffset::east_opt(offset_secs)?).with_timezone(&Utc))
+    let local = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?
+        .and_hms_nano_opt(hour, min, sec, nanos)?;
+    Some(
+        DateTime::<FixedOffset>::from_naive_utc_and_offset(
+            local - chrono::TimeDelta::seconds(offset_secs.into()),
+            FixedOffset::east_opt(offset_secs)?,
+        )
+        .with_timezone(&Utc),
+    )
 }
 
 #[cfg(test)]
@@ -128,7 +147,8 @@ mod tests {
             "2016-12-31T23:59:60Z",
         ];
         for s in cases {
-            let ours: DateTime<Utc> = rfc3339_utc(serde_json::Value::String(s.into())).unwrap_or_else(|e| panic!("{s}: {e}"));
+            let ours: DateTime<Utc> = rfc3339_utc(serde_json::Value::String(s.into()))
+                .unwrap_or_else(|e| panic!("{s}: {e}"));
             let chrono = DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
             assert_eq!(ours, chrono, "{s}");
         }
@@ -136,11 +156,26 @@ mod tests {
 
     #[test]
     fn bad_times_are_refused_like_chrono_refuses_them() {
-        for s in ["2024-02-30T00:00:00Z", "2024-05-01T24:00:00Z", "2024-05-01T12:34:56", "2024-05-01T12:34:56+25:00", "2024-05-01T12:34:56.Z", "2024-05-01T12:34:61Z", "2024-05-01T12:34:56+0200", "2024-05-01T12:34:56ZZ", "yesterday", "２０２４-05-01T12:34:56Z", ""] {
+        for s in [
+            "2024-02-30T00:00:00Z",
+            "2024-05-01T24:00:00Z",
+            "2024-05-01T12:34:56",
+            "2024-05-01T12:34:56+25:00",
+            "2024-05-01T12:34:56.Z",
+            "2024-05-01T12:34:61Z",
+            "2024-05-01T12:34:56+0200",
+            "2024-05-01T12:34:56ZZ",
+            "yesterday",
+            "２０２４-05-01T12:34:56Z",
+            "",
+        ] {
             let ours = rfc3339_utc(serde_json::Value::String(s.into()));
             assert!(DateTime::parse_from_rfc3339(s).is_err(), "{s}");
             let err = ours.expect_err(s).to_string();
-            assert!(err.contains("invalid RFC 3339 time") && err.contains(s), "{s}: {err}");
+            assert!(
+                err.contains("invalid RFC 3339 time") && err.contains(s),
+                "{s}: {err}"
+            );
         }
         assert!(rfc3339_utc(serde_json::json!(17)).is_err());
     }
@@ -154,9 +189,21 @@ mod tests {
     #[test]
     fn optional_times_may_be_absent_or_null_but_not_wrong() {
         assert_eq!(serde_json::from_str::<Times>("{}").unwrap().at, None);
-        assert_eq!(serde_json::from_str::<Times>(r#"{"at":null}"#).unwrap().at, None);
-        let at = serde_json::from_str::<Times>(r#"{"at":"2024-05-01T12:34:56+02:00"}"#).unwrap().at;
-        assert_eq!(at, Some(DateTime::parse_from_rfc3339("2024-05-01T10:34:56Z").unwrap().with_timezone(&Utc)));
+        assert_eq!(
+            serde_json::from_str::<Times>(r#"{"at":null}"#).unwrap().at,
+            None
+        );
+        let at = serde_json::from_str::<Times>(r#"{"at":"2024-05-01T12:34:56+02:00"}"#)
+            .unwrap()
+            .at;
+        assert_eq!(
+            at,
+            Some(
+                DateTime::parse_from_rfc3339("2024-05-01T10:34:56Z")
+                    .unwrap()
+                    .with_timezone(&Utc)
+            )
+        );
         assert!(serde_json::from_str::<Times>(r#"{"at":"soon"}"#).is_err());
     }
     use serde::Deserialize;

@@ -32,7 +32,11 @@ pub struct User {
     #[serde(default)]
     pub avatar_url: String,
     /// When the account was created.
-    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::de::rfc3339_utc_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_at: Option<DateTime<Utc>>,
     /// Account status.
     #[serde(default)]

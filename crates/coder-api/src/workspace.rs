@@ -87,7 +87,11 @@ pub struct Workspace {
     #[serde(default)]
     pub template_display_name: String,
     /// When it was created.
-    #[serde(deserialize_with = "crate::de::rfc3339_utc_opt", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::de::rfc3339_utc_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_at: Option<DateTime<Utc>>,
     /// The latest build, whose resources hold the current agents.
     #[serde(default)]

@@ -70,9 +70,7 @@ impl Tokens {
     pub fn env_vars_holding_them(&self) -> Vec<String> {
         std::env::vars_os()
             .filter(|(name, value)| {
-                let ours = name
-                    .to_str()
-                    .is_some_and(|n| TOKEN_ENV_VARS.contains(&n));
+                let ours = name.to_str().is_some_and(|n| TOKEN_ENV_VARS.contains(&n));
                 let holds = value
                     .to_str()
                     .is_some_and(|v| v == self.session || v == self.agent);

@@ -63,7 +63,12 @@ pub struct ServeArgs {
     /// A host name the server answers besides its listen address and localhost names (DNS-rebinding
     /// defence): the name users reach it by through DNS or a reverse proxy. Repeatable;
     /// `*.example.com` allows its subdomains.
-    #[arg(long = "allowed-host", value_name = "NAME", env = "AGENT_CONSOLE_ALLOWED_HOSTS", value_delimiter = ',')]
+    #[arg(
+        long = "allowed-host",
+        value_name = "NAME",
+        env = "AGENT_CONSOLE_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
     pub allowed_hosts: Vec<String>,
     /// TOML configuration of the embedded backend (startup scripts, external auth, DERP map, ...).
     #[arg(long, env = "AGENT_CONSOLE_CONFIG")]

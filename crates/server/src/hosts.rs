@@ -56,10 +56,12 @@ impl AllowedHosts {
         if name == "localhost" || name.ends_with(".localhost") {
             return true;
         }
-        self.names.iter().any(|allowed| match allowed.strip_prefix('.') {
-            Some(_) => name.ends_with(allowed.as_str()) && name.len() > allowed.len(),
-            None => *allowed == name,
-        })
+        self.names
+            .iter()
+            .any(|allowed| match allowed.strip_prefix('.') {
+                Some(_) => name.ends_with(allowed.as_str()) && name.len() > allowed.len(),
+                None => *allowed == name,
+            })
     }
 }
 
@@ -80,7 +82,9 @@ fn parse_pattern(raw: &str) -> anyhow::Result<String> {
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         });
     if !ok {
-        anyhow::bail!("--allowed-host {raw:?} must be a host name like console.example.com or *.example.com");
+        anyhow::bail!(
+            "--allowed-host {raw:?} must be a host name like console.example.com or *.example.com"
+        );
     }
     Ok(if wildcard {
         format!(".{name}")
@@ -171,11 +175,17 @@ mod tests {
 
     #[test]
     fn configured_names_and_wildcards() {
-        let h = hosts("10.1.2.3:80", &["Console.Example.com", "*.apps.example.com"]);
+        let h = hosts(
+            "10.1.2.3:80",
+            &["Console.Example.com", "*.apps.example.com"],
+        );
         assert!(h.allows("console.example.com"));
         assert!(h.allows("console.example.com:443"));
         assert!(h.allows("8080--a--b--c.apps.example.com"));
-        assert!(!h.allows("apps.example.com"), "a wildcard covers subdomains only");
+        assert!(
+            !h.allows("apps.example.com"),
+            "a wildcard covers subdomains only"
+        );
         assert!(!h.allows("xconsole.example.com"));
         assert!(!h.allows("evilapps.example.com"));
         assert!(h.allows("10.1.2.3"));

@@ -248,9 +248,16 @@ fn print_banner(config: &Config, addr: SocketAddr) {
                 "agent-console: embedded backend listening on http://{addr}{base}/"
             );
             let _ = if tokens.session_generated {
-                writeln!(out, "Sign in: http://{addr}{base}/#token={}", tokens.session)
+                writeln!(
+                    out,
+                    "Sign in: http://{addr}{base}/#token={}",
+                    tokens.session
+                )
             } else {
-                writeln!(out, "Sign in: http://{addr}{base}/ with the session token you supplied")
+                writeln!(
+                    out,
+                    "Sign in: http://{addr}{base}/ with the session token you supplied"
+                )
             };
             let _ = if tokens.agent_generated {
                 writeln!(
@@ -259,7 +266,10 @@ fn print_banner(config: &Config, addr: SocketAddr) {
                     tokens.agent
                 )
             } else {
-                writeln!(out, "Agent token (for /api/v2/workspaceagents/me/*): the one you supplied")
+                writeln!(
+                    out,
+                    "Agent token (for /api/v2/workspaceagents/me/*): the one you supplied"
+                )
             };
         }
         Mode::Proxy { upstream } => {

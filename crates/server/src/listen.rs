@@ -117,7 +117,9 @@ pub async fn serve(
     stop.cancel();
     // Every connection holds a slot until it ends: all slots back means all done. (Upgraded
     // connections, the WebSockets, are on their own by then and close on the server's shutdown.)
-    let _ = slots.acquire_many(u32::try_from(cap).unwrap_or(u32::MAX)).await;
+    let _ = slots
+        .acquire_many(u32::try_from(cap).unwrap_or(u32::MAX))
+        .await;
     Ok(())
 }
 
@@ -130,6 +132,9 @@ mod tests {
         let cap = connection_cap();
         let (soft, _) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap();
         assert!(cap >= 16);
-        assert!(cap as u64 <= soft.saturating_sub(RESERVED_FDS as u64).max(16), "{cap} {soft}");
+        assert!(
+            cap as u64 <= soft.saturating_sub(RESERVED_FDS as u64).max(16),
+            "{cap} {soft}"
+        );
     }
 }

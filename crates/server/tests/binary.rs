@@ -289,7 +289,12 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
         ],
     );
     let addr = addr_of(&banner);
-    assert!(banner.iter().all(|l| !l.contains(session) && !l.contains(agent)), "{banner:?}");
+    assert!(
+        banner
+            .iter()
+            .all(|l| !l.contains(session) && !l.contains(agent)),
+        "{banner:?}"
+    );
 
     // The startup script's environment.
     let start = Instant::now();
@@ -300,8 +305,14 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
             _ => std::thread::sleep(Duration::from_millis(50)),
         }
     };
-    assert!(script_env.contains("HARMLESS_MARKER=visible-to-children"), "positive control");
-    assert!(!script_env.contains(session) && !script_env.contains(agent), "{script_env}");
+    assert!(
+        script_env.contains("HARMLESS_MARKER=visible-to-children"),
+        "positive control"
+    );
+    assert!(
+        !script_env.contains(session) && !script_env.contains(agent),
+        "{script_env}"
+    );
 
     // A terminal shell's environment.
     let client = reqwest::Client::new();
@@ -327,8 +338,14 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
     while let Some(Message::Binary(b)) = common::next_msg(&mut ws).await {
         shell_env.push_str(&String::from_utf8_lossy(&b));
     }
-    assert!(shell_env.contains("HARMLESS_MARKER=visible-to-children"), "positive control: {shell_env}");
-    assert!(!shell_env.contains(session) && !shell_env.contains(agent), "{shell_env}");
+    assert!(
+        shell_env.contains("HARMLESS_MARKER=visible-to-children"),
+        "positive control: {shell_env}"
+    );
+    assert!(
+        !shell_env.contains(session) && !shell_env.contains(agent),
+        "{shell_env}"
+    );
     terminate(&mut child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 
@@ -350,8 +367,16 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
     let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
     let cmdline = String::from_utf8_lossy(&cmdline);
     assert!(cmdline.contains("--session-token-file"), "{cmdline}");
-    assert!(!cmdline.contains(session) && !cmdline.contains(agent), "{cmdline}");
-    assert!(banner.iter().all(|l| !l.contains(session) && !l.contains(agent)), "{banner:?}");
+    assert!(
+        !cmdline.contains(session) && !cmdline.contains(agent),
+        "{cmdline}"
+    );
+    assert!(
+        banner
+            .iter()
+            .all(|l| !l.contains(session) && !l.contains(agent)),
+        "{banner:?}"
+    );
     let addr = addr_of(&banner);
     for (path, token) in [
         ("/api/v2/users/me", session),
@@ -415,7 +440,12 @@ async fn slow_clients_do_not_starve_the_server() {
         .build()
         .unwrap();
     let health = client.get(format!("http://{addr}/healthz")).send().await;
-    assert_eq!(health.expect("/healthz answers with 300 slow sockets open").status(), 200);
+    assert_eq!(
+        health
+            .expect("/healthz answers with 300 slow sockets open")
+            .status(),
+        200
+    );
 
     // Each half request is dropped by the server (EOF), not held forever.
     let closed = futures_util::future::join_all(slow.iter_mut().map(|tcp| async move {
@@ -424,17 +454,30 @@ async fn slow_clients_do_not_starve_the_server() {
     }))
     .await;
     let held = closed.iter().filter(|r| r.is_err()).count();
-    assert_eq!(held, 0, "{held} of 300 half requests still open after {:?}", HEADER_TIMEOUT * 3);
+    assert_eq!(
+        held,
+        0,
+        "{held} of 300 half requests still open after {:?}",
+        HEADER_TIMEOUT * 3
+    );
 
     // The stalled body fails once it has sent nothing for the body timeout.
     let mut answer = Vec::new();
     let read = tokio::time::timeout(BODY_TIMEOUT * 2, stalled.read_to_end(&mut answer)).await;
-    assert!(read.is_ok(), "a stalled body is still held after {:?}", BODY_TIMEOUT * 2);
+    assert!(
+        read.is_ok(),
+        "a stalled body is still held after {:?}",
+        BODY_TIMEOUT * 2
+    );
     let answer = String::from_utf8_lossy(&answer);
     assert!(!answer.starts_with("HTTP/1.1 200"), "{answer}");
 
     // And the server still answers.
-    let health = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
+    let health = client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     terminate(&mut child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());

@@ -67,7 +67,8 @@ async fn dns_rebinding_hosts_are_refused() {
 /// document gets the agent token at all, since this server cannot check the cloud's signature.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identity_documents_need_json_and_an_explicit_switch() {
-    let document = json!({"document": "{\"instanceId\":\"i-0123456789abcdef0\"}", "signature": "sig"});
+    let document =
+        json!({"document": "{\"instanceId\":\"i-0123456789abcdef0\"}", "signature": "sig"});
     let url = "/api/v2/workspaceagents/aws-instance-identity";
 
     let s = Server::start(Mode::Embedded).await; // TEST_CONFIG sets accept_unverified
@@ -82,13 +83,25 @@ async fn identity_documents_need_json_and_an_explicit_switch() {
     assert_eq!(resp.status(), 415);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["message"], "Request body must be JSON.");
-    let resp = s.client.post(s.url(url)).json(&document).send().await.unwrap();
+    let resp = s
+        .client
+        .post(s.url(url))
+        .json(&document)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200, "positive control");
     assert_eq!(resp.json::<Value>().await.unwrap()["session_token"], AGENT);
 
     let strict = TEST_CONFIG.replace("accept_unverified = true", "");
     let s = Server::start_with(Mode::Embedded, &strict, |_| {}).await;
-    let resp = s.client.post(s.url(url)).json(&document).send().await.unwrap();
+    let resp = s
+        .client
+        .post(s.url(url))
+        .json(&document)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     let body = resp.text().await.unwrap();
     assert!(!body.contains(AGENT), "{body}");
@@ -107,7 +120,11 @@ async fn identity_documents_need_json_and_an_explicit_switch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn small_defects_are_fixed() {
     let dist = common::TempDir::new("dist");
-    std::fs::write(dist.0.join("index.html"), "<!doctype html><title>app</title>").unwrap();
+    std::fs::write(
+        dist.0.join("index.html"),
+        "<!doctype html><title>app</title>",
+    )
+    .unwrap();
     std::fs::write(dist.0.join("a.txt"), "file").unwrap();
     let path = dist.0.clone();
     for mode in [Mode::Embedded, Mode::Proxy] {
@@ -211,7 +228,10 @@ async fn millions_of_empty_lines_are_bounded() {
         if agent["lifecycle_state"] == "ready" || agent["lifecycle_state"] == "start_error" {
             break agent;
         }
-        assert!(std::time::Instant::now() < deadline, "the flood never finished: {agent}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the flood never finished: {agent}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
     assert_eq!(agent["logs_overflowed"], true, "{agent}");
@@ -221,8 +241,16 @@ async fn millions_of_empty_lines_are_bounded() {
     let logs: Vec<Value> = serde_json::from_slice(&body).unwrap();
     let most = MAX_LOGS_LENGTH / OVERHEAD_PER_LOG;
     assert!(logs.len() <= most, "{} lines kept", logs.len());
-    assert!(logs.len() > most / 2, "the flood is stored up to the cap: {}", logs.len());
-    assert!(body.len() < 16 << 20, "GET …/logs answered {} bytes", body.len());
+    assert!(
+        logs.len() > most / 2,
+        "the flood is stored up to the cap: {}",
+        logs.len()
+    );
+    assert!(
+        body.len() < 16 << 20,
+        "GET …/logs answered {} bytes",
+        body.len()
+    );
 }
 
 /// Item 3: coderd's column limits on what agents send: a log source's display name is at most
@@ -247,7 +275,10 @@ async fn strings_agents_send_are_bounded() {
     assert_eq!(resp.status(), 400);
     let resp = post("/icon/x.svg".into(), "i".repeat(4096)).await.unwrap();
     assert_eq!(resp.status(), 400);
-    assert_eq!(resp.json::<Value>().await.unwrap()["validations"][0]["field"], "icon");
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["validations"][0]["field"],
+        "icon"
+    );
     let resp = post("é".repeat(127), "/icon/x.svg".into()).await.unwrap();
     assert_eq!(resp.status(), 201, "positive control");
     let workspaces = s.get("/api/v2/workspaces").await.bytes().await.unwrap();

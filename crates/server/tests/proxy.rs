@@ -228,8 +228,14 @@ async fn paths_that_leave_the_api_are_refused() {
     ] {
         let out = raw(path).await;
         assert!(out.starts_with("HTTP/1.1 400"), "{path}: {out}");
-        assert!(out.contains("Only paths under /api/v2 are proxied."), "{path}: {out}");
-        assert!(!out.contains("/etc/passwd\",\"headers"), "{path} reached upstream: {out}");
+        assert!(
+            out.contains("Only paths under /api/v2 are proxied."),
+            "{path}: {out}"
+        );
+        assert!(
+            !out.contains("/etc/passwd\",\"headers"),
+            "{path} reached upstream: {out}"
+        );
     }
     let out = raw("/api/v2/echo/x/../y").await;
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");

@@ -51,7 +51,10 @@ pub async fn exchange(
     if !ids.accept_unverified {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            format!("{} instance identities are not accepted here.", cloud.name()),
+            format!(
+                "{} instance identities are not accepted here.",
+                cloud.name()
+            ),
         )
         .detail(
             "This server cannot verify the cloud's signature. To emulate the exchange anyway, set \

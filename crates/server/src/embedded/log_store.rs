@@ -365,9 +365,14 @@ mod tests {
         for _ in 1..MAX_SOURCES {
             assert!(store.upsert_source(Uuid::new_v4(), "s", "").is_some());
         }
-        assert!(store.upsert_source(Uuid::new_v4(), "one too many", "").is_none());
+        assert!(store
+            .upsert_source(Uuid::new_v4(), "one too many", "")
+            .is_none());
         assert_eq!(
-            store.upsert_source(first, "renamed", "").unwrap().display_name,
+            store
+                .upsert_source(first, "renamed", "")
+                .unwrap()
+                .display_name,
             "renamed"
         );
     }

@@ -288,7 +288,11 @@ async fn connect(port: u16) -> std::io::Result<TcpStream> {
 /// Host is kept, as coderd's reverse proxy keeps it.
 fn prepare_upstream_request(req: &mut Request<Body>) {
     let path = req.uri().path().to_owned();
-    let query = req.uri().query().map(str::to_owned).filter(|q| !q.is_empty());
+    let query = req
+        .uri()
+        .query()
+        .map(str::to_owned)
+        .filter(|q| !q.is_empty());
     let path_and_query = match query {
         Some(query) => format!("{path}?{query}"),
         None => path,
@@ -330,7 +334,10 @@ fn prepare_upstream_request(req: &mut Request<Body>) {
 /// cookies `coder_*_app_*token*`), as coderd's `StripCoderCookies` does; `Authorization` and the
 /// `access_token` query parameter when they carry the console's session token (a local app's own
 /// credentials in them pass); and the `coder_session_token` query parameter.
-fn take_console_credentials(req: &mut Request<Body>, session_token: &str) -> Option<(String, bool)> {
+fn take_console_credentials(
+    req: &mut Request<Body>,
+    session_token: &str,
+) -> Option<(String, bool)> {
     let presented = crate::auth::token_from_request(req.headers(), req.uri());
     let from_query = presented.as_deref().is_some_and(|t| {
         [SESSION_QUERY, ACCESS_TOKEN_QUERY]
@@ -352,8 +359,8 @@ fn take_console_credentials(req: &mut Request<Body>, session_token: &str) -> Opt
     }
     let headers = req.headers_mut();
     headers.remove(SESSION_HEADER);
-    let bearer_is_ours = crate::auth::bearer(headers)
-        .is_some_and(|t| crate::auth::token_matches(&t, session_token));
+    let bearer_is_ours =
+        crate::auth::bearer(headers).is_some_and(|t| crate::auth::token_matches(&t, session_token));
     if bearer_is_ours {
         headers.remove(header::AUTHORIZATION);
     }
@@ -764,8 +771,15 @@ mod tests {
         let console = console(config(true)).await;
         let bearer = format!("Bearer {TOKEN}");
         let path = format!("/inspect?access_token={TOKEN}&keep=1");
-        let (status, _, body) =
-            request(console, &host(port), "GET", &path, &[("authorization", &bearer)], "").await;
+        let (status, _, body) = request(
+            console,
+            &host(port),
+            "GET",
+            &path,
+            &[("authorization", &bearer)],
+            "",
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "the bearer token signs in: {body}");
         assert!(!body.contains(TOKEN), "{body}");
         assert!(body.contains("uri=/inspect?keep=1 "), "{body}");
@@ -782,7 +796,10 @@ mod tests {
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        assert!(body.contains("uri=/inspect?access_token=apps-own "), "{body}");
+        assert!(
+            body.contains("uri=/inspect?access_token=apps-own "),
+            "{body}"
+        );
         assert!(body.contains("auth=Basic YXBwOnB3 "), "{body}");
         assert!(!body.contains(TOKEN), "{body}");
     }

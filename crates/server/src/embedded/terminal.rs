@@ -379,10 +379,7 @@ fn unreadable_input(err: &axum::Error) -> (u16, String) {
     if text.contains("too long") || text.contains("Space limit") {
         (
             1009,
-            format!(
-                "terminal input message over {} MiB",
-                MAX_PTY_MESSAGE >> 20
-            ),
+            format!("terminal input message over {} MiB", MAX_PTY_MESSAGE >> 20),
         )
     } else {
         (1002, format!("unreadable terminal input: {text}"))
