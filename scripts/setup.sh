@@ -17,6 +17,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The native test level checks formatting and lints.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  step "adding rustfmt and clippy"
+  rustup component add rustfmt clippy
+fi
+
 if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
   step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes)"
   # No --locked: its lockfile wants a webpki-roots the registry does not serve.

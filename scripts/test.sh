@@ -33,10 +33,19 @@ run_level() {
   else result[$name]="ok ($n passed)"; fi
 }
 
+# The native level: formatting and lints first (warnings are errors, native and wasm32), then
+# every native test.
+native_level() {
+  cargo fmt --all --check || { echo "cargo fmt --check failed: run cargo fmt --all" >&2; return 1; }
+  cargo clippy --workspace --all-targets --locked -- -D warnings || return 1
+  cargo clippy --target wasm32-unknown-unknown -p agent-console-app --all-targets --locked -- -D warnings || return 1
+  cargo test --workspace --locked
+}
+
 for level in "${levels[@]}"; do
   case $level in
     native)
-      run_level native cargo test --workspace --locked ;;
+      run_level native native_level ;;
     browser)
       run_level browser env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 \
         cargo test --locked --target wasm32-unknown-unknown -p agent-console-app --test browser ;;

@@ -5,8 +5,11 @@ use std::cell::RefCell;
 
 const STORAGE_KEY: &str = "agent-console.session-token";
 
+/// What the app does when a request is refused for its token.
+type UnauthorizedHandler = Box<dyn Fn(String)>;
+
 thread_local! {
-    static UNAUTHORIZED: RefCell<Option<Box<dyn Fn(String)>>> = const { RefCell::new(None) };
+    static UNAUTHORIZED: RefCell<Option<UnauthorizedHandler>> = const { RefCell::new(None) };
 }
 
 fn session_storage() -> Option<web_sys::Storage> {

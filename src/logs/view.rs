@@ -168,7 +168,7 @@ pub fn LogsView() -> impl IntoView {
         let Some(viewer) = viewer_ref.get() else {
             return;
         };
-        let callback = Closure::<dyn FnMut()>::new(move || schedule());
+        let callback = Closure::<dyn FnMut()>::new(schedule);
         if let Ok(ro) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
             ro.observe(&viewer);
             observer.set_value(Some((ro, callback)));

@@ -60,7 +60,7 @@ pub fn Picker() -> impl IntoView {
             }
             view! {
                 <ul class="workspace-list">
-                    {shown.into_iter().map(|ws| workspace_row(ws)).collect_view()}
+                    {shown.into_iter().map(workspace_row).collect_view()}
                 </ul>
             }
             .into_any()

@@ -41,7 +41,7 @@ fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> (Child, Vec<String>) {
     (child, banner)
 }
 
-fn terminate(child: &mut Child) {
+fn terminate(child: &Child) {
     // Only the process this test started, by its id.
     let status = Command::new("kill")
         .arg("-TERM")
@@ -143,7 +143,7 @@ async fn prints_a_sign_in_link_and_keeps_tokens_out_of_the_log() {
         Some(tokio_tungstenite::tungstenite::Message::Text(_))
     ));
 
-    terminate(&mut child);
+    terminate(&child);
     let status = wait_exit(&mut child, Duration::from_secs(10));
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
     let mut log = String::new();
@@ -197,7 +197,7 @@ fn sigterm_runs_the_stop_scripts_before_exiting() {
     ]);
     std::thread::sleep(Duration::from_millis(300));
     assert!(!marker.exists(), "a stop script does not run at start");
-    terminate(&mut child);
+    terminate(&child);
     let status = wait_exit(&mut child, Duration::from_secs(20));
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
     assert_eq!(std::fs::read_to_string(&marker).unwrap(), "saved\n");
@@ -217,7 +217,7 @@ fn generates_tokens_when_none_are_given() {
     assert_eq!((id.len(), secret.len()), (10, 22), "{token}");
     let agent = banner[2].rsplit(' ').next().unwrap();
     assert!(uuid::Uuid::parse_str(agent).is_ok(), "{agent}");
-    terminate(&mut child);
+    terminate(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
 
@@ -346,7 +346,7 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
         !shell_env.contains(session) && !shell_env.contains(agent),
         "{shell_env}"
     );
-    terminate(&mut child);
+    terminate(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 
     // Token files: not in the command line, not in the banner, and they work.
@@ -391,7 +391,7 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
             .status();
         assert_eq!(status, 200, "{path}");
     }
-    terminate(&mut child);
+    terminate(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
 
@@ -479,6 +479,6 @@ async fn slow_clients_do_not_starve_the_server() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    terminate(&mut child);
+    terminate(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
