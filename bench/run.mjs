@@ -83,7 +83,9 @@ async function startServer() {
   // The log limit is raised from coderd's 1 MiB so that a million lines can be held.
   writeFileSync(cfg, 'scripts = []\n[agent]\nname = "bench-agent"\nworkspace = "bench"\n[logs]\nmax_output_bytes = 268435456\n');
   const child = spawn(BIN, ['serve', '--listen', `127.0.0.1:${PORT}`, '--dist', DIST,
-    '--session-token', SESSION, '--agent-token', AGENT, '--config', cfg],
+    '--session-token', SESSION, '--agent-token', AGENT, '--config', cfg,
+    // A fresh data directory: logs of an earlier run would change the figures.
+    '--data-dir', join(OUT, `data-${Date.now()}`)],
   { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, RUST_LOG: 'warn' } });
   for (let i = 0; i < 100; i++) {
     try { if ((await fetch(`${BASE}/healthz`)).ok) return child; } catch { /* not yet */ }

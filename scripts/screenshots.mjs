@@ -11,7 +11,8 @@ const out = 'docs/screenshots';
 mkdirSync(out, { recursive: true });
 
 const server = spawn('target/release/agent-console', ['serve', '--listen', `127.0.0.1:${port}`, '--dist', 'dist',
-  '--session-token', token, '--agent-token', 'screenshot-agent-token'], { stdio: 'ignore' });
+  '--session-token', token, '--agent-token', 'screenshot-agent-token',
+  '--data-dir', `target/screenshot-data-${Date.now()}`], { stdio: 'ignore' });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 try {
   let agent;

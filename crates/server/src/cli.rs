@@ -70,6 +70,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Where the embedded agent keeps its identity and logs across restarts (SQLite). Default:
+    /// $XDG_DATA_HOME/agent-console, else ~/.local/share/agent-console.
+    #[arg(long, value_name = "DIR", env = "AGENT_CONSOLE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// TOML configuration of the embedded backend (startup scripts, external auth, DERP map, ...).
     #[arg(long, env = "AGENT_CONSOLE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -140,8 +144,13 @@ impl ServeArgs {
             None
         };
         crate::hosts::AllowedHosts::new(self.listen, &self.allowed_hosts)?;
+        let data_dir = matches!(mode, Mode::Embedded { .. }).then(|| {
+            self.data_dir
+                .unwrap_or_else(crate::config::default_data_dir)
+        });
         Ok(Config {
             allowed_hosts: self.allowed_hosts,
+            data_dir,
             listen: self.listen,
             dist: self.dist,
             base_path,

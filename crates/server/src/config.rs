@@ -26,6 +26,9 @@ pub struct Config {
     pub faults: Option<crate::faults::Faults>,
     /// Host names answered beside the listen address and localhost names (`--allowed-host`).
     pub allowed_hosts: Vec<String>,
+    /// Where the embedded agent keeps its identity and logs (`--data-dir`); `None` keeps them in
+    /// memory only (tests).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Where `/api/v2/*` is answered.
@@ -59,6 +62,7 @@ impl Config {
             },
             faults: None,
             allowed_hosts: Vec::new(),
+            data_dir: None,
         }
     }
 
@@ -72,8 +76,23 @@ impl Config {
             mode: Mode::Proxy { upstream },
             faults: None,
             allowed_hosts: Vec::new(),
+            data_dir: None,
         }
     }
+}
+
+/// The default `--data-dir`: `$XDG_DATA_HOME/agent-console`, else
+/// `$HOME/.local/share/agent-console`, else `.agent-console` in the working directory.
+pub fn default_data_dir() -> PathBuf {
+    let from = |var: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    from("XDG_DATA_HOME")
+        .or_else(|| from("HOME").map(|home| home.join(".local/share")))
+        .map(|base| base.join("agent-console"))
+        .unwrap_or_else(|| PathBuf::from(".agent-console"))
 }
 
 /// Normalises `--base-path`: `""`, `"/"` → `""`; `"p/"`, `"/p"` → `"/p"`.

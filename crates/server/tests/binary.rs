@@ -20,11 +20,23 @@ fn spawn(args: &[&str]) -> (Child, Vec<String>) {
     spawn_with_env(args, &[])
 }
 
-/// [`spawn`] with extra environment variables.
+/// [`spawn`] with extra environment variables. The agent's data directory is `data` beside the
+/// `--config` file (each test has its own), unless the test gives `--data-dir` itself.
 fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> (Child, Vec<String>) {
+    let config = args
+        .iter()
+        .position(|a| *a == "--config")
+        .map(|i| std::path::Path::new(args[i + 1]).with_file_name("data"));
+    let data_dir: Vec<String> = match config {
+        Some(dir) if !args.contains(&"--data-dir") => {
+            vec!["--data-dir".into(), dir.display().to_string()]
+        }
+        _ => Vec::new(),
+    };
     let mut child = Command::new(BIN)
         .arg("serve")
         .args(args)
+        .args(&data_dir)
         .envs(env.iter().copied())
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
@@ -354,11 +366,12 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
     let agent_file = dir.0.join("agent");
     std::fs::write(&session_file, format!("{session}\n")).unwrap();
     std::fs::write(&agent_file, agent).unwrap();
+    let plain = config_file();
     let (mut child, banner) = spawn(&[
         "--listen",
         "127.0.0.1:0",
         "--config",
-        config_file().0.join("config.toml").to_str().unwrap(),
+        plain.0.join("config.toml").to_str().unwrap(),
         "--session-token-file",
         session_file.to_str().unwrap(),
         "--agent-token-file",
@@ -409,6 +422,8 @@ async fn slow_clients_do_not_starve_the_server() {
         .args(["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", BIN, "serve"])
         .args(["--listen", "127.0.0.1:0", "--config"])
         .arg(&config)
+        .arg("--data-dir")
+        .arg(cfg.0.join("data"))
         .args(["--agent-token", "2f1e0d9c-8b7a-4654-8321-0fedcba98765"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -481,4 +496,163 @@ async fn slow_clients_do_not_starve_the_server() {
     assert_eq!(health.status(), 200);
     terminate(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}
+
+/// Log frames of a follow socket, as (id, output), until one has the output `marker`.
+async fn read_until(ws: &mut common::Ws, marker: &str) -> Vec<(i64, String)> {
+    use tokio_tungstenite::tungstenite::Message;
+    let mut lines: Vec<(i64, String)> = Vec::new();
+    while !lines.iter().any(|(_, o)| o == marker) {
+        match common::next_msg(ws).await {
+            Some(Message::Text(t)) => {
+                let batch: Vec<serde_json::Value> = serde_json::from_str(t.as_str()).unwrap();
+                lines.extend(batch.iter().map(|l| {
+                    (
+                        l["id"].as_i64().unwrap(),
+                        l["output"].as_str().unwrap().to_owned(),
+                    )
+                }));
+            }
+            other => panic!("expected a frame, got {other:?}"),
+        }
+    }
+    lines
+}
+
+/// Issue 15, item 7: a restart keeps the agent's id and its logs (SQLite in the data directory),
+/// and a follower that was at line N gets, after the restart, exactly the lines after N: those
+/// written while it was not reading, then the new run's, none lost or doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_keeps_the_agent_and_its_logs() {
+    let dir = common::TempDir::new("restart");
+    let config = dir.0.join("config.toml");
+    std::fs::write(
+        &config,
+        "[[scripts]]\ndisplay_name = \"Hello\"\nscript = \"echo hello-from-a-run\"\n",
+    )
+    .unwrap();
+    let session = "restart-0123456789-abcdefghijklmnopqrstu";
+    let agent = "3c2b1a09-8f7e-4d6c-9b5a-493827160504";
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--config",
+        config.to_str().unwrap(),
+        "--session-token",
+        session,
+        "--agent-token",
+        agent,
+    ];
+    let client = reqwest::Client::new();
+    let agent_id = |addr: String| {
+        let client = client.clone();
+        async move {
+            let ws: serde_json::Value = client
+                .get(format!("http://{addr}/api/v2/workspaces"))
+                .header("Coder-Session-Token", session)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            ws["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let patch = |addr: String, lines: Vec<String>| {
+        let client = client.clone();
+        async move {
+            let logs: Vec<serde_json::Value> = lines
+                .iter()
+                .map(|l| serde_json::json!({"created_at": chrono::Utc::now(), "output": l}))
+                .collect();
+            let status = client
+                .patch(format!("http://{addr}/api/v2/workspaceagents/me/logs"))
+                .header("Coder-Session-Token", agent)
+                .json(&serde_json::json!({ "logs": logs }))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(status, 200);
+        }
+    };
+    let outputs_after = |addr: String, id: String, after: i64| async move {
+        let url = format!(
+            "ws://{addr}/api/v2/workspaceagents/{id}/logs?follow&after={after}&coder_session_token={session}"
+        );
+        common::ws_connect(&url, &[]).await.unwrap()
+    };
+    // First run: the script's line and 100 of ours, followed.
+    let (child, banner) = spawn(&args);
+    let addr = addr_of(&banner);
+    let id = agent_id(addr.clone()).await;
+    let first: Vec<String> = (0..100).map(|i| format!("first-{i:03}")).collect();
+    patch(addr.clone(), first.clone()).await;
+    let mut follower = outputs_after(addr.clone(), id.clone(), 0).await;
+    let seen = read_until(&mut follower, "first-099").await;
+    let cursor = seen.last().unwrap().0;
+    // 50 more the follower does not read before the server stops.
+    let late: Vec<String> = (0..50).map(|i| format!("late-{i:03}")).collect();
+    patch(addr.clone(), late.clone()).await;
+    terminate(&child);
+    let mut child = child;
+    assert!(wait_exit(&mut child, Duration::from_secs(20)).success());
+    drop(follower);
+
+    // Second run on the same data directory: the same agent, its lines kept, ids continued.
+    let (mut child, banner) = spawn(&args);
+    let addr = addr_of(&banner);
+    assert_eq!(agent_id(addr.clone()).await, id, "the agent keeps its id");
+    let mut follower = outputs_after(addr.clone(), id.clone(), cursor).await;
+    patch(addr.clone(), vec!["second-run-marker".into()]).await;
+    let resumed = read_until(&mut follower, "second-run-marker").await;
+    let outputs: Vec<&str> = resumed.iter().map(|(_, o)| o.as_str()).collect();
+    let late_seen: Vec<&str> = outputs
+        .iter()
+        .copied()
+        .filter(|o| o.starts_with("late-"))
+        .collect();
+    assert_eq!(
+        late_seen,
+        late.iter().map(String::as_str).collect::<Vec<_>>(),
+        "nothing lost"
+    );
+    assert!(
+        outputs.iter().all(|o| !o.starts_with("first-")),
+        "nothing doubled: {outputs:?}"
+    );
+    assert_eq!(
+        outputs.iter().filter(|o| **o == "hello-from-a-run").count(),
+        1,
+        "the second run's script line, once: {outputs:?}"
+    );
+    let ids: Vec<i64> = resumed.iter().map(|(i, _)| *i).collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]) && ids[0] > cursor,
+        "{ids:?}"
+    );
+    // The REST backlog holds both runs.
+    let all: Vec<serde_json::Value> = client
+        .get(format!("http://{addr}/api/v2/workspaceagents/{id}/logs"))
+        .header("Coder-Session-Token", session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(all.iter().any(|l| l["output"] == "first-000"));
+    assert_eq!(
+        all.iter()
+            .filter(|l| l["output"] == "hello-from-a-run")
+            .count(),
+        2,
+        "one script line per run"
+    );
+    terminate(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(20)).success());
 }

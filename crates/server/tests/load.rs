@@ -72,6 +72,8 @@ async fn fifty_followers_and_ten_terminals_stay_exact_and_bounded() {
             "--config",
         ])
         .arg(cfg.0.join("c.toml"))
+        .arg("--data-dir")
+        .arg(cfg.0.join("data"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -3,7 +3,9 @@
 // Also the page checks every fault and bad-input test makes: no uncaught error, no Rust panic,
 // never a blank view.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { SERVER } from './server';
 
@@ -33,10 +35,13 @@ export async function startServer(port: number, args: string[] = []): Promise<Pr
   const sessionToken = `e2e-private-session-${port}-0123456789`;
   const agentToken = `e2e-private-agent-${port}-0123456789`;
   const url = `http://127.0.0.1:${port}`;
+  // Its own data directory (the agent's identity and logs), unless the spec gives one.
+  const dataDir = args.includes('--data-dir') ? undefined : mkdtempSync(join(tmpdir(), 'agent-console-e2e-data-'));
   const child: ChildProcess = spawn(
     'target/release/agent-console',
     ['serve', '--listen', `127.0.0.1:${port}`, '--dist', 'dist',
-      '--session-token', sessionToken, '--agent-token', agentToken, ...args],
+      '--session-token', sessionToken, '--agent-token', agentToken,
+      ...(dataDir ? ['--data-dir', dataDir] : []), ...args],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -50,6 +55,7 @@ export async function startServer(port: number, args: string[] = []): Promise<Pr
       await Promise.race([gone, new Promise((r) => setTimeout(r, 5_000))]);
       if (!exited) child.kill('SIGKILL');
     }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 30_000;
   for (;;) {

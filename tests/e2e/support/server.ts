@@ -14,8 +14,11 @@ export const SERVER = (() => {
     agentToken,
     framerPort,
     strangerPort,
+    // A fresh data directory each run: the agent's logs and identity would otherwise carry over.
     command: [
+      'rm', '-rf', 'target/e2e-data', '&&',
       'target/release/agent-console', 'serve',
+      '--data-dir', 'target/e2e-data',
       '--listen', `127.0.0.1:${port}`,
       '--dist', process.env.E2E_DIST ?? 'dist',
       '--session-token', sessionToken,

@@ -55,7 +55,7 @@ pub struct LifecycleState {
 }
 
 /// Ids and fixed facts of the emulated agent, workspace and user: random per process.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     /// Agent id.
     pub agent_id: Uuid,

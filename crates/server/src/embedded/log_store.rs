@@ -31,6 +31,11 @@ pub const MAX_SOURCE_ICON_CHARS: usize = 2048;
 /// Log sources per agent (coderd has no such limit; each source is part of every agent read).
 pub const MAX_SOURCES: usize = 1000;
 
+/// What a line costs against the cap: its output and [`OVERHEAD_PER_LOG`].
+pub fn charge(output: &str) -> usize {
+    output.len() + OVERHEAD_PER_LOG
+}
+
 /// One line to append.
 #[derive(Debug, Clone)]
 pub struct NewLog {
@@ -57,12 +62,18 @@ pub struct LogStore {
     inner: Arc<Mutex<Inner>>,
     last_id: watch::Sender<i64>,
     agent_id: Uuid,
+    /// Where appends and sources are also stored (the agent's database), if anywhere.
+    writer: Option<super::database::Writer>,
 }
 
 struct Inner {
     /// Output bytes allowed in total (coderd: [`MAX_LOGS_LENGTH`]).
     limit: usize,
+    /// Lines in id order, ids contiguous from `first_id`.
     logs: Vec<StoredLog>,
+    /// Id of `logs[0]` (or of the next line while empty): kept logs start past 1 after a
+    /// restart trimmed the oldest.
+    first_id: i64,
     next_id: i64,
     /// Output bytes stored (`logs_length`).
     length: usize,
@@ -79,22 +90,55 @@ impl LogStore {
         Self::with_limit(agent_id, MAX_LOGS_LENGTH)
     }
 
-    /// An empty store that holds up to `limit` output bytes.
+    /// An empty store that holds up to `limit` bytes (each line charged its overhead).
     pub fn with_limit(agent_id: Uuid, limit: usize) -> Self {
-        let (last_id, _) = watch::channel(0);
+        Self::restore(agent_id, limit, Vec::new(), Vec::new(), None)
+    }
+
+    /// A store holding what an earlier run kept (`lines` in id order, contiguous), writing what
+    /// is added through `writer`. Ids continue after the last kept line.
+    pub fn restore(
+        agent_id: Uuid,
+        limit: usize,
+        sources: Vec<LogSource>,
+        lines: Vec<StoredLog>,
+        writer: Option<super::database::Writer>,
+    ) -> Self {
+        let next_id = lines.last().map_or(1, |l| l.id + 1);
+        let first_id = lines.first().map_or(next_id, |l| l.id);
+        let (last_id, _) = watch::channel(next_id - 1);
+        let source_index = sources.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+        let sources = sources
+            .into_iter()
+            .map(|s| LogSource {
+                workspace_agent_id: agent_id,
+                ..s
+            })
+            .collect();
         LogStore {
             inner: Arc::new(Mutex::new(Inner {
                 limit,
-                logs: Vec::new(),
-                next_id: 1,
-                length: 0,
-                charged: 0,
+                length: lines.iter().map(|l| l.output.len()).sum(),
+                charged: lines.iter().map(|l| charge(&l.output)).sum(),
+                logs: lines,
+                first_id,
+                next_id,
                 overflowed: false,
-                sources: Vec::new(),
-                source_index: HashMap::new(),
+                sources,
+                source_index,
             })),
             last_id,
             agent_id,
+            writer,
+        }
+    }
+
+    /// Waits (at most `within`) until what was appended is stored.
+    pub fn flush(&self, within: std::time::Duration) {
+        if let Some(writer) = &self.writer {
+            if !writer.flush(within) {
+                tracing::warn!("logs not all stored within {within:?}");
+            }
         }
     }
 
@@ -112,7 +156,11 @@ impl LogStore {
             let s = &mut inner.sources[i];
             s.display_name = display_name.to_owned();
             s.icon = icon.to_owned();
-            return Some(s.clone());
+            let source = s.clone();
+            if let Some(writer) = &self.writer {
+                writer.source(source.clone());
+            }
+            return Some(source);
         }
         if inner.sources.len() >= MAX_SOURCES {
             return None;
@@ -127,6 +175,9 @@ impl LogStore {
         let index = inner.sources.len();
         inner.sources.push(source.clone());
         inner.source_index.insert(id, index);
+        if let Some(writer) = &self.writer {
+            writer.source(source.clone());
+        }
         Some(source)
     }
 
@@ -156,8 +207,8 @@ impl LogStore {
             return Err(AppendError::LimitExceeded);
         }
         let added: usize = lines.iter().map(|l| l.output.len()).sum();
-        let charge = added + lines.len() * OVERHEAD_PER_LOG;
-        if inner.charged + charge > inner.limit {
+        let charged: usize = lines.iter().map(|l| charge(&l.output)).sum();
+        if inner.charged + charged > inner.limit {
             inner.overflowed = true;
             drop(inner);
             // Followers re-read the agent; wake them even though no line was added.
@@ -177,9 +228,19 @@ impl LogStore {
             });
         }
         inner.length += added;
-        inner.charged += charge;
+        inner.charged += charged;
         let last = inner.next_id - 1;
+        let stored = match &self.writer {
+            Some(_) => {
+                let start = inner.logs.len() - (last + 1 - first) as usize;
+                inner.logs[start..].to_vec()
+            }
+            None => Vec::new(),
+        };
         drop(inner);
+        if let (Some(writer), false) = (&self.writer, stored.is_empty()) {
+            writer.logs(stored);
+        }
         if last >= first {
             self.last_id.send_replace(last);
         }
@@ -212,8 +273,8 @@ impl LogStore {
     /// The first `limit` lines after id `after`.
     pub fn after_at_most(&self, after: i64, limit: usize) -> Vec<StoredLog> {
         let inner = self.lock();
-        // Ids are dense from 1, so the position of id `after + 1` is `after`.
-        let start = usize::try_from(after.max(0))
+        // Ids are contiguous from `first_id`, so id `after + 1` is at `after + 1 - first_id`.
+        let start = usize::try_from((after.saturating_add(1) - inner.first_id).max(0))
             .unwrap_or(usize::MAX)
             .min(inner.logs.len());
         let end = start.saturating_add(limit).min(inner.logs.len());
@@ -375,6 +436,44 @@ mod tests {
                 .display_name,
             "renamed"
         );
+    }
+
+    #[test]
+    fn a_restored_store_continues_its_ids() {
+        let stored = |id: i64| StoredLog {
+            id,
+            created_at: Utc::now(),
+            output: format!("line {id}"),
+            level: LogLevel::Info,
+            source_id: EXTERNAL_LOG_SOURCE_ID,
+        };
+        let source = LogSource {
+            id: EXTERNAL_LOG_SOURCE_ID,
+            ..LogSource::default()
+        };
+        // An earlier run kept lines 5 to 7 (the oldest were trimmed).
+        let agent = Uuid::new_v4();
+        let store = LogStore::restore(
+            agent,
+            MAX_LOGS_LENGTH,
+            vec![source],
+            (5..=7).map(stored).collect(),
+            None,
+        );
+        assert_eq!(store.sources()[0].workspace_agent_id, agent);
+        let ids = |after| store.after(after).iter().map(|l| l.id).collect::<Vec<_>>();
+        assert_eq!(ids(0), [5, 6, 7]);
+        assert_eq!(ids(5), [6, 7]);
+        assert!(ids(7).is_empty());
+        assert_eq!(*store.subscribe().borrow(), 7);
+        assert_eq!(
+            store
+                .append(EXTERNAL_LOG_SOURCE_ID, vec![line("new")])
+                .unwrap(),
+            8..=8
+        );
+        assert_eq!(ids(6), [7, 8]);
+        assert_eq!(store.length(), "line 5line 6line 7new".len());
     }
 
     #[test]

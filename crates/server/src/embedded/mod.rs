@@ -8,6 +8,7 @@
 pub mod agent;
 pub mod agent_auth;
 pub mod around;
+pub mod database;
 mod frame_batch;
 pub mod host;
 pub mod instance_identity;
@@ -67,6 +68,8 @@ struct Inner {
     shutdown: CancellationToken,
     faults: Option<crate::faults::Faults>,
     scripts: ScriptRunner,
+    /// Held for the server's life: it owns the data directory's lock.
+    _database: database::Database,
 }
 
 /// How long shutdown waits for the `run_on_stop` scripts before it kills them and exits.
@@ -85,8 +88,19 @@ impl Embedded {
         };
         let file = (**file).clone();
         let host = HostInfo::detect(&file.agent);
-        let identity = Identity::random();
-        let logs = LogStore::with_limit(identity.agent_id, file.logs.max_output_bytes);
+        // Identity and logs of earlier runs (a database in memory without a data directory).
+        let database = database::Database::open(config.data_dir.as_deref())?;
+        let identity = database.identity_or(Identity::random())?;
+        let limit = file.logs.max_output_bytes;
+        // Half the cap at most is kept, so this run has room for its own startup logs.
+        let (sources, lines) = database.load_logs(chrono::Utc::now(), limit / 2)?;
+        let logs = LogStore::restore(
+            identity.agent_id,
+            limit,
+            sources,
+            lines,
+            Some(database.writer()?),
+        );
         // Shells and scripts never see the console's own tokens.
         let hidden_env = tokens.env_vars_holding_them();
         let run_options = RunOptions {
@@ -137,6 +151,7 @@ impl Embedded {
                 shutdown,
                 faults: config.faults.clone(),
                 scripts: runner.clone(),
+                _database: database,
             }),
         };
         let lifecycle_agent = e.inner.agent.clone();
@@ -168,6 +183,8 @@ impl Embedded {
             }
         }
         self.inner.ptys.kill_all();
+        // What the scripts (and anyone) logged is on disk before the process ends.
+        self.inner.agent.logs.flush(Duration::from_secs(5));
     }
 
     /// The tokens.

@@ -1,0 +1,375 @@
+//! What the embedded agent keeps across restarts, in SQLite: its identity (so its id and its
+//! workspace's stay the same) and its logs and log sources.
+//!
+//! The log store stays in memory for readers and followers; every append is also handed to a
+//! writer thread that commits in batches, so a flood of lines never waits on the disk. Shutdown
+//! flushes what is queued. On start the kept logs are loaded and trimmed to the retention:
+//! lines older than [`RETENTION_DAYS`] go, then the oldest until they take at most half of the
+//! cap, so a new run always has room for its own startup logs. Ids continue where they stopped,
+//! so a follower that reconnects after a restart with `after = N` gets exactly what it missed.
+//!
+//! The data directory holds `agent.sqlite3` and a `lock` file that one server at a time holds:
+//! two servers on one directory would be the same agent.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use coder_api::{LogLevel, WorkspaceAgentLog, WorkspaceAgentLogSource};
+use rusqlite::{params, Connection, OptionalExtension as _};
+use uuid::Uuid;
+
+use super::agent::Identity;
+
+/// Kept logs older than this are dropped at start.
+pub const RETENTION_DAYS: i64 = 7;
+/// The database file in the data directory.
+pub const DATABASE_FILE: &str = "agent.sqlite3";
+
+const SCHEMA: &str = "
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = NORMAL;
+    CREATE TABLE IF NOT EXISTS identity (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        json TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS log_sources (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        icon TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS logs (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        level TEXT NOT NULL,
+        output TEXT NOT NULL,
+        source_id TEXT NOT NULL
+    );
+";
+
+/// The agent's database: in a data directory, or in memory (tests, `Config::embedded`).
+pub struct Database {
+    conn: Mutex<Connection>,
+    /// Where the writer thread opens its own connection; `None` in memory (the writer then
+    /// shares nothing and the writes go nowhere else).
+    file: Option<PathBuf>,
+    /// Held for the life of the server: one server per data directory.
+    _lock: Option<std::fs::File>,
+}
+
+/// What the writer thread is asked to do.
+enum Write {
+    Logs(Vec<WorkspaceAgentLog>),
+    Source(WorkspaceAgentLogSource),
+    Flush(mpsc::Sender<()>),
+}
+
+/// The handle the log store writes through (cheap to clone).
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Write>,
+}
+
+impl Writer {
+    /// Queues lines to be stored.
+    pub fn logs(&self, lines: Vec<WorkspaceAgentLog>) {
+        let _ = self.tx.send(Write::Logs(lines));
+    }
+
+    /// Queues a log source (new or renamed) to be stored.
+    pub fn source(&self, source: WorkspaceAgentLogSource) {
+        let _ = self.tx.send(Write::Source(source));
+    }
+
+    /// Waits (at most `within`) until everything queued so far is committed.
+    pub fn flush(&self, within: Duration) -> bool {
+        let (done, wait) = mpsc::channel();
+        self.tx.send(Write::Flush(done)).is_ok() && wait.recv_timeout(within).is_ok()
+    }
+}
+
+impl Database {
+    /// Opens (creating) the database of `dir`, or one in memory when `dir` is `None`.
+    pub fn open(dir: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(dir) = dir else {
+            let conn = Connection::open_in_memory()?;
+            conn.execute_batch(SCHEMA)?;
+            return Ok(Database {
+                conn: Mutex::new(conn),
+                file: None,
+                _lock: None,
+            });
+        };
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the data directory {}", dir.display()))?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("lock"))
+            .with_context(|| format!("opening {}", dir.join("lock").display()))?;
+        if lock.try_lock().is_err() {
+            anyhow::bail!(
+                "another agent-console is using the data directory {}; give this one its own --data-dir",
+                dir.display()
+            );
+        }
+        let file = dir.join(DATABASE_FILE);
+        let conn =
+            Connection::open(&file).with_context(|| format!("opening {}", file.display()))?;
+        conn.execute_batch(SCHEMA)
+            .with_context(|| format!("preparing {}", file.display()))?;
+        Ok(Database {
+            conn: Mutex::new(conn),
+            file: Some(file),
+            _lock: Some(lock),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The agent's identity: the stored one, or `fresh` (then stored) on the first start.
+    pub fn identity_or(&self, fresh: Identity) -> anyhow::Result<Identity> {
+        let conn = self.conn();
+        let stored: Option<String> = conn
+            .query_row("SELECT json FROM identity WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        if let Some(json) = stored {
+            return serde_json::from_str(&json).context("reading the stored agent identity");
+        }
+        conn.execute(
+            "INSERT INTO identity (id, json) VALUES (1, ?1)",
+            params![serde_json::to_string(&fresh)?],
+        )?;
+        Ok(fresh)
+    }
+
+    /// The kept log sources and lines (in id order), trimmed to the retention first: lines older
+    /// than [`RETENTION_DAYS`] before `now`, then the oldest until the rest are charged at most
+    /// `keep_charged` (see `log_store::charge`).
+    pub fn load_logs(
+        &self,
+        now: DateTime<Utc>,
+        keep_charged: usize,
+    ) -> anyhow::Result<(Vec<WorkspaceAgentLogSource>, Vec<WorkspaceAgentLog>)> {
+        let conn = self.conn();
+        let cutoff = now - chrono::Duration::days(RETENTION_DAYS);
+        let mut sources = Vec::new();
+        let mut stmt =
+            conn.prepare("SELECT id, created_at, display_name, icon FROM log_sources")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, created_at, display_name, icon) = row?;
+            sources.push(WorkspaceAgentLogSource {
+                workspace_agent_id: Uuid::nil(),
+                id: Uuid::parse_str(&id)?,
+                created_at: parse_time(&created_at)?,
+                display_name,
+                icon,
+            });
+        }
+        let mut lines = Vec::new();
+        let mut stmt =
+            conn.prepare("SELECT id, created_at, level, output, source_id FROM logs ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, created_at, level, output, source_id) = row?;
+            lines.push(WorkspaceAgentLog {
+                id,
+                created_at: parse_time(&created_at)?,
+                output,
+                level: LogLevel::from_wire(&level),
+                source_id: Uuid::parse_str(&source_id)?,
+            });
+        }
+        drop(stmt);
+        let first_kept = first_kept(&lines, cutoff, keep_charged);
+        if first_kept > 0 {
+            conn.execute(
+                "DELETE FROM logs WHERE id < ?1",
+                params![lines[first_kept].id],
+            )?;
+            lines.drain(..first_kept);
+        } else if lines.is_empty() {
+            conn.execute("DELETE FROM logs", [])?;
+        }
+        Ok((sources, lines))
+    }
+
+    /// Starts the writer thread and returns its handle.
+    pub fn writer(&self) -> anyhow::Result<Writer> {
+        let (tx, rx) = mpsc::channel();
+        let conn = match &self.file {
+            Some(file) => {
+                let conn = Connection::open(file)?;
+                conn.busy_timeout(Duration::from_secs(5))?;
+                Some(conn)
+            }
+            None => None,
+        };
+        std::thread::Builder::new()
+            .name("agent-console-db".into())
+            .spawn(move || write_loop(conn, rx))?;
+        Ok(Writer { tx })
+    }
+}
+
+/// Index of the first line to keep: after every line older than `cutoff`, and far enough that
+/// what follows is charged at most `keep_charged`. `lines.len()` keeps none.
+fn first_kept(lines: &[WorkspaceAgentLog], cutoff: DateTime<Utc>, keep_charged: usize) -> usize {
+    let mut start = lines.partition_point(|l| l.created_at < cutoff);
+    let mut charged: usize = lines[start..]
+        .iter()
+        .map(|l| super::log_store::charge(&l.output))
+        .sum();
+    while charged > keep_charged && start < lines.len() {
+        charged -= super::log_store::charge(&lines[start].output);
+        start += 1;
+    }
+    start
+}
+
+fn parse_time(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(s)?.with_timezone(&Utc))
+}
+
+/// Commits what arrives, each burst in one transaction, until every handle is gone.
+fn write_loop(mut conn: Option<Connection>, rx: mpsc::Receiver<Write>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+            if batch.len() >= 512 {
+                break;
+            }
+        }
+        if let Some(conn) = conn.as_mut() {
+            if let Err(err) = commit(conn, &batch) {
+                tracing::error!("storing logs: {err}");
+            }
+        }
+        for write in batch {
+            if let Write::Flush(done) = write {
+                let _ = done.send(());
+            }
+        }
+    }
+}
+
+fn commit(conn: &mut Connection, batch: &[Write]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut line = tx.prepare_cached(
+            "INSERT OR REPLACE INTO logs (id, created_at, level, output, source_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut source = tx.prepare_cached(
+            "INSERT OR REPLACE INTO log_sources (id, created_at, display_name, icon) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for write in batch {
+            match write {
+                Write::Logs(lines) => {
+                    for l in lines {
+                        line.execute(params![
+                            l.id,
+                            l.created_at.to_rfc3339(),
+                            l.level.as_str(),
+                            l.output,
+                            l.source_id.to_string()
+                        ])?;
+                    }
+                }
+                Write::Source(s) => {
+                    source.execute(params![
+                        s.id.to_string(),
+                        s.created_at.to_rfc3339(),
+                        s.display_name,
+                        s.icon
+                    ])?;
+                }
+                Write::Flush(_) => {}
+            }
+        }
+    }
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(id: i64, age_days: i64, output: &str) -> WorkspaceAgentLog {
+        WorkspaceAgentLog {
+            id,
+            created_at: Utc::now() - chrono::Duration::days(age_days),
+            output: output.into(),
+            level: LogLevel::Info,
+            source_id: Uuid::nil(),
+        }
+    }
+
+    #[test]
+    fn retention_drops_old_lines_then_the_oldest_over_the_budget() {
+        let cutoff = Utc::now() - chrono::Duration::days(RETENTION_DAYS);
+        let lines = vec![line(1, 9, "old"), line(2, 1, "aaaa"), line(3, 0, "bbbb")];
+        assert_eq!(first_kept(&lines, cutoff, usize::MAX), 1);
+        let one = super::super::log_store::charge("bbbb");
+        assert_eq!(first_kept(&lines, cutoff, one), 2);
+        assert_eq!(first_kept(&lines, cutoff, 0), 3);
+        assert_eq!(first_kept(&[], cutoff, 0), 0);
+    }
+
+    #[test]
+    fn identity_and_logs_survive_a_reopen() {
+        let dir = std::env::temp_dir().join(format!("agent-console-db-{}", Uuid::new_v4()));
+        let first = Identity::random();
+        let id = first.agent_id;
+        {
+            let db = Database::open(Some(&dir)).unwrap();
+            assert_eq!(db.identity_or(first).unwrap().agent_id, id);
+            assert!(
+                Database::open(Some(&dir)).is_err(),
+                "a second server on the same directory is refused"
+            );
+            let writer = db.writer().unwrap();
+            writer.source(WorkspaceAgentLogSource {
+                workspace_agent_id: id,
+                id: Uuid::nil(),
+                created_at: Utc::now(),
+                display_name: "S".into(),
+                icon: String::new(),
+            });
+            writer.logs(vec![line(7, 0, "seven"), line(8, 0, "eight")]);
+            assert!(writer.flush(Duration::from_secs(5)));
+        }
+        let db = Database::open(Some(&dir)).unwrap();
+        assert_eq!(db.identity_or(Identity::random()).unwrap().agent_id, id);
+        let (sources, lines) = db.load_logs(Utc::now(), usize::MAX).unwrap();
+        assert_eq!(sources[0].display_name, "S");
+        let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+        assert_eq!(ids, [7, 8]);
+        assert_eq!(lines[1].output, "eight");
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
