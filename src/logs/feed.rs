@@ -3,7 +3,7 @@
 //! line and (with merge by id) doubles none. A normal close (1000) ends following.
 use crate::api::backoff::Backoff;
 use crate::api::json_array::ArrayReader;
-use crate::api::{get_json_array, sleep_ms, ws_url, ApiError, WsUrlAuth};
+use crate::api::{get_json_array, get_json_once, sleep_ms, ws_url, ApiError, WsUrlAuth};
 use coder_api::routes::LogsQuery;
 use coder_api::WorkspaceAgentLog;
 use futures::StreamExt;
@@ -30,6 +30,9 @@ pub enum FeedState {
     Ended,
     /// The backlog could not be loaded and retrying will not help (401/403/404...).
     Failed(ApiError),
+    /// The stream broke and the agent is gone (404): another build replaced it, or the server
+    /// came back as another agent. Retrying would never succeed.
+    Gone,
 }
 
 /// Which route serves logs: the current one, or the removed `startup-logs` of older coderd.
@@ -80,6 +83,14 @@ async fn read_frame(
     reader.finish()
 }
 
+/// Whether the server says the agent does not exist (404); any other answer, a failure included,
+/// leaves the feed retrying.
+async fn agent_is_gone(agent: &Uuid) -> bool {
+    let read =
+        get_json_once::<coder_api::WorkspaceAgent>(coder_api::routes::agent_path(agent)).await;
+    matches!(read, Err(ApiError::NotFound(_)))
+}
+
 /// Starts the feed for `agent`; `on_batch` receives each batch (backlog first) in arrival order.
 /// Returns the feed's state. Stops when the calling view is cleaned up.
 pub fn start_feed(
@@ -127,10 +138,14 @@ pub fn start_feed(
                 ..Default::default()
             };
             let url = ws_url(&path(route, &agent, &q), WsUrlAuth::SessionToken);
+            // Whether this socket delivered anything: a browser hides why an upgrade was refused,
+            // so a socket that never opened is followed by a look at the agent itself.
+            let mut delivered = false;
             let reason = match WebSocket::open(&url) {
                 Ok(mut socket) => loop {
                     match socket.next().await {
                         Some(Ok(Message::Text(text))) => {
+                            delivered = true;
                             if state.get_untracked() != FeedState::Live {
                                 set_state.set(FeedState::Live);
                             }
@@ -165,6 +180,9 @@ pub fn start_feed(
                 },
                 Err(e) => format!("Could not open the stream: {e}"),
             };
+            if !delivered && agent_is_gone(&agent).await {
+                return set_state.set(FeedState::Gone);
+            }
             let in_ms = backoff.next_delay_ms(js_sys::Math::random());
             set_state.set(FeedState::Reconnecting {
                 in_ms,

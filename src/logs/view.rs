@@ -11,6 +11,7 @@ use crate::ui::status::Tone;
 use crate::ui::{Badge, ErrorView};
 use leptos::html;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -345,7 +346,8 @@ pub fn LogsView() -> impl IntoView {
                 }
             })}
             {move || match feed.map(|f| f.get()) {
-                Some(FeedState::Failed(e)) => Some(view! { <ErrorView error=e/> }),
+                Some(FeedState::Failed(e)) => Some(view! { <ErrorView error=e/> }.into_any()),
+                Some(FeedState::Gone) => Some(view! { <AgentGone/> }.into_any()),
                 _ => None,
             }}
             <div class="log-status">
@@ -402,6 +404,22 @@ fn save_blob(parts: &js_sys::Array, filename: &str) {
     );
 }
 
+/// Said when the followed agent no longer exists: following stops, the lines already shown stay,
+/// and the way on is the agent list.
+#[component]
+fn AgentGone() -> impl IntoView {
+    view! {
+        <section class="error-view" role="alert">
+            <h2>"This agent is gone"</h2>
+            <p class="error-message">
+                "The server no longer knows this agent, so its logs stopped following. A new build \
+                 may have replaced it, or the server came back as another agent."
+            </p>
+            <p><A href="/">"Choose an agent"</A></p>
+        </section>
+    }
+}
+
 /// The feed's state as a badge.
 #[component]
 fn FeedBadge(feed: Option<ReadSignal<FeedState>>) -> impl IntoView {
@@ -411,7 +429,7 @@ fn FeedBadge(feed: Option<ReadSignal<FeedState>>) -> impl IntoView {
         FeedState::Live => Tone::Ok,
         FeedState::Reconnecting { .. } => Tone::Warning,
         FeedState::Ended => Tone::Neutral,
-        FeedState::Failed(_) => Tone::Danger,
+        FeedState::Failed(_) | FeedState::Gone => Tone::Danger,
     });
     let label = Signal::derive(move || match state() {
         FeedState::Loading => "Loading…".to_string(),
@@ -422,6 +440,7 @@ fn FeedBadge(feed: Option<ReadSignal<FeedState>>) -> impl IntoView {
         ),
         FeedState::Ended => "Ended: the agent left the latest build".to_string(),
         FeedState::Failed(_) => "Not available".to_string(),
+        FeedState::Gone => "Stopped: the agent is gone".to_string(),
     });
     let title = Signal::derive(move || match state() {
         FeedState::Reconnecting { reason, .. } => reason,

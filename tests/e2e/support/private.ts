@@ -18,6 +18,7 @@ export const PRIVATE_PORTS = {
   proxy: SERVER.port + 22,
   fakeCoderd: SERVER.port + 23,
   basePath: SERVER.port + 24,
+  restart: SERVER.port + 25,
 };
 
 export interface PrivateServer {
