@@ -1,8 +1,16 @@
-//! Load on the embedded backend (the real binary, on loopback): 50 log followers and 10 PTY
-//! sessions for `AGENT_CONSOLE_LOAD_SECS` seconds (default 30) while lines are PATCHed
-//! continuously. Every follower must receive every line exactly once and in order, every PTY must
-//! echo its markers, and the server's resident memory must stay bounded. The figures are printed
-//! and written to `target/test-logs/load.json`.
+//! Load on the embedded backend (the real binary, on loopback).
+//!
+//! 1. Log followers (`AGENT_CONSOLE_LOAD_FOLLOWERS`, default 50) and 10 PTY sessions for
+//!    `AGENT_CONSOLE_LOAD_SECS` seconds (default 30) while lines are PATCHed continuously. Every
+//!    follower must receive every line exactly once and in order, every PTY must echo its
+//!    markers, and the server's resident memory must stay bounded.
+//! 2. Terminals flooding at once (`AGENT_CONSOLE_LOAD_FLOOD_PTYS`, default 10, each printing
+//!    `AGENT_CONSOLE_LOAD_FLOOD_LINES` lines of 17 bytes, default 60,000 ≈ 1 MB): every byte must
+//!    arrive, and `/buildinfo` keeps answering meanwhile (its p95 is reported).
+//!
+//! The figures are printed and written to `target/test-logs/load.json` and `load-flood.json`.
+//! The README's figures come from `AGENT_CONSOLE_LOAD_FOLLOWERS=200 AGENT_CONSOLE_LOAD_SECS=20
+//! AGENT_CONSOLE_LOAD_FLOOD_PTYS=50 AGENT_CONSOLE_LOAD_FLOOD_LINES=308405` (5 MiB each).
 
 mod common;
 
@@ -18,8 +26,15 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
 const BIN: &str = env!("CARGO_BIN_EXE_agent-console");
-const FOLLOWERS: usize = 50;
 const PTYS: usize = 10;
+
+/// A count from the environment, else `default`.
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 /// Growth of the server's resident memory allowed over the run.
 const MAX_GROWTH_MB: f64 = 200.0;
 /// coderd allows 1 MiB of log output per agent, each line charged its overhead too; stay below it.
@@ -54,11 +69,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fifty_followers_and_ten_terminals_stay_exact_and_bounded() {
-    let secs: u64 = std::env::var("AGENT_CONSOLE_LOAD_SECS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(30);
+async fn followers_and_terminals_stay_exact_and_bounded() {
+    let secs = env_or("AGENT_CONSOLE_LOAD_SECS", 30) as u64;
+    let followers_n = env_or("AGENT_CONSOLE_LOAD_FOLLOWERS", 50);
     let cfg = common::TempDir::new("load");
     std::fs::write(cfg.0.join("c.toml"), "scripts = []\n").unwrap();
     let mut child = Command::new(BIN)
@@ -120,7 +133,7 @@ async fn fifty_followers_and_ten_terminals_stay_exact_and_bounded() {
         "ws://{addr}/api/v2/workspaceagents/{agent_id}/logs?follow&after=0&coder_session_token={SESSION}"
     );
     let mut followers = Vec::new();
-    for _ in 0..FOLLOWERS {
+    for _ in 0..followers_n {
         let mut sock = ws_connect(&follow_url, &[]).await.unwrap();
         followers.push(tokio::spawn(async move {
             let mut outputs: Vec<String> = Vec::new();
@@ -279,12 +292,12 @@ async fn fifty_followers_and_ten_terminals_stay_exact_and_bounded() {
     rtts.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let report = json!({
         "seconds": elapsed,
-        "followers": FOLLOWERS,
+        "followers": followers_n,
         "ptys": PTYS,
         "lines": sent.len(),
         "patches": patches,
         "lines_per_s": sent.len() as f64 / elapsed,
-        "lines_delivered": sent.len() * FOLLOWERS,
+        "lines_delivered": sent.len() * followers_n,
         "pty_round_trips": rtts.len(),
         "pty_rtt_p50_ms": percentile(&rtts, 0.5),
         "pty_rtt_p95_ms": percentile(&rtts, 0.95),
@@ -307,4 +320,130 @@ async fn fifty_followers_and_ten_terminals_stay_exact_and_bounded() {
         "server memory grew {:.1} MB (start {rss_start:.1} MB, peak {rss_peak:.1} MB)",
         rss_peak - rss_start
     );
+}
+
+/// Terminals flooding at once: every byte of every one arrives, and the server keeps answering
+/// `/buildinfo` meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flooding_terminals_deliver_every_byte() {
+    const LINE: &str = "abcdefghijklmnop"; // 16 bytes, 17 with the newline (18 through the PTY)
+    let ptys = env_or("AGENT_CONSOLE_LOAD_FLOOD_PTYS", 10);
+    let lines = env_or("AGENT_CONSOLE_LOAD_FLOOD_LINES", 60_000);
+    let cfg = common::TempDir::new("flood");
+    std::fs::write(cfg.0.join("c.toml"), "scripts = []\n").unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
+        .arg(cfg.0.join("no-dist"))
+        .args([
+            "--session-token",
+            SESSION,
+            "--agent-token",
+            AGENT,
+            "--config",
+        ])
+        .arg(cfg.0.join("c.toml"))
+        .arg("--data-dir")
+        .arg(cfg.0.join("data"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let addr = first[first.find("http://").unwrap() + 7..]
+        .trim()
+        .trim_end_matches('/')
+        .to_owned();
+    let _child = Child_(child);
+    let client = reqwest::Client::new();
+    let base = format!("http://{addr}");
+    let ws: Value = client
+        .get(format!("{base}/api/v2/workspaces"))
+        .header("Coder-Session-Token", SESSION)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let agent_id = ws["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let started = Instant::now();
+    let mut floods = Vec::new();
+    for i in 0..ptys {
+        // The command prints the lines, then a marker the command line itself does not contain.
+        let command = format!("yes {LINE} | head -n {lines}; printf 'fl%sod-done\\n' {i}");
+        let url = format!(
+            "ws://{addr}/api/v2/workspaceagents/{agent_id}/pty?reconnect={}&width=80&height=24&command={}&coder_session_token={SESSION}",
+            uuid::Uuid::new_v4(),
+            url::form_urlencoded::byte_serialize(command.as_bytes()).collect::<String>()
+        );
+        let mut sock = ws_connect(&url, &[]).await.unwrap();
+        floods.push(tokio::spawn(async move {
+            let done = format!("fl{i}od-done");
+            let needle = format!("{LINE}\r\n");
+            let (mut count, mut bytes, mut tail) = (0usize, 0usize, String::new());
+            loop {
+                let msg = tokio::time::timeout(Duration::from_secs(60), sock.next())
+                    .await
+                    .unwrap_or_else(|_| panic!("pty {i}: stalled after {bytes} bytes"));
+                match msg {
+                    Some(Ok(Message::Binary(b))) => {
+                        bytes += b.len();
+                        tail.push_str(&String::from_utf8_lossy(&b));
+                        count += tail.matches(&needle).count();
+                        if tail.contains(&done) {
+                            return (count, bytes);
+                        }
+                        // Keep only what may start a line split across frames.
+                        let keep = tail.rfind('\n').map_or(0, |at| at + 1);
+                        tail.drain(..keep);
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    other => panic!("pty {i}: {other:?} after {bytes} bytes"),
+                }
+            }
+        }));
+    }
+    // /buildinfo while the terminals flood.
+    let mut latencies = Vec::new();
+    while floods.iter().any(|f| !f.is_finished()) {
+        let t = Instant::now();
+        let status = client
+            .get(format!("{base}/api/v2/buildinfo"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+        latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut total = 0usize;
+    for (i, f) in floods.into_iter().enumerate() {
+        let (count, bytes) = f.await.unwrap();
+        assert_eq!(count, lines, "pty {i}: every line arrives");
+        total += bytes;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let report = json!({
+        "ptys": ptys,
+        "lines_each": lines,
+        "bytes_delivered": total,
+        "seconds": elapsed,
+        "mb_per_s": total as f64 / elapsed / 1e6,
+        "buildinfo_requests": latencies.len(),
+        "buildinfo_p50_ms": percentile(&latencies, 0.5),
+        "buildinfo_p95_ms": percentile(&latencies, 0.95),
+    });
+    println!("flood: {report:#}");
+    let dir = common::repo_root().join("target/test-logs");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join("load-flood.json"), format!("{report:#}\n"));
 }
