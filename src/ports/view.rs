@@ -66,6 +66,11 @@ pub fn PortsView() -> impl IntoView {
             workspace_id: ws.id.to_string(),
         })
     });
+    // A link needs both reads; if either failed, say which instead of "preparing" for ever.
+    let link_error = Memo::new(move |_| {
+        host.with(|h| h.error.clone())
+            .or_else(|| workspace.with(|w| w.error.clone()))
+    });
     let protocol = RwSignal::new(Protocol::Http);
     Effect::new(move |_| {
         if let Some(f) = forward.get() {
@@ -115,7 +120,7 @@ pub fn PortsView() -> impl IntoView {
             </div>
             {move || forward.get().and_then(|f| f.url(8080, Protocol::Http).err()).filter(|p| *p == ForwardProblem::NoWildcardHost)
                 .map(|p| view! { <p class="notice tone-warning" role="note">{p.explain()}</p> })}
-            {move || host.with(|h| h.error.clone()).map(|e| view! { <ErrorBanner error=e/> })}
+            {move || link_error.get().map(|e| view! { <ErrorBanner error=e/> })}
             <div aria-live="polite">
                 {move || fresh.get().into_iter().map(|p| {
                     let port = p.port;
@@ -136,7 +141,8 @@ pub fn PortsView() -> impl IntoView {
             {move || if loaded.get() {
                 view! {
                     {move || refresh_error.get().map(|e| view! { <ErrorBanner error=e/> })}
-                    <PortList ports=Signal::derive(move || list.get().unwrap_or_default()) forward=forward.into() protocol=protocol.into()/>
+                    <PortList ports=Signal::derive(move || list.get().unwrap_or_default()) forward=forward.into() protocol=protocol.into()
+                        link_failed=Signal::derive(move || link_error.with(Option::is_some))/>
                 }.into_any()
             } else {
                 match refresh_error.get() {
@@ -175,6 +181,9 @@ pub fn PortList(
     #[prop(into)] ports: Signal<Vec<WorkspaceAgentListeningPort>>,
     forward: Signal<Option<ForwardContext>>,
     protocol: Signal<Protocol>,
+    /// The reads links need failed (the view shows why above the list).
+    #[prop(optional, into)]
+    link_failed: Signal<bool>,
 ) -> impl IntoView {
     let empty = Memo::new(move |_| ports.with(Vec::is_empty));
     move || {
@@ -189,7 +198,7 @@ pub fn PortList(
         view! {
             <ul class="port-list plain">
                 <For each=move || ports.get() key=|p| (p.port, p.process_name.clone()) let:p>
-                    <PortRow port=p forward protocol/>
+                    <PortRow port=p forward protocol link_failed/>
                 </For>
             </ul>
         }
@@ -202,6 +211,8 @@ fn PortRow(
     port: WorkspaceAgentListeningPort,
     forward: Signal<Option<ForwardContext>>,
     protocol: Signal<Protocol>,
+    /// The reads a link needs failed: the row says so instead of waiting.
+    link_failed: Signal<bool>,
 ) -> impl IntoView {
     let number = port.port;
     let url = Memo::new(move |_| forward.get().map(|f| f.url(number, protocol.get())));
@@ -243,6 +254,9 @@ fn PortRow(
                     </div>
                 }.into_any(),
                 Some(Err(problem)) => view! { <p class="muted">{problem.explain()}</p> }.into_any(),
+                None if link_failed.get() => view! {
+                    <p class="muted">"No link: a read it needs failed (see above)."</p>
+                }.into_any(),
                 None => view! { <p class="muted">"Preparing the link…"</p> }.into_any(),
             }}
         </li>

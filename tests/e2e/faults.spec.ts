@@ -157,6 +157,25 @@ test('ports: malformed, truncated and slow answers are explained, and the list c
   watch.check();
 });
 
+test('ports: a failing workspace read is explained, and the rows say there is no link instead of waiting', async ({ page }) => {
+  const watch = watchPage(page);
+  const service = await startHttpService();
+  try {
+    await setFaults('status=500,path=/api/v2/workspaces');
+    await open(page, '/ports');
+    const row = page.locator(`li.port-row[data-port="${service.port}"]`);
+    await expect(row).toBeVisible({ timeout: 20_000 }); // the ports read itself works
+    const banner = page.locator('.ports .error-banner');
+    await expect(banner).toBeVisible({ timeout: 20_000 });
+    await expect(banner).toContainText('The server failed (500)');
+    await expect(row).toContainText('No link: a read it needs failed');
+    await expect(row.getByText('Preparing the link…')).toHaveCount(0);
+  } finally {
+    await service.stop();
+  }
+  watch.check();
+});
+
 async function downloadLines(page: Page): Promise<string[]> {
   const [download] = await Promise.all([
     page.waitForEvent('download'),
