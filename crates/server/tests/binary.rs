@@ -328,19 +328,7 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
 
     // A terminal shell's environment.
     let client = reqwest::Client::new();
-    let workspaces: serde_json::Value = client
-        .get(format!("http://{addr}/api/v2/workspaces"))
-        .header("Coder-Session-Token", session)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let agent_id = workspaces["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let agent_id = common::first_agent_id(&format!("http://{addr}"), session).await;
     let url = format!(
         "ws://{addr}/api/v2/workspaceagents/{agent_id}/pty?reconnect={}&width=200&height=50&command=env&coder_session_token={session}",
         uuid::Uuid::new_v4()
@@ -544,23 +532,8 @@ async fn a_restart_keeps_the_agent_and_its_logs() {
         agent,
     ];
     let client = reqwest::Client::new();
-    let agent_id = |addr: String| {
-        let client = client.clone();
-        async move {
-            let ws: serde_json::Value = client
-                .get(format!("http://{addr}/api/v2/workspaces"))
-                .header("Coder-Session-Token", session)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            ws["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
+    let agent_id = |addr: String| async move {
+        common::first_agent_id(&format!("http://{addr}"), session).await
     };
     let patch = |addr: String, lines: Vec<String>| {
         let client = client.clone();

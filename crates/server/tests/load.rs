@@ -68,55 +68,65 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
+/// The release-like server under load: the real binary with no scripts, its own config and data
+/// directory, killed when dropped.
+struct LoadServer {
+    addr: String,
+    pid: u32,
+    agent_id: String,
+    _child: Child_,
+    _dir: common::TempDir,
+}
+
+impl LoadServer {
+    async fn start(name: &str) -> Self {
+        let dir = common::TempDir::new(name);
+        std::fs::write(dir.0.join("c.toml"), "scripts = []\n").unwrap();
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
+            .arg(dir.0.join("no-dist"))
+            .args([
+                "--session-token",
+                SESSION,
+                "--agent-token",
+                AGENT,
+                "--config",
+            ])
+            .arg(dir.0.join("c.toml"))
+            .arg("--data-dir")
+            .arg(dir.0.join("data"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        let addr = first[first.find("http://").unwrap() + 7..]
+            .trim()
+            .trim_end_matches('/')
+            .to_owned();
+        let pid = child.id();
+        let agent_id = common::first_agent_id(&format!("http://{addr}"), SESSION).await;
+        LoadServer {
+            addr,
+            pid,
+            agent_id,
+            _child: Child_(child),
+            _dir: dir,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn followers_and_terminals_stay_exact_and_bounded() {
     let secs = env_or("AGENT_CONSOLE_LOAD_SECS", 30) as u64;
     let followers_n = env_or("AGENT_CONSOLE_LOAD_FOLLOWERS", 50);
-    let cfg = common::TempDir::new("load");
-    std::fs::write(cfg.0.join("c.toml"), "scripts = []\n").unwrap();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
-        .arg(cfg.0.join("no-dist"))
-        .args([
-            "--session-token",
-            SESSION,
-            "--agent-token",
-            AGENT,
-            "--config",
-        ])
-        .arg(cfg.0.join("c.toml"))
-        .arg("--data-dir")
-        .arg(cfg.0.join("data"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let addr = first[first.find("http://").unwrap() + 7..]
-        .trim()
-        .trim_end_matches('/')
-        .to_owned();
-    let pid = child.id();
-    let _child = Child_(child);
-
+    let server = LoadServer::start("load").await;
+    let (addr, pid, agent_id) = (server.addr.clone(), server.pid, server.agent_id.clone());
     let client = reqwest::Client::new();
     let base = format!("http://{addr}");
-    let ws: Value = client
-        .get(format!("{base}/api/v2/workspaces"))
-        .header("Coder-Session-Token", SESSION)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let agent_id = ws["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let source = uuid::Uuid::new_v4().to_string();
     let resp = client
         .post(format!("{base}/api/v2/workspaceagents/me/log-source"))
@@ -329,50 +339,10 @@ async fn flooding_terminals_deliver_every_byte() {
     const LINE: &str = "abcdefghijklmnop"; // 16 bytes, 17 with the newline (18 through the PTY)
     let ptys = env_or("AGENT_CONSOLE_LOAD_FLOOD_PTYS", 10);
     let lines = env_or("AGENT_CONSOLE_LOAD_FLOOD_LINES", 60_000);
-    let cfg = common::TempDir::new("flood");
-    std::fs::write(cfg.0.join("c.toml"), "scripts = []\n").unwrap();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
-        .arg(cfg.0.join("no-dist"))
-        .args([
-            "--session-token",
-            SESSION,
-            "--agent-token",
-            AGENT,
-            "--config",
-        ])
-        .arg(cfg.0.join("c.toml"))
-        .arg("--data-dir")
-        .arg(cfg.0.join("data"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let addr = first[first.find("http://").unwrap() + 7..]
-        .trim()
-        .trim_end_matches('/')
-        .to_owned();
-    let _child = Child_(child);
+    let server = LoadServer::start("flood").await;
+    let (addr, agent_id) = (server.addr.clone(), server.agent_id.clone());
     let client = reqwest::Client::new();
     let base = format!("http://{addr}");
-    let ws: Value = client
-        .get(format!("{base}/api/v2/workspaces"))
-        .header("Coder-Session-Token", SESSION)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let agent_id = ws["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-
     let started = Instant::now();
     let mut floods = Vec::new();
     for i in 0..ptys {

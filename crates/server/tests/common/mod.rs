@@ -280,6 +280,23 @@ impl Drop for TempDir {
     }
 }
 
+/// The id of the first agent `GET /api/v2/workspaces` lists on the server at `base`.
+pub async fn first_agent_id(base: &str, session: &str) -> String {
+    let ws: Value = reqwest::Client::new()
+        .get(format!("{base}/api/v2/workspaces"))
+        .header("Coder-Session-Token", session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    ws["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no agent listed: {ws}"))
+        .to_owned()
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
