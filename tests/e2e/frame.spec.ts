@@ -4,6 +4,15 @@ import { serveFramer } from './support/app';
 import { SERVER } from './support/server';
 
 test('a parent page not on the frame-ancestors list cannot frame the console', async ({ page }) => {
+  // Positive control: the same parent page on the allowed origin shows the app in its frame, so
+  // an empty frame below means the policy refused it, not that the page failed to load.
+  const allowed = await serveFramer(SERVER.framerPort, `${SERVER.url}/?embed=1`);
+  try {
+    await page.goto(`http://127.0.0.1:${SERVER.framerPort}/`);
+    await expect(page.frameLocator('#console').locator('.app')).toBeVisible();
+  } finally {
+    await allowed();
+  }
   const close = await serveFramer(SERVER.strangerPort, `${SERVER.url}/?embed=1`);
   try {
     const response = await page.request.get(`${SERVER.url}/`);
