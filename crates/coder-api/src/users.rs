@@ -118,6 +118,16 @@ pub struct AppHostResponse {
     pub host: String,
 }
 
+/// The console's JSON answer to `GET /applications/auth-redirect` asked with
+/// `Accept: application/json` (coderd only redirects): where to send the browser, the app's
+/// address with its one-time key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthRedirectResponse {
+    /// The app's address with `coder_application_connect_api_key`.
+    #[serde(default)]
+    pub redirect_uri: String,
+}
+
 impl AppHostResponse {
     /// Whether subdomain apps and port forwarding are available.
     pub fn has_wildcard(&self) -> bool {

@@ -284,3 +284,112 @@ async fn strings_agents_send_are_bounded() {
     let workspaces = s.get("/api/v2/workspaces").await.bytes().await.unwrap();
     assert!(workspaces.len() < 64 * 1024, "{} bytes", workspaces.len());
 }
+
+/// Item 5: the port forwarder needs sign-in, on loopback too, and a browser gets it through the
+/// console: auth-redirect sends a signed-out browser to the sign-in page, gives a signed-in one
+/// the port's address with a one-time key, and the forward host turns the key into its own
+/// cookie. Addresses that are not this agent's ports are refused (no open redirect).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_ports_sign_in_through_the_console() {
+    let s = Server::start(Mode::Embedded).await;
+    let app = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app_port = app.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let router = axum::Router::new().fallback(|| async { "the app itself" });
+        axum::serve(app, router).await.unwrap();
+    });
+    let host = format!("{app_port}--dev--ws--tester.localhost:{}", s.addr.port());
+    let page_url = format!("http://{host}/page?q=1");
+    let page = |req: reqwest::RequestBuilder| {
+        req.header("Host", &host)
+            .header("Accept", "text/html")
+            .send()
+    };
+
+    // Signed out: the forward host sends the browser to the console...
+    let resp = page(s.client.get(s.url("/page?q=1"))).await.unwrap();
+    assert_eq!(resp.status(), 303);
+    let to_console = resp.headers()["location"].to_str().unwrap().to_owned();
+    let encoded: String = url::form_urlencoded::byte_serialize(page_url.as_bytes()).collect();
+    assert!(
+        to_console.ends_with(&format!(
+            "/api/v2/applications/auth-redirect?redirect_uri={encoded}"
+        )),
+        "{to_console}"
+    );
+    let auth_path = to_console
+        .split_once("/api/")
+        .map(|(_, p)| format!("/api/{p}"))
+        .unwrap();
+    // ...which, without a session, sends it to sign in and come back.
+    let resp = s
+        .client
+        .get(s.url(&auth_path))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], format!("/signin?app={encoded}"));
+
+    // Signed in (the app asks for JSON): the address with a one-time key.
+    let resp = s
+        .client
+        .get(s.url(&auth_path))
+        .header("Accept", "application/json")
+        .header("Coder-Session-Token", SESSION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let answer: coder_api::AuthRedirectResponse = resp.json().await.unwrap();
+    let with_key = url::Url::parse(&answer.redirect_uri).unwrap();
+    assert_eq!(
+        with_key.host_str(),
+        Some(format!("{app_port}--dev--ws--tester.localhost").as_str())
+    );
+    assert!(
+        !answer.redirect_uri.contains(SESSION),
+        "the console's token stays home"
+    );
+    let key_path = format!("{}?{}", with_key.path(), with_key.query().unwrap());
+    let resp = page(s.client.get(s.url(&key_path))).await.unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/page?q=1");
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("coder_subdomain_app_session_token_"),
+        "{cookie}"
+    );
+    let resp = page(s.client.get(s.url("/page?q=1")).header("Cookie", &cookie))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "the app itself");
+    // The key is spent.
+    let resp = page(s.client.get(s.url(&key_path))).await.unwrap();
+    assert_eq!(resp.status(), 401);
+
+    // Only this agent's ports: no open redirect through the console.
+    for bad in [
+        "http://evil.example/".to_owned(),
+        format!("http://{app_port}--other--ws--tester.localhost/"),
+        format!("javascript:alert(1)//{app_port}--dev--ws--tester.localhost"),
+    ] {
+        let path = coder_api::routes::applications_auth_redirect(&bad);
+        let resp = s
+            .client
+            .get(s.url(&path))
+            .header("Coder-Session-Token", SESSION)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+    }
+}

@@ -43,12 +43,21 @@ async fn forwarded_host_reaches_the_port() {
         .unwrap()
         .iter()
         .any(|p| p["port"] == port));
-    // ...and its forward host reaches it (loopback bind: no session needed).
+    // ...and its forward host reaches it, signed in (as coderd, even on loopback).
     let host = format!("{port}--dev--ws--tester.localhost:{}", s.addr.port());
+    let anonymous = s
+        .client
+        .get(s.url("/hello?x=1"))
+        .header("Host", &host)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
     let resp = s
         .client
         .get(s.url("/hello?x=1"))
         .header("Host", &host)
+        .header("Coder-Session-Token", common::SESSION)
         .send()
         .await
         .unwrap();

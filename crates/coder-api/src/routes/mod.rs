@@ -220,3 +220,16 @@ pub fn regions() -> String {
 pub fn applications_host() -> String {
     format!("{API}/applications/host")
 }
+/// `GET /applications/auth-redirect?redirect_uri=…`: sign in to a subdomain app or forwarded
+/// port (coderd redirects there with a one-time key; asked with `Accept: application/json`,
+/// the console answers [`crate::AuthRedirectResponse`] instead).
+pub fn applications_auth_redirect(redirect_uri: &str) -> String {
+    format!(
+        "{API}/applications/auth-redirect{}",
+        Query::default()
+            .opt("redirect_uri", Some(redirect_uri))
+            .render()
+    )
+}
+/// The query parameter that carries a one-time app key back to the app's host (coderd's name).
+pub const APP_CONNECT_KEY_QUERY: &str = "coder_application_connect_api_key";

@@ -7,6 +7,7 @@
 
 pub mod agent;
 pub mod agent_auth;
+pub mod app_auth;
 pub mod around;
 pub mod database;
 mod frame_batch;
@@ -72,6 +73,17 @@ struct Inner {
     _database: database::Database,
 }
 
+/// The console's address for a browser on this machine: the listen address, or `localhost` when
+/// the server listens on every interface.
+fn console_url(local_addr: SocketAddr, base_path: &str) -> String {
+    let host = if local_addr.ip().is_unspecified() {
+        format!("localhost:{}", local_addr.port())
+    } else {
+        local_addr.to_string()
+    };
+    format!("http://{host}{base_path}")
+}
+
 /// How long shutdown waits for the `run_on_stop` scripts before it kills them and exits.
 const STOP_SCRIPTS_LIMIT: Duration = Duration::from_secs(30);
 
@@ -127,9 +139,13 @@ impl Embedded {
             agent_name: host.agent_name.clone(),
             workspace_name: host.workspace_name.clone(),
             owner_name: host.username.clone(),
-            requires_session: !local_addr.ip().is_loopback(),
+            // As coderd: every forwarded port needs sign-in (loopback included: any page the
+            // browser opens could otherwise reach the machine's services through it).
+            requires_session: true,
             session_token: tokens.session.clone(),
             console_port: Some(local_addr.port()),
+            app_auth: app_auth::AppAuth::default(),
+            console_url: console_url(local_addr, &config.base_path),
         };
         let e = Embedded {
             inner: Arc::new(Inner {

@@ -25,6 +25,7 @@ use axum::response::IntoResponse;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+use super::app_auth::{session_cookie_name, CONNECT_KEY_QUERY};
 use super::local_tls;
 use super::ports::{is_ignored_port, MIN_PORT};
 
@@ -54,6 +55,18 @@ pub struct ForwardTarget {
     pub workspace: String,
     /// Owner's username (lowercased).
     pub user: String,
+}
+
+impl ForwardTarget {
+    /// The host name in its one spelling (lowercase, no port, no trailing dot): what keys, app
+    /// sessions and their cookie are bound to.
+    pub fn canonical_host(&self) -> String {
+        let s = if self.https { "s" } else { "" };
+        format!(
+            "{}{s}--{}--{}--{}.localhost",
+            self.port, self.agent, self.workspace, self.user
+        )
+    }
 }
 
 /// Parses a Host value `{port}[s]--{agent}--{workspace}--{user}.localhost[:port]`
@@ -110,12 +123,27 @@ pub struct ForwardConfig {
     pub workspace_name: String,
     /// The workspace owner's username.
     pub owner_name: String,
-    /// Require the user's session token (set when the server binds a non-loopback address).
+    /// Require sign-in (always, as coderd does for ports; the relay tests turn it off).
     pub requires_session: bool,
     /// The user's session token, checked when `requires_session` is set.
     pub session_token: String,
     /// The console server's own port, refused so a request cannot be forwarded back to it.
     pub console_port: Option<u16>,
+    /// One-time keys and the forward hosts' app sessions.
+    pub app_auth: super::app_auth::AppAuth,
+    /// Where a browser is sent to sign in: the console's origin and base path
+    /// (`http://127.0.0.1:7080/p`).
+    pub console_url: String,
+}
+
+impl ForwardConfig {
+    /// Whether `target` names this agent, its workspace and its owner (case-insensitively).
+    pub fn is_ours(&self, target: &ForwardTarget) -> bool {
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        same(&target.agent, &self.agent_name)
+            && same(&target.workspace, &self.workspace_name)
+            && same(&target.user, &self.owner_name)
+    }
 }
 
 /// Answers a request for `target`: checks names, port and session, then proxies it to the port.
@@ -129,11 +157,7 @@ pub async fn forward(
     target: ForwardTarget,
     config: &ForwardConfig,
 ) -> Response<Body> {
-    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    if !same(&target.agent, &config.agent_name)
-        || !same(&target.workspace, &config.workspace_name)
-        || !same(&target.user, &config.owner_name)
-    {
+    if !config.is_ours(&target) {
         return error(
             StatusCode::NOT_FOUND,
             "No workspace agent by that name.".to_owned(),
@@ -165,40 +189,119 @@ pub async fn forward(
     }
 
     let mut req = req;
+    let host = target.canonical_host();
+    let connect_key = crate::auth::query_value(req.uri(), CONNECT_KEY_QUERY);
+    let app_session = crate::auth::cookie_value(req.headers(), &session_cookie_name(&host));
     let presented = take_console_credentials(&mut req, &config.session_token);
-    let mut set_cookie = None;
+    let mut new_session = None;
     if config.requires_session {
-        match presented {
-            Some((token, from_query))
-                if crate::auth::token_matches(&token, &config.session_token) =>
-            {
-                if from_query {
-                    set_cookie = Some(token);
-                }
-            }
-            _ => {
-                return error(
+        if let Some(key) = connect_key {
+            return match config.app_auth.redeem(&key, &host) {
+                Some(session) => signed_in(req.uri(), &host, &session),
+                None => error(
                     StatusCode::UNAUTHORIZED,
-                    "Sign in to open a forwarded port.".to_owned(),
-                    Some(format!(
-                        "Send the session token in the {SESSION_COOKIE} cookie, the Coder-Session-Token header or the {SESSION_QUERY} query parameter."
-                    )),
-                );
+                    "This sign-in link has expired or was already used.".to_owned(),
+                    Some("Open the port again from the console.".to_owned()),
+                ),
+            };
+        }
+        let by_app_session = app_session.is_some_and(|s| config.app_auth.is_session(&s, &host));
+        let by_token = match &presented {
+            Some((token, from_query)) => {
+                let ok = crate::auth::token_matches(token, &config.session_token);
+                // A token in the address becomes an app session (its cookie), never a cookie
+                // holding the console's own token.
+                if ok && *from_query {
+                    new_session = config
+                        .app_auth
+                        .redeem(&config.app_auth.mint_key(&host), &host);
+                }
+                ok
             }
+            None => false,
+        };
+        if !by_app_session && !by_token {
+            if wants_a_page(&req) {
+                return sign_in_redirect(&req, config);
+            }
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "Sign in to open a forwarded port.".to_owned(),
+                Some(format!(
+                    "Open it from the console, or send the session token in the Coder-Session-Token header or the {SESSION_QUERY} query parameter."
+                )),
+            );
         }
     }
     let mut response = match proxy(req, target.port, target.https).await {
         Ok(response) => response,
         Err(err) => return err,
     };
-    if let Some(token) = set_cookie {
-        if let Ok(value) = HeaderValue::from_str(&format!(
-            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
-        )) {
-            response.headers_mut().append(header::SET_COOKIE, value);
+    if let Some(session) = new_session {
+        if let Some(cookie) = session_cookie(&host, &session) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
         }
     }
     response
+}
+
+/// A browser opening a page (not a script's request or a socket), which can be sent to sign in.
+fn wants_a_page(req: &Request<Body>) -> bool {
+    let accepts_html = req
+        .headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/html"));
+    (req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD)
+        && accepts_html
+        && !is_upgrade(req.headers())
+}
+
+/// 303 to the console's `auth-redirect` for this very address (credentials already taken off).
+fn sign_in_redirect(req: &Request<Body>, config: &ForwardConfig) -> Response<Body> {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let here = format!(
+        "http://{host}{}",
+        req.uri().path_and_query().map_or("/", |p| p.as_str())
+    );
+    let encoded: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    let location = format!(
+        "{}/api/v2/applications/auth-redirect?redirect_uri={encoded}",
+        config.console_url
+    );
+    redirect_303(&location, None)
+}
+
+/// The key was good: the app session's cookie, and the same address without the key.
+fn signed_in(uri: &Uri, host: &str, session: &str) -> Response<Body> {
+    let location = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    redirect_303(&location, session_cookie(host, session))
+}
+
+fn redirect_303(location: &str, cookie: Option<HeaderValue>) -> Response<Body> {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The forward host's app-session cookie: HttpOnly, for this host only, as long as the session.
+fn session_cookie(host: &str, session: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{}={session}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax",
+        session_cookie_name(host),
+        super::app_auth::SESSION_LIFETIME.as_secs()
+    ))
+    .ok()
 }
 
 /// Sends `req` to `port` on loopback (over TLS when `https`) and relays the response (and the
@@ -400,7 +503,7 @@ fn strip_credential_query(query: &str, session_token: &str) -> String {
         .split('&')
         .filter(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if name == SESSION_QUERY {
+            if name == SESSION_QUERY || name == CONNECT_KEY_QUERY {
                 return false;
             }
             if name == ACCESS_TOKEN_QUERY {
@@ -501,6 +604,8 @@ mod tests {
             requires_session,
             session_token: TOKEN.into(),
             console_port: None,
+            app_auth: Default::default(),
+            console_url: "http://127.0.0.1:7080".into(),
         }
     }
 
@@ -962,6 +1067,64 @@ mod tests {
         assert!(body.contains(&format!("port {port}")), "{body}");
     }
 
+    /// Issue 15, item 5: a browser without a session for the forward host is sent to sign in
+    /// through the console; the one-time key it comes back with becomes the host's app session
+    /// (an HttpOnly cookie) and is then worthless. A script's request gets 401.
+    #[tokio::test]
+    async fn a_browser_signs_in_through_the_console() {
+        let port = upstream(TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
+        let cfg = config(true);
+        let auth = cfg.app_auth.clone();
+        let console = console(cfg).await;
+        let h = host(port);
+        let page = [("accept", "text/html,application/xhtml+xml")];
+        let (status, headers, _) = request(console, &h, "GET", "/inspect?x=1", &page, "").await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let location = headers[header::LOCATION].to_str().unwrap();
+        let back = format!("http://{h}/inspect?x=1");
+        let encoded: String = url::form_urlencoded::byte_serialize(back.as_bytes()).collect();
+        assert_eq!(
+            location,
+            format!(
+                "http://127.0.0.1:7080/api/v2/applications/auth-redirect?redirect_uri={encoded}"
+            )
+        );
+        // A script (no HTML wanted) is refused outright.
+        let (status, _, _) = request(console, &h, "GET", "/inspect", &[], "").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        // The console minted a key for this host: the browser comes back with it.
+        let key = auth.mint_key(&format!("{port}--main--dev--alice.localhost"));
+        let path = format!("/inspect?x=1&{CONNECT_KEY_QUERY}={key}");
+        let (status, headers, _) = request(console, &h, "GET", &path, &page, "").await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            headers[header::LOCATION],
+            "/inspect?x=1",
+            "the key leaves the address"
+        );
+        let set_cookie = headers[header::SET_COOKIE].to_str().unwrap();
+        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"));
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+        let (status, _, body) = request(
+            console,
+            &h,
+            "GET",
+            "/inspect?x=1",
+            &[("cookie", &cookie)],
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(
+            body.contains("uri=/inspect?x=1 ") && body.contains("cookie=- "),
+            "{body}"
+        );
+        // The key was used up.
+        let (status, _, _) = request(console, &h, "GET", &path, &page, "").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+
     #[tokio::test]
     async fn session_required_on_non_loopback() {
         let port = upstream(TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
@@ -1001,15 +1164,51 @@ mod tests {
         .await;
         assert_eq!(status, StatusCode::OK);
 
+        // A token in the address becomes an app session for this host (its cookie holds a
+        // token of its own, never the console's), and the session then signs in alone.
         let path = format!("/inspect?a=1&{SESSION_QUERY}={TOKEN}");
         let (status, headers, body) = request(console, &h, "GET", &path, &[], "").await;
         assert_eq!(status, StatusCode::OK);
         assert!(body.contains("uri=/inspect?a=1 "), "{body}");
         let set_cookie = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        let name = super::session_cookie_name(&format!("{port}--main--dev--alice.localhost"));
+        assert!(set_cookie.starts_with(&format!("{name}=")), "{set_cookie}");
+        assert!(!set_cookie.contains(TOKEN), "{set_cookie}");
+        let app_cookie = set_cookie.split(';').next().unwrap().to_owned();
+        let (status, _, body) = request(
+            console,
+            &h,
+            "GET",
+            "/inspect",
+            &[("cookie", &app_cookie)],
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
         assert!(
-            set_cookie.starts_with(&format!("{SESSION_COOKIE}={TOKEN};")),
-            "{set_cookie}"
+            body.contains("cookie=- "),
+            "the app cookie is not passed on: {body}"
         );
+        // The cookie is good for its own host only.
+        let other_port = upstream(TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
+        let (status, _, _) = request(
+            console,
+            &host(other_port),
+            "GET",
+            "/inspect",
+            &[(
+                "cookie",
+                &app_cookie.replace(
+                    &name,
+                    &super::session_cookie_name(&format!(
+                        "{other_port}--main--dev--alice.localhost"
+                    )),
+                ),
+            )],
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
 
         // WebSocket upgrades need the session too.
         let mut req = format!("ws://{console}/ws").into_client_request().unwrap();

@@ -82,6 +82,10 @@ pub fn router(e: Embedded) -> Router {
     let public = Router::new()
         .route("/", get(api_root))
         .route("/buildinfo", get(around::buildinfo))
+        .route(
+            "/applications/auth-redirect",
+            get(super::app_auth::auth_redirect),
+        )
         .route("/derp-map", get(network::derp_map_ws))
         .route(
             "/workspaceagents/aws-instance-identity",
