@@ -1,6 +1,7 @@
 //! The one door to the network: every HTTP request and WebSocket of the app goes through here.
 //! It adds the token, turns non-2xx answers into typed errors carrying coderd's
 //! `{message, detail, validations}`, retries idempotent GETs, and aborts requests whose view is gone.
+mod app_auth;
 pub mod backoff;
 mod client;
 mod early;
@@ -11,6 +12,7 @@ pub mod readable;
 pub mod token;
 mod ws;
 
+pub use app_auth::open_forwarded;
 pub use client::{
     api_url, arrived_json, base_path, get_json, get_json_array, get_json_as, get_json_once,
     random_uuid, send_json, Method,

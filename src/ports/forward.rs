@@ -101,6 +101,27 @@ pub fn forward_url(
     Ok(format!("{scheme}://{}/", host.replacen('*', &label, 1)))
 }
 
+/// Whether `url` is an address under the wildcard app host (`*.apps.example.com` covers
+/// `http://8080--a--b--c.apps.example.com/x`): such an address opens signed in
+/// (`crate::api::open_forwarded`).
+pub fn is_forward_address(url: &str, wildcard_host: &str) -> bool {
+    let Some((_, suffix)) = wildcard_host.trim().split_once('*') else {
+        return false;
+    };
+    let Some(rest) = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    !suffix.is_empty()
+        && authority.len() > suffix.len()
+        && authority
+            .to_ascii_lowercase()
+            .ends_with(&suffix.to_ascii_lowercase())
+}
+
 /// Checks what the user typed in "connect to port".
 pub fn parse_port_input(input: &str) -> Result<u16, String> {
     let trimmed = input.trim();
@@ -136,6 +157,42 @@ mod tests {
             workspace: "dev".into(),
             user: "alice".into(),
         }
+    }
+
+    #[test]
+    fn forward_addresses_are_recognised_by_the_wildcard() {
+        let embedded = "*.localhost:7080";
+        assert!(is_forward_address(
+            "http://8080--a--b--c.localhost:7080/x?y",
+            embedded
+        ));
+        assert!(is_forward_address(
+            "http://8080S--A--B--C.LOCALHOST:7080",
+            embedded
+        ));
+        assert!(
+            !is_forward_address("http://localhost:7080/", embedded),
+            "the console itself"
+        );
+        assert!(!is_forward_address(
+            "http://8080--a--b--c.localhost:9999/",
+            embedded
+        ));
+        assert!(!is_forward_address("https://example.com/", embedded));
+        assert!(!is_forward_address(
+            "javascript:alert(1)//x.localhost:7080",
+            embedded
+        ));
+        let partial = "*-apps.example.com";
+        assert!(is_forward_address(
+            "https://8080--a--b--c-apps.example.com/",
+            partial
+        ));
+        assert!(!is_forward_address(
+            "https://evil.com/?x=-apps.example.com",
+            partial
+        ));
+        assert!(!is_forward_address("http://x.localhost:7080/", ""));
     }
 
     #[test]

@@ -4,4 +4,5 @@ mod changes;
 pub mod forward;
 mod view;
 
+pub use forward::is_forward_address;
 pub use view::{ForwardContext, PortList, PortsView};

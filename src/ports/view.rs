@@ -4,7 +4,7 @@ use super::forward::{
     forward_url, label_key, parse_port_input, protocol_key, ForwardOwner, ForwardProblem, Protocol,
 };
 use crate::agent::{use_agent, use_agent_workspace};
-use crate::api::{get_json, use_fetch, use_poll};
+use crate::api::{get_json, open_forwarded, use_fetch, use_poll};
 use crate::ui::{storage, CopyButton, EmptyState, ErrorBanner, Skeleton};
 use coder_api::{
     AppHostResponse, WorkspaceAgentListeningPort, WorkspaceAgentListeningPortsResponse,
@@ -129,7 +129,8 @@ pub fn PortsView() -> impl IntoView {
                     view! {
                         <div class="notice tone-ok new-port" role="status">
                             <span>"Port " <strong>{port}</strong> {name} " just opened."</span>
-                            {url.map(|u| view! { <a class="btn btn-small" href=u target="_blank" rel="noopener noreferrer">"Open"</a> })}
+                            {url.map(|u| view! { <a class="btn btn-small" href=u.clone() target="_blank" rel="noopener noreferrer"
+                                on:click=open_signed_in(u)>"Open"</a> })}
                             <button type="button" class="btn btn-small btn-ghost" aria-label="Dismiss"
                                 on:click=move |_| set_fresh.update(|f| f.retain(|x| x.port != port))>"✕"</button>
                         </div>
@@ -152,6 +153,19 @@ pub fn PortsView() -> impl IntoView {
             }}
             <ConnectToPort forward=forward.into() protocol=protocol.into()/>
         </section>
+    }
+}
+
+/// A link's click: the port opens signed in (its `href` stays the plain address, for copying
+/// and for opening elsewhere, where the port's host asks to sign in). Modified clicks (a new
+/// window or tab the user chose) keep the browser's own handling.
+fn open_signed_in(url: String) -> impl Fn(web_sys::MouseEvent) + 'static {
+    move |ev: web_sys::MouseEvent| {
+        if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
+            return;
+        }
+        ev.prevent_default();
+        open_forwarded(url.clone());
     }
 }
 
@@ -247,9 +261,10 @@ fn PortRow(
             {move || match url.get() {
                 Some(Ok(u)) => view! {
                     <div class="port-actions">
-                        <a class="port-url mono" href=u.clone() target="_blank" rel="noopener noreferrer">{u.clone()}</a>
+                        <a class="port-url mono" href=u.clone() target="_blank" rel="noopener noreferrer"
+                            on:click=open_signed_in(u.clone())>{u.clone()}</a>
                         <a class="btn btn-small btn-primary" href=u.clone() target="_blank" rel="noopener noreferrer"
-                            aria-label=format!("Open port {number}")>"Open"</a>
+                            aria-label=format!("Open port {number}") on:click=open_signed_in(u.clone())>"Open"</a>
                         <CopyButton text=u.clone() label="Copy URL".to_string()/>
                     </div>
                 }.into_any(),
@@ -282,12 +297,7 @@ fn ConnectToPort(
         {
             Some(Ok(url)) => {
                 set_error.set(None);
-                // noopener: the forwarded app gets no handle on the console's window.
-                let _ = window().open_with_url_and_target_and_features(
-                    &url,
-                    "_blank",
-                    "noopener,noreferrer",
-                );
+                open_forwarded(url);
             }
             Some(Err(problem)) => set_error.set(Some(problem.explain())),
             None => set_error.set(Some(

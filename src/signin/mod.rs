@@ -7,6 +7,16 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+/// Sends the browser to `app` (a forwarded port's address) with a one-time key from the server.
+async fn back_to_app(app: String) -> Result<(), ApiError> {
+    let path = coder_api::routes::applications_auth_redirect(&app);
+    let answer = get_json_once::<coder_api::AuthRedirectResponse>(path).await?;
+    if answer.redirect_uri.starts_with("http://") || answer.redirect_uri.starts_with("https://") {
+        let _ = window().location().replace(&answer.redirect_uri);
+    }
+    Ok(())
+}
+
 /// The sign-in page.
 #[component]
 pub fn SignIn() -> impl IntoView {
@@ -22,6 +32,14 @@ pub fn SignIn() -> impl IntoView {
             .filter(|n| n.starts_with('/') && !n.starts_with("//"))
             .unwrap_or_else(|| "/".into())
     };
+    // A forwarded port sent the browser here to sign in (`?app=<its address>`): once signed in,
+    // the browser goes back there with a one-time key (the server checks the address is a port
+    // of this agent's).
+    let app = move || {
+        query
+            .with_untracked(|q| q.get("app"))
+            .filter(|a| a.starts_with("http://") || a.starts_with("https://"))
+    };
 
     // Tries the stored token (or the cookie when `token` is None) against /users/me.
     let attempt = move |candidate: Option<String>| {
@@ -36,6 +54,12 @@ pub fn SignIn() -> impl IntoView {
             let result = get_json_once::<User>("/api/v2/users/me").await;
             let _ = set_busy.try_set(false);
             match result {
+                Ok(_) if app().is_some() => {
+                    shell.signed_out_reason.set(None);
+                    if let Err(e) = back_to_app(app().unwrap_or_default()).await {
+                        let _ = set_error.try_set(Some(e));
+                    }
+                }
                 Ok(_) => {
                     shell.signed_out_reason.set(None);
                     navigate(&next(), Default::default());
@@ -48,6 +72,10 @@ pub fn SignIn() -> impl IntoView {
         });
     };
     let attempt_cookie = attempt.clone();
+    // Already signed in in this tab: straight back to the port.
+    if app().is_some() && token::current().is_some() {
+        attempt.clone()(token::current());
+    }
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let t = input.get_untracked().trim().to_owned();
@@ -64,6 +92,9 @@ pub fn SignIn() -> impl IntoView {
     view! {
         <section class="signin card" aria-labelledby="signin-title">
             <h1 id="signin-title">"Sign in"</h1>
+            {app().map(|a| view! {
+                <p class="notice tone-progress" role="status">"Sign in to open " <code>{a}</code> "."</p>
+            })}
             {move || shell.signed_out_reason.get().map(|r| view! {
                 <p class="notice tone-warning" role="status">"You were signed out: " {r}</p>
             })}

@@ -33,7 +33,7 @@ use leptos::prelude::*;
 use links::ForwardTarget;
 use page::{Listener, Observer};
 use protocol::ConnState;
-use session::{copy_to_clipboard, open_external, Session, SessionUi, Target};
+use session::{copy_to_clipboard, open_link, Session, SessionUi, Target};
 use std::rc::Rc;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
@@ -479,7 +479,7 @@ fn Terminal(agent: Uuid) -> impl IntoView {
                     consent.set(Consent::Declined);
                     ui.state.set(ConnState::Declined);
                 }/>
-            <LinkDialog offer=ui.link_offer/>
+            <LinkDialog offer=ui.link_offer forward=ui.forward/>
         </section>
     }
 }
@@ -663,7 +663,10 @@ fn ConsentDialog(
 
 /// Confirms a hyperlink (OSC 8) a program printed before it opens.
 #[component]
-fn LinkDialog(offer: RwSignal<Option<(String, String)>>) -> impl IntoView {
+fn LinkDialog(
+    offer: RwSignal<Option<(String, String)>>,
+    forward: RwSignal<Option<links::ForwardTarget>>,
+) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
     Effect::new(move |_| {
         if let Some(d) = dialog.get() {
@@ -695,7 +698,7 @@ fn LinkDialog(offer: RwSignal<Option<(String, String)>>) -> impl IntoView {
             <div class="form-actions">
                 <button type="button" class="btn" on:click=move |_| offer.set(None)>"Cancel"</button>
                 <button type="button" class="btn btn-primary" on:click=move |_| {
-                    if let Some((_, url)) = offer.get_untracked() { open_external(&url) }
+                    if let Some((_, url)) = offer.get_untracked() { open_link(&url, forward.get_untracked().as_ref()) }
                     offer.set(None);
                 }>"Open link"</button>
             </div>

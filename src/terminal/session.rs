@@ -139,8 +139,12 @@ pub fn copy_to_clipboard(text: String, notice: RwSignal<Option<String>>, done: &
     });
 }
 
-/// Opens an http(s) URL in a new tab without giving it a handle on this page.
-pub fn open_external(url: &str) {
+/// Opens an http(s) URL in a new tab without giving it a handle on this page; a forwarded port's
+/// address opens signed in (`crate::api::open_forwarded`).
+pub fn open_link(url: &str, target: Option<&ForwardTarget>) {
+    if target.is_some_and(|t| crate::ports::is_forward_address(url, &t.wildcard_host)) {
+        return crate::api::open_forwarded(url.to_owned());
+    }
     let _ = window().open_with_url_and_target_and_features(url, "_blank", "noopener,noreferrer");
 }
 
@@ -223,7 +227,7 @@ impl Session {
         self.xterm.on_text_link(move |_ev, uri| {
             let target = ui.forward.try_get_untracked().flatten();
             if let Some(url) = resolve_link(&uri, target.as_ref()) {
-                open_external(&url);
+                open_link(&url, target.as_ref());
             }
         });
         self.xterm.on_osc8_link(move |_ev, uri| {

@@ -302,7 +302,8 @@ test('local links open through port forwarding; OSC 8 links ask first', async ({
   await clickTerminalText(page, 'http://localhost:3000/docs');
   const opened = await popup;
   const expected = `http://3000--${agentName}--${ws.name}--${ws.owner_name}.localhost:${SERVER.port}/docs?q=1`.toLowerCase();
-  expect(opened.url().toLowerCase()).toBe(expected);
+  // It opens signed in: through a one-time key, then at the address itself.
+  await expect.poll(() => opened.url().toLowerCase(), { timeout: 10_000 }).toBe(expected);
   await opened.close();
 
   // An OSC 8 hyperlink shows where it really leads and opens only when confirmed.

@@ -1,6 +1,6 @@
 // The views of issue 4 against the embedded backend, run three times by the projects in
 // playwright.config.ts: desktop, a 360×640 touch phone, and inside an <iframe> of another page.
-import { test, expect, Page, APIRequestContext, Locator } from '@playwright/test';
+import { test, expect, Page, APIRequestContext, BrowserContext, Locator } from '@playwright/test';
 import { embeddedAgent, expectNoHorizontalScroll, openApp, Root, Service, startHttpService, startHttpsService } from './support/app';
 import { SERVER } from './support/server';
 
@@ -68,6 +68,15 @@ test('a re-read of the agent changes only what changed in the overview', async (
 
 type Agent = Awaited<ReturnType<typeof embeddedAgent>>;
 
+/** The tab a click on `link` opens. */
+async function openedByClick(context: BrowserContext, link: Locator): Promise<Page> {
+  const opened = context.waitForEvent('page');
+  await link.click();
+  const tab = await opened;
+  await tab.waitForLoadState();
+  return tab;
+}
+
 /** Starts `service`, opens the ports view the project's way, waits for the service's row and
  *  hands it to `body`; everything is closed afterwards. */
 async function withPortRow(
@@ -94,13 +103,34 @@ test('a port opened on the machine appears with a working port-forward link', as
   await withPortRow(page, request, info.project.name, startHttpService, async ({ agent, service, row }) => {
     const expected = `http://${service.port}--${agent.name}--${agent.workspace}--${agent.owner}.localhost:${SERVER.port}/`.toLowerCase();
     await expect(row.locator('a.port-url')).toHaveAttribute('href', expected);
-    // *.localhost resolves to loopback in Chromium: the link really reaches the service.
-    const tab = await context.newPage();
-    await tab.goto(expected);
+    // *.localhost resolves to loopback in Chromium: the link really reaches the service, signed
+    // in through the console (the port's host gets a key, never the console's token).
+    const tab = await openedByClick(context, row.getByRole('link', { name: `Open port ${service.port}` }));
     await expect(tab.locator('body')).toContainText(`hello from the e2e service on port ${service.port}`);
+    expect(tab.url().toLowerCase()).toBe(expected);
     await tab.close();
     if (info.project.name === 'phone') await expectNoHorizontalScroll(page);
   });
+});
+
+test('a forwarded port opened without a session asks to sign in, then opens', async ({ context, request }) => {
+  const agent = await embeddedAgent(request);
+  const service = await startHttpService();
+  try {
+    const address = `http://${service.port}--${agent.name}--${agent.workspace}--${agent.owner}.localhost:${SERVER.port}/`.toLowerCase();
+    const tab = await context.newPage(); // a new tab: nothing of the console's session
+    await tab.goto(address);
+    await expect(tab).toHaveURL(/\/signin\?app=/);
+    await expect(tab.getByRole('status').filter({ hasText: 'Sign in to open' })).toContainText(address);
+    await expect(tab.locator('body')).not.toContainText('hello from the e2e service');
+    await tab.locator('#token').fill(SERVER.sessionToken);
+    await tab.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect(tab.locator('body')).toContainText(`hello from the e2e service on port ${service.port}`);
+    expect(tab.url().toLowerCase()).toBe(address);
+    await tab.close();
+  } finally {
+    await service.stop();
+  }
 });
 
 test('a label being typed survives the list refreshing under it', async ({ page, request }, info) => {
@@ -127,15 +157,17 @@ test('a port that speaks TLS is reached with the HTTPS choice', async ({ page, c
     // The console's own scheme stays http; the `s` tells it to speak TLS to the port.
     const expected = `http://${service.port}s--${agent.name}--${agent.workspace}--${agent.owner}.localhost:${SERVER.port}/`.toLowerCase();
     await expect(row.locator('a.port-url')).toHaveAttribute('href', expected);
-    const tab = await context.newPage();
-    await tab.goto(expected);
+    const open = row.getByRole('link', { name: `Open port ${service.port}` });
+    const tab = await openedByClick(context, open);
     await expect(tab.locator('body')).toContainText(`hello over TLS from the e2e service on port ${service.port}`);
-    // Without the `s`, the same port answers an explanation, not a blank page.
-    const plain = await tab.goto(expected.replace(`${service.port}s--`, `${service.port}--`));
-    expect(plain?.status()).toBe(502);
     await tab.close();
-    // The choice is remembered for the workspace; put it back for the other tests.
+    // The choice is remembered for the workspace; put it back for the other tests. Without the
+    // `s`, the same port answers an explanation, not a blank page.
     await root.locator('.segmented label').filter({ hasText: /^HTTP$/ }).click();
+    await expect(row.locator('a.port-url')).toHaveAttribute('href', expected.replace(`${service.port}s--`, `${service.port}--`));
+    const plain = await openedByClick(context, open);
+    await expect(plain.locator('body')).toContainText(`The server on port ${service.port} did not answer properly.`);
+    await plain.close();
   });
 });
 
