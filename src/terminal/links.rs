@@ -6,11 +6,6 @@
 //! app host with `*` replaced by `{port}[s]--{agent}--{workspace}--{user}`, like Coder's dashboard.
 use crate::ui::link::safe_http_url;
 
-/// Coder reserves the ports below this one; they are never forwarded.
-const MIN_FORWARD_PORT: u16 = 9;
-/// Longest DNS label.
-const MAX_LABEL: usize = 63;
-
 /// What the port-forward rewrite needs to know.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ForwardTarget {
@@ -84,40 +79,35 @@ pub fn resolve_link(raw: &str, target: Option<&ForwardTarget>) -> Option<String>
     Some(forwarded.unwrap_or(url))
 }
 
+/// The port-forward URL of a local link, built by the one builder the ports view uses
+/// (`ports::forward::forward_url`), with the link's path, query and fragment.
 fn forward_local(url: &str, t: &ForwardTarget) -> Option<String> {
+    use crate::ports::forward::{forward_url, ForwardOwner, Protocol, MIN_PORT};
     let parsed = parse_http(url)?;
     if !is_local_host(parsed.host) {
         return None;
     }
     let port = parsed.port.unwrap_or(if parsed.https { 443 } else { 80 });
-    let wildcard = t.wildcard_host.trim();
-    if port < MIN_FORWARD_PORT || !wildcard.contains('*') || t.agent.is_empty() {
+    if port < MIN_PORT || t.agent.is_empty() {
         return None;
     }
-    let label = coder_api::port_forward_subdomain(
-        port,
-        parsed.https,
-        &t.agent.to_lowercase(),
-        &t.workspace.to_lowercase(),
-        &t.user.to_lowercase(),
-    );
-    if label.len() > MAX_LABEL {
-        return None;
-    }
-    let scheme = if t.page_scheme.trim_end_matches(':') == "https" {
-        "https"
+    let protocol = if parsed.https {
+        Protocol::Https
     } else {
-        "http"
+        Protocol::Http
     };
+    let owner = ForwardOwner {
+        agent: t.agent.clone(),
+        workspace: t.workspace.clone(),
+        user: t.user.clone(),
+    };
+    let base = forward_url(&t.wildcard_host, port, protocol, &owner, &t.page_scheme).ok()?;
     let rest = if parsed.rest.is_empty() {
         "/"
     } else {
         parsed.rest
     };
-    Some(format!(
-        "{scheme}://{}{rest}",
-        wildcard.replace('*', &label)
-    ))
+    Some(format!("{}{rest}", base.trim_end_matches('/')))
 }
 
 #[cfg(test)]

@@ -133,22 +133,24 @@ fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
     has_token(header::CONNECTION, "upgrade") && has_token(header::UPGRADE, "websocket")
 }
 
-/// Headers that belong to one hop and are never forwarded (RFC 9110 §7.6.1), plus Host, which is
+/// Headers that describe one hop and are never relayed (RFC 9110 §7.6.1), besides `Connection`
+/// and `Upgrade`, which a relay of an upgrade keeps: the one list of both relays (this proxy and
+/// the port forwarder).
+pub(crate) const HOP_BY_HOP: [&str; 7] = [
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+];
+
+/// Headers the proxy never forwards: [`HOP_BY_HOP`], `Connection`, `Upgrade`, and Host, which is
 /// the upstream's.
 pub(crate) fn is_hop_header(name: &HeaderName) -> bool {
-    matches!(
-        name.as_str(),
-        "connection"
-            | "keep-alive"
-            | "proxy-authenticate"
-            | "proxy-authorization"
-            | "proxy-connection"
-            | "te"
-            | "trailer"
-            | "transfer-encoding"
-            | "upgrade"
-            | "host"
-    )
+    let name = name.as_str();
+    HOP_BY_HOP.contains(&name) || matches!(name, "connection" | "upgrade" | "host")
 }
 
 fn outside_the_api(path: &str) -> ApiError {
