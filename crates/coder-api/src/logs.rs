@@ -61,25 +61,45 @@ pub struct WorkspaceAgentLogSource {
     pub icon: String,
 }
 
-/// One line in `PATCH /workspaceagents/me/logs`.
+/// One line in `PATCH /workspaceagents/me/logs`. As Go decodes `agentsdk.Log`, a missing time is
+/// the zero time (the receiver then uses the time of arrival) and a missing or empty level is
+/// `info` (coderd's default).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Log {
-    /// When the line was produced.
-    #[serde(deserialize_with = "crate::de::rfc3339_utc")]
+    /// When the line was produced; the Unix epoch when not sent (or `null`).
+    #[serde(default, deserialize_with = "time_or_epoch")]
     pub created_at: DateTime<Utc>,
-    /// Level.
-    #[serde(default)]
+    /// Level; an unknown one is kept (and refused by the server).
+    #[serde(default = "info_level", deserialize_with = "level_or_info")]
     pub level: LogLevel,
-    /// The text.
-    #[serde(default)]
+    /// The text (`null` reads as empty).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub output: String,
+}
+
+fn time_or_epoch<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    Ok(crate::de::rfc3339_utc_opt(d)?.unwrap_or_default())
+}
+
+fn info_level() -> LogLevel {
+    LogLevel::Info
+}
+
+/// An empty or `null` level is `info`, as coderd reads it.
+fn level_or_info<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LogLevel, D::Error> {
+    let raw: Option<String> = Option::deserialize(d)?;
+    Ok(match raw.as_deref() {
+        None | Some("") => LogLevel::Info,
+        Some(level) => LogLevel::from_wire(level),
+    })
 }
 
 /// Body of `PATCH /workspaceagents/me/logs`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PatchLogs {
-    /// Source of every line; [`EXTERNAL_LOG_SOURCE_ID`] when the sender has none.
-    #[serde(default)]
+    /// Source of every line; [`EXTERNAL_LOG_SOURCE_ID`] when the sender has none (absent, `null`
+    /// or the nil UUID).
+    #[serde(default, deserialize_with = "null_as_default")]
     pub log_source_id: Uuid,
     /// The lines.
     #[serde(default, deserialize_with = "null_as_default")]

@@ -96,10 +96,43 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
             media.as_deref().unwrap_or("none")
         )));
     }
-    serde_json::from_slice(body).map_err(|err| {
+    read_json(body)
+}
+
+/// Reads a JSON body into a `coder_api` type, with coderd's answers: 400 "Request body must be
+/// valid JSON." when it does not parse, 400 "Validation failed." naming the field when a value
+/// has the wrong type or is missing (`logs[0].created_at`, `id`).
+pub fn read_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    let invalid = |err: serde_json::Error| {
         ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.")
             .detail(err.to_string())
-    })
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return invalid(inner);
+        }
+        // serde names the struct, not the field, of a missing field: take it from the message.
+        let text = inner.to_string();
+        let missing = text
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(field, _)| field.to_owned());
+        let field = match (path.as_str(), missing) {
+            (".", Some(field)) => field,
+            (path, Some(field)) => format!("{path}.{field}"),
+            (path, None) => path.to_owned(),
+        };
+        let detail = text
+            .rsplit_once(" at line ")
+            .map_or(text.as_str(), |(d, _)| d)
+            .to_owned();
+        ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.").validation(field, detail)
+    })?;
+    de.end().map_err(invalid)?;
+    Ok(value)
 }
 
 /// Middleware of the embedded `/api/v2`: axum's own refusals (a body over its 2 MB limit, a path

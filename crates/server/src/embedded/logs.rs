@@ -6,8 +6,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use chrono::Utc;
+use serde_json::json;
 use uuid::Uuid;
 
 use coder_api::LogLevel;
@@ -18,7 +18,7 @@ use super::log_store::{
 };
 use super::ws::{upgrade, ws_close, Upgrade, HEARTBEAT};
 use super::Embedded;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{read_json, ApiError, ApiResult};
 use crate::faults::WsDrop;
 
 /// Icon coderd gives the external log source.
@@ -139,13 +139,9 @@ async fn follow(mut socket: WebSocket, e: Embedded, after: i64) {
     }
 }
 
-/// `PATCH /workspaceagents/me/logs`.
+/// `PATCH /workspaceagents/me/logs`: the body is `coder_api::PatchLogs`.
 pub async fn patch_logs(State(e): State<Embedded>, body: axum::body::Bytes) -> ApiResult<Response> {
-    let value: Value = serde_json::from_slice(&body).map_err(|err| {
-        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.")
-            .detail(err.to_string())
-    })?;
-    let (source_id, lines) = validate_patch(&value)?;
+    let (source_id, lines) = validate_patch(read_json(&body)?)?;
     let store = &e.agent().logs;
     if source_id == EXTERNAL_LOG_SOURCE_ID && !store.has_source(source_id) {
         // With the agent's sources all taken, the append below says "Log source not found."
@@ -168,129 +164,59 @@ fn unknown_source(id: Uuid) -> ApiError {
     )
 }
 
-/// Checks a `PatchLogs` body: `logs` a non-empty array of `{created_at?, level?, output}`, levels
-/// known (empty means `info`, as coderd defaults it), `log_source_id` a UUID (absent or nil means the
-/// external source).
-fn validate_patch(value: &Value) -> ApiResult<(Uuid, Vec<NewLog>)> {
-    let invalid = |field: String, detail: String| {
-        ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.").validation(field, detail)
+/// What coderd requires of a `PatchLogs` beyond its shape: at least one line, known levels (an
+/// empty one reads as `info`); the nil source is the external one, and a line without a time
+/// (Go's zero time) gets the time of arrival.
+fn validate_patch(patch: coder_api::PatchLogs) -> ApiResult<(Uuid, Vec<NewLog>)> {
+    let source_id = if patch.log_source_id.is_nil() {
+        EXTERNAL_LOG_SOURCE_ID
+    } else {
+        patch.log_source_id
     };
-    let source_id = match value.get("log_source_id") {
-        None | Some(Value::Null) => EXTERNAL_LOG_SOURCE_ID,
-        Some(Value::String(s)) => match Uuid::parse_str(s) {
-            Ok(id) if id.is_nil() => EXTERNAL_LOG_SOURCE_ID,
-            Ok(id) => id,
-            Err(_) => {
-                return Err(invalid(
-                    "log_source_id".into(),
-                    format!("Invalid UUID {s:?}."),
-                ))
-            }
-        },
-        Some(_) => {
-            return Err(invalid(
-                "log_source_id".into(),
-                "Must be a UUID string.".into(),
-            ))
+    if patch.logs.is_empty() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "No logs provided.")
+            .validation("logs", "Must contain at least one log."));
+    }
+    let now = Utc::now();
+    let mut lines = Vec::with_capacity(patch.logs.len());
+    for (i, log) in patch.logs.into_iter().enumerate() {
+        if !log.level.is_known() {
+            return Err(
+                ApiError::new(StatusCode::BAD_REQUEST, "Invalid log level provided.")
+                    .detail(format!("invalid log level: {:?}", log.level.as_str()))
+                    .validation(
+                        format!("logs[{i}].level"),
+                        "Must be one of trace, debug, info, warn, error.",
+                    ),
+            );
         }
-    };
-    let logs = match value.get("logs") {
-        Some(Value::Array(a)) if !a.is_empty() => a,
-        Some(Value::Array(_)) | None | Some(Value::Null) => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "No logs provided.")
-                .validation("logs", "Must contain at least one log."))
-        }
-        Some(_) => return Err(invalid("logs".into(), "Must be an array.".into())),
-    };
-    let mut lines = Vec::with_capacity(logs.len());
-    for (i, log) in logs.iter().enumerate() {
-        let output = match log.get("output") {
-            Some(Value::String(s)) => s.clone(),
-            None | Some(Value::Null) => String::new(),
-            Some(_) => {
-                return Err(invalid(
-                    format!("logs[{i}].output"),
-                    "Must be a string.".into(),
-                ))
-            }
-        };
-        let level = match log.get("level").and_then(Value::as_str).unwrap_or("") {
-            "" | "info" => LogLevel::Info,
-            "trace" => LogLevel::Trace,
-            "debug" => LogLevel::Debug,
-            "warn" => LogLevel::Warn,
-            "error" => LogLevel::Error,
-            other => {
-                return Err(
-                    ApiError::new(StatusCode::BAD_REQUEST, "Invalid log level provided.")
-                        .detail(format!("invalid log level: {other:?}"))
-                        .validation(
-                            format!("logs[{i}].level"),
-                            "Must be one of trace, debug, info, warn, error.",
-                        ),
-                )
-            }
-        };
-        let created_at = match log.get("created_at") {
-            None | Some(Value::Null) => Utc::now(),
-            Some(Value::String(s)) => match DateTime::parse_from_rfc3339(s) {
-                // Go's zero time means "not set".
-                Ok(t) if t.timestamp() > 0 => t.with_timezone(&Utc),
-                Ok(_) => Utc::now(),
-                Err(_) => {
-                    return Err(invalid(
-                        format!("logs[{i}].created_at"),
-                        "Must be an RFC 3339 time.".into(),
-                    ))
-                }
-            },
-            Some(_) => {
-                return Err(invalid(
-                    format!("logs[{i}].created_at"),
-                    "Must be an RFC 3339 time.".into(),
-                ))
-            }
-        };
         lines.push(NewLog {
-            created_at,
-            level,
-            output,
+            created_at: if log.created_at.timestamp() > 0 {
+                log.created_at
+            } else {
+                now
+            },
+            level: log.level,
+            output: log.output,
         });
     }
     Ok((source_id, lines))
 }
 
-/// `POST /workspaceagents/me/log-source`: creates (or renames) a log source; 201 with the source,
-/// as coderd answers.
+/// `POST /workspaceagents/me/log-source`: creates (or renames) a log source from a
+/// `coder_api::PostLogSourceRequest`; 201 with the source, as coderd answers.
 pub async fn post_log_source(
     State(e): State<Embedded>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let value: Value = serde_json::from_slice(&body).map_err(|err| {
-        ApiError::new(StatusCode::BAD_REQUEST, "Request body must be valid JSON.")
-            .detail(err.to_string())
-    })?;
-    let id = value
-        .get("id")
-        .and_then(Value::as_str)
-        .and_then(|s| Uuid::parse_str(s).ok())
-        .filter(|id| !id.is_nil())
-        .ok_or_else(|| {
-            ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.")
-                .validation("id", "Must be a non-nil UUID.")
-        })?;
-    let text = |key: &str| -> ApiResult<String> {
-        match value.get(key) {
-            None | Some(Value::Null) => Ok(String::new()),
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.")
-                .validation(key, "Must be a string.")),
-        }
-    };
-    let (display_name, icon) = (text("display_name")?, text("icon")?);
+    let request: coder_api::PostLogSourceRequest = read_json(&body)?;
+    if request.id.is_nil() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Validation failed.")
+            .validation("id", "Must be a non-nil UUID."));
+    }
     for (field, value, max) in [
-        ("display_name", &display_name, MAX_SOURCE_NAME_CHARS),
-        ("icon", &icon, MAX_SOURCE_ICON_CHARS),
+        ("display_name", &request.display_name, MAX_SOURCE_NAME_CHARS),
+        ("icon", &request.icon, MAX_SOURCE_ICON_CHARS),
     ] {
         let chars = value.chars().count();
         if chars > max {
@@ -305,7 +231,7 @@ pub async fn post_log_source(
     let source = e
         .agent()
         .logs
-        .upsert_source(id, &display_name, &icon)
+        .upsert_source(request.id, &request.display_name, &request.icon)
         .ok_or_else(|| {
             ApiError::new(StatusCode::BAD_REQUEST, "Too many log sources.").detail(format!(
                 "An agent has at most {MAX_SOURCES} log sources; post logs to an existing one."
@@ -350,15 +276,41 @@ mod tests {
 
     #[test]
     fn patch_validation() {
-        let ok = json!({"logs": [{"output": "a", "level": ""}, {"output": "b", "level": "warn", "created_at": "2024-01-01T00:00:00Z"}]});
-        let (src, lines) = validate_patch(&ok).unwrap();
+        let patch = |v: serde_json::Value| validate_patch(read_json(v.to_string().as_bytes())?);
+        let ok = json!({"logs": [{"output": "a", "level": ""}, {"output": "b", "level": "warn", "created_at": "2024-01-01T00:00:00Z"}, {"output": null}]});
+        let (src, lines) = patch(ok).unwrap();
         assert_eq!(src, EXTERNAL_LOG_SOURCE_ID);
         assert_eq!(lines[0].level, LogLevel::Info);
         assert_eq!(lines[1].level, LogLevel::Warn);
-        assert!(validate_patch(&json!({"logs": []})).is_err());
-        assert!(validate_patch(&json!({"logs": [{"output": "a", "level": "loud"}]})).is_err());
-        assert!(
-            validate_patch(&json!({"log_source_id": "nope", "logs": [{"output": "a"}]})).is_err()
+        assert_eq!(
+            (lines[2].level.clone(), lines[2].output.as_str()),
+            (LogLevel::Info, "")
         );
+        assert!(
+            lines[0].created_at.timestamp() > 1_700_000_000,
+            "no time: the time of arrival"
+        );
+        let field = |v: serde_json::Value| patch(v).unwrap_err().validations()[0].field.clone();
+        assert_eq!(field(json!({"logs": []})), "logs");
+        assert_eq!(field(json!({"logs": "x"})), "logs");
+        assert_eq!(
+            field(json!({"logs": [{"output": "a", "level": "loud"}]})),
+            "logs[0].level"
+        );
+        assert_eq!(field(json!({"logs": [{"output": 7}]})), "logs[0].output");
+        assert_eq!(
+            field(json!({"log_source_id": "nope", "logs": [{"output": "a"}]})),
+            "log_source_id"
+        );
+        assert_eq!(
+            patch(json!({"log_source_id": null, "logs": [{"output": "a"}]}))
+                .unwrap()
+                .0,
+            EXTERNAL_LOG_SOURCE_ID
+        );
+        let err = read_json::<coder_api::PatchLogs>(b"{not json").unwrap_err();
+        assert_eq!(err.body.message, "Request body must be valid JSON.");
+        let err = read_json::<coder_api::PostLogSourceRequest>(b"{}").unwrap_err();
+        assert_eq!(err.validations()[0].field, "id", "a missing field is named");
     }
 }
