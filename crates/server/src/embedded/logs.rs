@@ -10,7 +10,6 @@ use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
-use coder_api::LogLevel;
 
 use super::log_store::{
     AppendError, NewLog, EXTERNAL_LOG_SOURCE_ID, MAX_SOURCES, MAX_SOURCE_ICON_CHARS,
@@ -243,6 +242,7 @@ pub async fn post_log_source(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coder_api::LogLevel;
 
     #[test]
     fn query_rules() {
