@@ -10,7 +10,6 @@ use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
-
 use super::log_store::{
     AppendError, NewLog, EXTERNAL_LOG_SOURCE_ID, MAX_SOURCES, MAX_SOURCE_ICON_CHARS,
     MAX_SOURCE_NAME_CHARS,
