@@ -206,13 +206,12 @@ impl Database {
         drop(stmt);
         let first_kept = first_kept(&lines, cutoff, keep_charged);
         if first_kept > 0 {
-            conn.execute(
-                "DELETE FROM logs WHERE id < ?1",
-                params![lines[first_kept].id],
-            )?;
+            // Every line before the first kept one goes (all of them when none is kept).
+            match lines.get(first_kept) {
+                Some(kept) => conn.execute("DELETE FROM logs WHERE id < ?1", params![kept.id])?,
+                None => conn.execute("DELETE FROM logs", [])?,
+            };
             lines.drain(..first_kept);
-        } else if lines.is_empty() {
-            conn.execute("DELETE FROM logs", [])?;
         }
         Ok((sources, lines))
     }
@@ -369,6 +368,9 @@ mod tests {
         let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
         assert_eq!(ids, [7, 8]);
         assert_eq!(lines[1].output, "eight");
+        // A budget that keeps nothing drops every line (and keeps them dropped).
+        assert!(db.load_logs(Utc::now(), 0).unwrap().1.is_empty());
+        assert!(db.load_logs(Utc::now(), usize::MAX).unwrap().1.is_empty());
         drop(db);
         let _ = std::fs::remove_dir_all(&dir);
     }
