@@ -12,10 +12,11 @@ use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
 
-/// Name of the session cookie, query parameter and (as a header) `Coder-Session-Token`.
-pub const SESSION_TOKEN_COOKIE: &str = "coder_session_token";
-/// The session token header.
-pub const SESSION_TOKEN_HEADER: &str = "Coder-Session-Token";
+/// The names coderd reads the session token under, from the wire crate: the cookie and query
+/// parameter `coder_session_token`, the header `Coder-Session-Token`.
+pub use coder_api::routes::{SESSION_TOKEN_COOKIE, SESSION_TOKEN_HEADER, SESSION_TOKEN_QUERY};
+/// coderd's last-resort token query parameter.
+pub const ACCESS_TOKEN_QUERY: &str = "access_token";
 
 /// coderd's message for a missing or rejected session.
 pub const SIGNED_OUT_MESSAGE: &str =
@@ -117,7 +118,7 @@ pub fn token_from_request(headers: &HeaderMap, uri: &Uri) -> Option<String> {
     if let Some(t) = cookie_value(headers, SESSION_TOKEN_COOKIE) {
         return Some(t);
     }
-    if let Some(t) = query_value(uri, SESSION_TOKEN_COOKIE) {
+    if let Some(t) = query_value(uri, SESSION_TOKEN_QUERY) {
         return Some(t);
     }
     if let Some(t) = headers
@@ -131,7 +132,7 @@ pub fn token_from_request(headers: &HeaderMap, uri: &Uri) -> Option<String> {
     if let Some(t) = bearer(headers) {
         return Some(t);
     }
-    query_value(uri, "access_token")
+    query_value(uri, ACCESS_TOKEN_QUERY)
 }
 
 /// The token of an `Authorization: Bearer` header.

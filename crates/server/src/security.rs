@@ -74,6 +74,16 @@ pub fn media_type(headers: &HeaderMap) -> Option<String> {
     )
 }
 
+/// Whether a request's `Accept` names `media` (a browser opening a page accepts `text/html`; the
+/// app's requests accept `application/json`).
+pub fn accepts(headers: &HeaderMap, media: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(media))
+}
+
 /// Only hosts made of host/port characters may be echoed into a header value.
 fn is_plain_host(h: &str) -> bool {
     !h.is_empty()

@@ -68,6 +68,15 @@ fn prune(map: &mut HashMap<String, (String, Instant)>, now: Instant) {
     }
 }
 
+fn start_session(inner: &mut Inner, host: &str, now: Instant) -> String {
+    prune(&mut inner.sessions, now);
+    let session = random_secret();
+    inner
+        .sessions
+        .insert(session.clone(), (host.to_owned(), now + SESSION_LIFETIME));
+    session
+}
+
 fn random_secret() -> String {
     rand::thread_rng()
         .sample_iter(&Alphanumeric)
@@ -102,12 +111,12 @@ impl AppAuth {
         if for_host != host || expiry <= now {
             return None;
         }
-        prune(&mut inner.sessions, now);
-        let session = random_secret();
-        inner
-            .sessions
-            .insert(session.clone(), (host.to_owned(), now + SESSION_LIFETIME));
-        Some(session)
+        Some(start_session(&mut inner, host, now))
+    }
+
+    /// A new app session for `host`, for a request that signed in with the console's token.
+    pub fn new_session(&self, host: &str) -> String {
+        start_session(&mut self.lock(), host, Instant::now())
     }
 
     /// Whether `session` is a live app session of `host`.
@@ -138,11 +147,7 @@ pub async fn auth_redirect(
             )
             .into_response();
     };
-    let wants_json = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("application/json"));
+    let wants_json = crate::security::accepts(&headers, "application/json");
     if let Err(err) = crate::auth::require_session(&headers, &uri, e.tokens()) {
         if wants_json {
             return err.into_response();

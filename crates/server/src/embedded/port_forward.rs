@@ -28,16 +28,10 @@ use tokio::net::TcpStream;
 use super::app_auth::{session_cookie_name, CONNECT_KEY_QUERY};
 use super::local_tls;
 use super::ports::{is_ignored_port, MIN_PORT};
+use crate::auth::{
+    ACCESS_TOKEN_QUERY, SESSION_TOKEN_COOKIE, SESSION_TOKEN_HEADER, SESSION_TOKEN_QUERY,
+};
 
-/// The cookie coderd keeps the session token in.
-pub const SESSION_COOKIE: &str = "coder_session_token";
-/// The header coderd reads the session token from.
-pub const SESSION_HEADER: &str = "coder-session-token";
-/// The query parameter that may carry the session token (it is then stored in a cookie for the
-/// forwarded host, like coderd's subdomain-app sign-in).
-pub const SESSION_QUERY: &str = "coder_session_token";
-/// coderd's last-resort token query parameter.
-const ACCESS_TOKEN_QUERY: &str = "access_token";
 /// Marks requests this server sent upstream, so a request forwarded back to the console itself
 /// is recognised and stopped instead of looping.
 const LOOP_HEADER: &str = "x-agent-console-forwarded";
@@ -212,9 +206,7 @@ pub async fn forward(
                 // A token in the address becomes an app session (its cookie), never a cookie
                 // holding the console's own token.
                 if ok && *from_query {
-                    new_session = config
-                        .app_auth
-                        .redeem(&config.app_auth.mint_key(&host), &host);
+                    new_session = Some(config.app_auth.new_session(&host));
                 }
                 ok
             }
@@ -228,7 +220,7 @@ pub async fn forward(
                 StatusCode::UNAUTHORIZED,
                 "Sign in to open a forwarded port.".to_owned(),
                 Some(format!(
-                    "Open it from the console, or send the session token in the Coder-Session-Token header or the {SESSION_QUERY} query parameter."
+                    "Open it from the console, or send the session token in the Coder-Session-Token header or the {SESSION_TOKEN_QUERY} query parameter."
                 )),
             );
         }
@@ -247,14 +239,8 @@ pub async fn forward(
 
 /// A browser opening a page (not a script's request or a socket), which can be sent to sign in.
 fn wants_a_page(req: &Request<Body>) -> bool {
-    let accepts_html = req
-        .headers()
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("text/html"));
     (req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD)
-        && accepts_html
+        && crate::security::accepts(req.headers(), "text/html")
         && !is_upgrade(req.headers())
 }
 
@@ -269,10 +255,10 @@ fn sign_in_redirect(req: &Request<Body>, config: &ForwardConfig) -> Response<Bod
         "http://{host}{}",
         req.uri().path_and_query().map_or("/", |p| p.as_str())
     );
-    let encoded: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
     let location = format!(
-        "{}/api/v2/applications/auth-redirect?redirect_uri={encoded}",
-        config.console_url
+        "{}{}",
+        config.console_url,
+        coder_api::routes::applications_auth_redirect(&here)
     );
     redirect_303(&location, None)
 }
@@ -387,8 +373,9 @@ async fn connect(port: u16) -> std::io::Result<TcpStream> {
     }
 }
 
-/// Rewrites the client's request for the upstream server: origin-form URI, no hop-by-hop headers (except an upgrade's), forwarding headers added. The
-/// Host is kept, as coderd's reverse proxy keeps it.
+/// Rewrites the client's request for the upstream server: origin-form URI, no hop-by-hop headers
+/// (except an upgrade's), forwarding headers added. The Host is kept, as coderd's reverse proxy
+/// keeps it.
 fn prepare_upstream_request(req: &mut Request<Body>) {
     let path = req.uri().path().to_owned();
     let query = req
@@ -443,11 +430,11 @@ fn take_console_credentials(
 ) -> Option<(String, bool)> {
     let presented = crate::auth::token_from_request(req.headers(), req.uri());
     let from_query = presented.as_deref().is_some_and(|t| {
-        [SESSION_QUERY, ACCESS_TOKEN_QUERY]
+        [SESSION_TOKEN_QUERY, ACCESS_TOKEN_QUERY]
             .iter()
             .any(|name| crate::auth::query_value(req.uri(), name).as_deref() == Some(t))
-    }) && crate::auth::cookie_value(req.headers(), SESSION_COOKIE).is_none()
-        && !req.headers().contains_key(SESSION_HEADER);
+    }) && crate::auth::cookie_value(req.headers(), SESSION_TOKEN_COOKIE).is_none()
+        && !req.headers().contains_key(SESSION_TOKEN_HEADER);
 
     if let Some(query) = req.uri().query() {
         let kept = strip_credential_query(query, session_token);
@@ -461,7 +448,7 @@ fn take_console_credentials(
         }
     }
     let headers = req.headers_mut();
-    headers.remove(SESSION_HEADER);
+    headers.remove(SESSION_TOKEN_HEADER);
     let bearer_is_ours =
         crate::auth::bearer(headers).is_some_and(|t| crate::auth::token_matches(&t, session_token));
     if bearer_is_ours {
@@ -491,7 +478,7 @@ fn take_console_credentials(
 
 /// coderd's own cookies: the session and the app tokens.
 fn is_coder_cookie(name: &str) -> bool {
-    name == SESSION_COOKIE
+    name == SESSION_TOKEN_COOKIE
         || name == "coder_signed_app_token"
         || (name.starts_with("coder_") && name.contains("app_session_token"))
 }
@@ -502,16 +489,14 @@ fn strip_credential_query(query: &str, session_token: &str) -> String {
     query
         .split('&')
         .filter(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if name == SESSION_QUERY || name == CONNECT_KEY_QUERY {
+            let name = pair.split('=').next().unwrap_or_default();
+            if name == SESSION_TOKEN_QUERY || name == CONNECT_KEY_QUERY {
                 return false;
             }
             if name == ACCESS_TOKEN_QUERY {
-                let decoded: String = url::form_urlencoded::parse(format!("v={value}").as_bytes())
-                    .next()
-                    .map(|(_, v)| v.into_owned())
-                    .unwrap_or_default();
-                return !crate::auth::token_matches(&decoded, session_token);
+                // The value as coderd reads it, percent-decoded.
+                let value = url::form_urlencoded::parse(pair.as_bytes()).next();
+                return !value.is_some_and(|(_, v)| crate::auth::token_matches(&v, session_token));
             }
             true
         })
@@ -882,7 +867,7 @@ mod tests {
         assert!(body.contains("uri=/inspect?keep=1 "), "{body}");
         assert!(body.contains("auth=- "), "{body}");
 
-        let cookie = format!("{SESSION_COOKIE}={TOKEN}");
+        let cookie = format!("{SESSION_TOKEN_COOKIE}={TOKEN}");
         let (status, _, body) = request(
             console,
             &host(port),
@@ -1136,7 +1121,7 @@ mod tests {
         .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-        let cookie = format!("{SESSION_COOKIE}={TOKEN}");
+        let cookie = format!("{SESSION_TOKEN_COOKIE}={TOKEN}");
         let (status, _, body) =
             request(console, &h, "GET", "/inspect", &[("cookie", &cookie)], "").await;
         assert_eq!(status, StatusCode::OK);
@@ -1158,7 +1143,7 @@ mod tests {
 
         // A token in the address becomes an app session for this host (its cookie holds a
         // token of its own, never the console's), and the session then signs in alone.
-        let path = format!("/inspect?a=1&{SESSION_QUERY}={TOKEN}");
+        let path = format!("/inspect?a=1&{SESSION_TOKEN_QUERY}={TOKEN}");
         let (status, headers, body) = request(console, &h, "GET", &path, &[], "").await;
         assert_eq!(status, StatusCode::OK);
         assert!(body.contains("uri=/inspect?a=1 "), "{body}");
