@@ -4,6 +4,7 @@
 //! port's host trades it for a session of its own. Without a key (an older server, coderd, which
 //! answers with a redirect), the tab goes to the plain address, whose host sends it to sign in.
 use super::client::get_json_once;
+use super::ApiError;
 use coder_api::AuthRedirectResponse;
 use wasm_bindgen::JsValue;
 
@@ -19,11 +20,22 @@ pub fn open_forwarded(url: String) {
     };
     let _ = tab.set_opener(&JsValue::NULL);
     leptos::task::spawn_local(async move {
-        let path = coder_api::routes::applications_auth_redirect(&url);
-        let target = match get_json_once::<AuthRedirectResponse>(path).await {
-            Ok(answer) if answer.redirect_uri.starts_with("http") => answer.redirect_uri,
-            _ => url,
-        };
+        let target = signed_in_address(&url).await.unwrap_or(url);
         let _ = tab.location().set_href(&target);
     });
+}
+
+/// `url` (a forwarded port's address) with a one-time key from the server; an error when the
+/// server gives none (signed out, not a port of this agent, or a coderd that only redirects).
+pub async fn signed_in_address(url: &str) -> Result<String, ApiError> {
+    let path = coder_api::routes::applications_auth_redirect(url);
+    let answer = get_json_once::<AuthRedirectResponse>(path).await?;
+    let address = answer.redirect_uri;
+    if address.starts_with("http://") || address.starts_with("https://") {
+        Ok(address)
+    } else {
+        Err(ApiError::Decode(format!(
+            "not an http(s) address: {address:?}"
+        )))
+    }
 }

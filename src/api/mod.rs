@@ -12,7 +12,7 @@ pub mod readable;
 pub mod token;
 mod ws;
 
-pub use app_auth::open_forwarded;
+pub use app_auth::{open_forwarded, signed_in_address};
 pub use client::{
     api_url, arrived_json, base_path, get_json, get_json_array, get_json_as, get_json_once,
     random_uuid, send_json, Method,

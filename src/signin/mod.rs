@@ -1,6 +1,6 @@
 //! Sign-in: paste a session token (the server's printed link fills it in automatically), or use
 //! the browser's session cookie when the console is mounted behind coderd.
-use crate::api::{get_json_once, token, ApiError};
+use crate::api::{get_json_once, signed_in_address, token, ApiError};
 use crate::shell::use_shell;
 use coder_api::User;
 use leptos::prelude::*;
@@ -9,11 +9,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// Sends the browser to `app` (a forwarded port's address) with a one-time key from the server.
 async fn back_to_app(app: String) -> Result<(), ApiError> {
-    let path = coder_api::routes::applications_auth_redirect(&app);
-    let answer = get_json_once::<coder_api::AuthRedirectResponse>(path).await?;
-    if answer.redirect_uri.starts_with("http://") || answer.redirect_uri.starts_with("https://") {
-        let _ = window().location().replace(&answer.redirect_uri);
-    }
+    let address = signed_in_address(&app).await?;
+    let _ = window().location().replace(&address);
     Ok(())
 }
 
