@@ -157,9 +157,7 @@ impl LogStore {
             s.display_name = display_name.to_owned();
             s.icon = icon.to_owned();
             let source = s.clone();
-            if let Some(writer) = &self.writer {
-                writer.source(source.clone());
-            }
+            self.store_source(&source);
             return Some(source);
         }
         if inner.sources.len() >= MAX_SOURCES {
@@ -175,10 +173,15 @@ impl LogStore {
         let index = inner.sources.len();
         inner.sources.push(source.clone());
         inner.source_index.insert(id, index);
+        self.store_source(&source);
+        Some(source)
+    }
+
+    /// Queues a new or renamed source for the database, if there is one.
+    fn store_source(&self, source: &LogSource) {
         if let Some(writer) = &self.writer {
             writer.source(source.clone());
         }
-        Some(source)
     }
 
     /// Whether source `id` exists.
@@ -230,17 +233,12 @@ impl LogStore {
         inner.length += added;
         inner.charged += charged;
         let last = inner.next_id - 1;
-        let stored = match &self.writer {
-            Some(_) => {
-                let start = inner.logs.len() - (last + 1 - first) as usize;
-                inner.logs[start..].to_vec()
-            }
-            None => Vec::new(),
-        };
-        drop(inner);
-        if let (Some(writer), false) = (&self.writer, stored.is_empty()) {
-            writer.logs(stored);
+        if let (Some(writer), true) = (&self.writer, last >= first) {
+            // Queued, not written, under the lock: the order on disk is the order of ids.
+            let added = (last + 1 - first) as usize;
+            writer.logs(inner.logs[inner.logs.len() - added..].to_vec());
         }
+        drop(inner);
         if last >= first {
             self.last_id.send_replace(last);
         }
