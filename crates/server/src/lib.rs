@@ -106,8 +106,8 @@ impl AppState {
     }
 }
 
-/// The whole router: the Host check first, then port-forward host routing (embedded mode), then `/api/v2` (also under
-/// the base path), then the web app.
+/// The whole router: the Host check first, then port-forward host routing (embedded mode), then
+/// `/api/v2` (also under the base path), then the web app.
 pub fn app(state: AppState) -> Router {
     let api: Router = match state.backend() {
         Backend::Embedded(e) => embedded::router(e.clone()),
