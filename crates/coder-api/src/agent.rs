@@ -159,8 +159,9 @@ pub struct DerpRegionLatency {
 pub struct WorkspaceAgent {
     /// Agent id.
     pub id: Uuid,
-    /// The parent agent of a sub-agent (devcontainers); newer coderd only, `null` otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The parent agent of a sub-agent (devcontainers); `null` otherwise (coderd always writes it;
+    /// older ones leave it out).
+    #[serde(default)]
     pub parent_id: Option<Uuid>,
     /// When the agent was created (with its build).
     #[serde(deserialize_with = "crate::de::rfc3339_utc")]

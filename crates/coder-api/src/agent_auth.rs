@@ -60,8 +60,9 @@ pub struct ExternalAuthResponse {
     /// Password for git over HTTPS.
     #[serde(default)]
     pub password: String,
-    /// Extra fields of the provider's token response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Extra fields of the provider's token response (`null` when there is no token: coderd
+    /// always writes the field).
+    #[serde(default)]
     pub token_extra: Option<serde_json::Map<String, serde_json::Value>>,
     /// Provider type, e.g. `github`.
     #[serde(default, rename = "type")]

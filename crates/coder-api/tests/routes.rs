@@ -241,3 +241,75 @@ fn websocket_urls() {
         assert!(websocket_url(bad, "/p", None).is_none(), "{bad}");
     }
 }
+
+#[test]
+fn logs_query_parses_like_coderd() {
+    let q = LogsQuery::parse("").unwrap();
+    assert_eq!(q, LogsQuery::default());
+    let q = LogsQuery::parse("follow=false&after=7&no_compression").unwrap();
+    assert_eq!(
+        (q.after, q.follow, q.no_compression),
+        (Some(7), true, true),
+        "flags by presence"
+    );
+    let q = LogsQuery::parse("follow&before=x").unwrap();
+    assert!(q.follow && q.before.is_none(), "coderd ignores before");
+    for bad in ["after=-1", "after=abc", "after=1.5"] {
+        let err = LogsQuery::parse(bad).unwrap_err();
+        assert_eq!(
+            err.message,
+            "Query param \"after\" must be an integer greater than or equal to zero."
+        );
+        assert_eq!(err.validations.unwrap()[0].field, "after");
+    }
+    let q = LogsQuery {
+        after: Some(42),
+        follow: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        LogsQuery::parse(&q.render()[1..]).unwrap(),
+        q,
+        "render and parse agree"
+    );
+}
+
+#[test]
+fn pty_query_parses_like_coderd() {
+    let id = id();
+    let q = PtyQuery::parse(&format!("reconnect={id}&width=100&height=30&command=top")).unwrap();
+    assert_eq!(
+        (q.reconnect, q.width, q.height, q.command.as_deref()),
+        (id, Some(100), Some(30), Some("top"))
+    );
+    let q = PtyQuery::parse(&format!("reconnect={id}&width=&command=")).unwrap();
+    assert_eq!(
+        (q.width, q.command),
+        (None, None),
+        "empty values are absent"
+    );
+    let err = PtyQuery::parse("").unwrap_err();
+    assert_eq!(err.message, "Invalid query parameters.");
+    assert_eq!(err.validations.unwrap()[0].field, "reconnect");
+    let err = PtyQuery::parse("reconnect=nope&width=-1&height=x").unwrap_err();
+    let fields: Vec<_> = err
+        .validations
+        .unwrap()
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(fields, ["reconnect", "width", "height"]);
+    let q = PtyQuery {
+        reconnect: id,
+        width: Some(80),
+        command: Some("echo a&b".into()),
+        container: Some("c1".into()),
+        container_user: Some("root".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        PtyQuery::parse(&q.render()[1..]).unwrap(),
+        q,
+        "render and parse agree"
+    );
+}

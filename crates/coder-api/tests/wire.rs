@@ -235,12 +235,11 @@ fn parent_id_set_null_or_absent() {
         .unwrap()
         .parent_id
         .is_none());
-    // Absent optional fields are not written back (omitempty).
-    assert!(
-        serde_json::to_value(parse::<WorkspaceAgent>(&v.to_string()).unwrap())
-            .unwrap()
-            .get("parent_id")
-            .is_none()
+    // Written as null, as coderd writes it (a `uuid.NullUUID` without `omitempty`).
+    assert_eq!(
+        serde_json::to_value(parse::<WorkspaceAgent>(&v.to_string()).unwrap()).unwrap()
+            ["parent_id"],
+        Value::Null
     );
 }
 

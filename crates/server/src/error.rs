@@ -42,6 +42,14 @@ impl ApiError {
         self.body.validations.as_deref().unwrap_or_default()
     }
 
+    /// 400 with a body coder-api built (a query parser's answer).
+    pub fn bad_request(body: coder_api::Response) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            body,
+        }
+    }
+
     /// 400 "Invalid query parameters." with the given validations, as coderd's query parser reports.
     pub fn invalid_query(validations: Vec<Validation>) -> Self {
         ApiError {

@@ -9,8 +9,9 @@ mod base;
 mod query;
 mod ws;
 
+use crate::{Response, ValidationError};
 pub use base::{normalize_base, with_base, BasePath};
-pub use query::{decode, encode, Query};
+pub use query::{decode, encode, first, has, pairs, Query};
 pub use ws::{
     websocket_origin, websocket_url, SESSION_TOKEN_COOKIE, SESSION_TOKEN_HEADER,
     SESSION_TOKEN_QUERY,
@@ -71,6 +72,25 @@ impl LogsQuery {
             .flag("no_compression", self.no_compression)
             .render()
     }
+
+    /// Reads a raw query (without `?`) as coderd does: `follow` and `no_compression` by presence,
+    /// `after` a non-negative integer when given, `before` read when it is one (coderd ignores
+    /// it, so it never fails). The error is coderd's 400 body.
+    pub fn parse(raw: &str) -> Result<Self, Response> {
+        let after = match first(raw, "after").filter(|v| !v.is_empty()) {
+            None => None,
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if n >= 0 => Some(n),
+                _ => return Err(Response::bad_after()),
+            },
+        };
+        Ok(Self {
+            after,
+            before: first(raw, "before").and_then(|v| v.parse().ok()),
+            follow: has(raw, "follow"),
+            no_compression: has(raw, "no_compression"),
+        })
+    }
 }
 
 /// `GET /workspaceagents/{id}/logs` (REST, or a WebSocket with `follow`).
@@ -116,6 +136,54 @@ impl PtyQuery {
             .opt("container", container)
             .opt("container_user", container_user)
             .render()
+    }
+
+    /// Reads a raw query (without `?`) as coderd's query parser does: `reconnect` a required
+    /// UUID, `width`/`height` 16-bit when given, empty strings as absent. Every problem becomes
+    /// one validation of coderd's 400 body.
+    pub fn parse(raw: &str) -> Result<Self, Response> {
+        let text = |key: &str| first(raw, key).filter(|v| !v.is_empty());
+        let mut problems = Vec::new();
+        let reconnect = match text("reconnect") {
+            None => {
+                problems.push(ValidationError {
+                    field: "reconnect".into(),
+                    detail: "Query param \"reconnect\" is required and cannot be empty".into(),
+                });
+                None
+            }
+            Some(s) => Uuid::parse_str(&s).ok().or_else(|| {
+                problems.push(ValidationError {
+                    field: "reconnect".into(),
+                    detail: "Query param \"reconnect\" must be a valid uuid".into(),
+                });
+                None
+            }),
+        };
+        let mut size = |key: &str| -> Option<u16> {
+            let s = text(key)?;
+            s.parse::<u16>().ok().or_else(|| {
+                problems.push(ValidationError {
+                    field: key.into(),
+                    detail: format!(
+                        "Query param {key:?} must be a valid positive integer no larger than 65535"
+                    ),
+                });
+                None
+            })
+        };
+        let (width, height) = (size("width"), size("height"));
+        match reconnect {
+            Some(reconnect) if problems.is_empty() => Ok(Self {
+                reconnect,
+                width,
+                height,
+                command: text("command"),
+                container: text("container"),
+                container_user: text("container_user"),
+            }),
+            _ => Err(Response::invalid_query(problems)),
+        }
     }
 }
 

@@ -47,6 +47,28 @@ pub fn decode(value: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The decoded `key=value` pairs of a raw query (without the `?`), in order. As Go's
+/// `url.ParseQuery`, a pair that does not decode (or holds a `;`) is left out, and a bare key has
+/// an empty value.
+pub fn pairs(raw: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    raw.split('&')
+        .filter(|p| !p.is_empty() && !p.contains(';'))
+        .filter_map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            Some((decode(k)?, decode(v)?))
+        })
+}
+
+/// The first value of `key` in a raw query, as Go's `Query().Get` (`None` when absent).
+pub fn first(raw: &str, key: &str) -> Option<String> {
+    pairs(raw).find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// Whether `key` is present at all (coderd's presence-only flags).
+pub fn has(raw: &str, key: &str) -> bool {
+    pairs(raw).any(|(k, _)| k == key)
+}
+
 /// A query string being built: `?a=1&flag&b=x`. Keys are written as given (they are constants).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Query(Vec<String>);
@@ -116,6 +138,30 @@ mod tests {
         assert_eq!(decode("%zz"), None);
         assert_eq!(decode("%4"), None);
         assert_eq!(decode("%FF"), None, "not UTF-8");
+    }
+
+    #[test]
+    fn pairs_decode_like_go() {
+        let raw = "a=1&flag&b=x%20y&bad=%zz&semi=1;2&a=2&=v";
+        let got: Vec<_> = pairs(raw).collect();
+        let want = [
+            ("a", "1"),
+            ("flag", ""),
+            ("b", "x y"),
+            ("a", "2"),
+            ("", "v"),
+        ];
+        assert_eq!(
+            got,
+            want.map(|(k, v)| (k.to_owned(), v.to_owned())).to_vec()
+        );
+        assert_eq!(
+            first(raw, "a").as_deref(),
+            Some("1"),
+            "the first value wins"
+        );
+        assert!(has(raw, "flag") && !has(raw, "bad") && !has(raw, "missing"));
+        assert_eq!(pairs("").count(), 0);
     }
 
     #[test]

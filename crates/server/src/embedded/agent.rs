@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::host::HostInfo;
 use super::log_store::LogStore;
-use super::scripts::{Lifecycle, Script};
+use super::scripts::Script;
 use crate::config::DerpSection;
 
 /// The version the agent (and the emulated coderd's buildinfo) report. The same string on both
@@ -24,28 +24,11 @@ pub const API_VERSION: &str = "2.6";
 /// Where the UI sends users when an agent misbehaves.
 pub const TROUBLESHOOTING_URL: &str = "https://coder.com/docs/admin/templates/troubleshooting";
 
-/// The agent's lifecycle (`created` until the scripts start).
-pub type AgentLifecycle = WorkspaceAgentLifecycle;
-
-/// The wire lifecycle for a state the script runner reports.
-pub fn lifecycle_of(l: Lifecycle) -> AgentLifecycle {
-    match l {
-        Lifecycle::Starting => AgentLifecycle::Starting,
-        Lifecycle::Ready => AgentLifecycle::Ready,
-        Lifecycle::StartError => AgentLifecycle::StartError,
-        Lifecycle::StartTimeout => AgentLifecycle::StartTimeout,
-        Lifecycle::ShuttingDown => AgentLifecycle::ShuttingDown,
-        Lifecycle::Off => AgentLifecycle::Off,
-        Lifecycle::ShutdownError => AgentLifecycle::ShutdownError,
-        Lifecycle::ShutdownTimeout => AgentLifecycle::ShutdownTimeout,
-    }
-}
-
 /// Lifecycle plus the timestamps coderd keeps with it.
 #[derive(Debug, Clone)]
 pub struct LifecycleState {
     /// Current state.
-    pub state: AgentLifecycle,
+    pub state: WorkspaceAgentLifecycle,
     /// When `starting` was reached.
     pub started_at: Option<DateTime<Utc>>,
     /// When start finished (ready, error or timeout).
@@ -114,7 +97,7 @@ pub struct Agent {
     /// Regions, for the latency map.
     pub derp: Arc<DerpSection>,
     lifecycle: Arc<Mutex<LifecycleState>>,
-    lifecycle_tx: watch::Sender<AgentLifecycle>,
+    lifecycle_tx: watch::Sender<WorkspaceAgentLifecycle>,
 }
 
 impl Agent {
@@ -135,7 +118,7 @@ impl Agent {
             );
         }
         let now = Utc::now();
-        let (lifecycle_tx, _) = watch::channel(AgentLifecycle::Created);
+        let (lifecycle_tx, _) = watch::channel(WorkspaceAgentLifecycle::Created);
         Agent {
             identity: Arc::new(identity),
             host: Arc::new(host),
@@ -143,7 +126,7 @@ impl Agent {
             logs,
             derp: Arc::new(derp),
             lifecycle: Arc::new(Mutex::new(LifecycleState {
-                state: AgentLifecycle::Created,
+                state: WorkspaceAgentLifecycle::Created,
                 started_at: None,
                 ready_at: None,
                 changed_at: now,
@@ -153,17 +136,17 @@ impl Agent {
     }
 
     /// Moves the lifecycle, stamping `started_at`/`ready_at` as coderd does.
-    pub fn set_lifecycle(&self, state: AgentLifecycle) {
+    pub fn set_lifecycle(&self, state: WorkspaceAgentLifecycle) {
         let now = Utc::now();
         {
             let mut l = self.lifecycle.lock().unwrap_or_else(|p| p.into_inner());
             l.state = state.clone();
             l.changed_at = now;
             match l.state {
-                AgentLifecycle::Starting => l.started_at = Some(now),
-                AgentLifecycle::Ready
-                | AgentLifecycle::StartError
-                | AgentLifecycle::StartTimeout => l.ready_at = Some(now),
+                WorkspaceAgentLifecycle::Starting => l.started_at = Some(now),
+                WorkspaceAgentLifecycle::Ready
+                | WorkspaceAgentLifecycle::StartError
+                | WorkspaceAgentLifecycle::StartTimeout => l.ready_at = Some(now),
                 _ => {}
             }
         }
@@ -179,7 +162,7 @@ impl Agent {
     }
 
     /// Woken on each lifecycle change.
-    pub fn watch_lifecycle(&self) -> watch::Receiver<AgentLifecycle> {
+    pub fn watch_lifecycle(&self) -> watch::Receiver<WorkspaceAgentLifecycle> {
         self.lifecycle_tx.subscribe()
     }
 
@@ -279,25 +262,27 @@ mod tests {
     fn health_follows_db2sdk() {
         use WorkspaceAgentStatus::{Connected, Disconnected};
         let health = WorkspaceAgentHealth::derive;
-        assert!(health(&Connected, &AgentLifecycle::Ready).healthy);
+        assert!(health(&Connected, &WorkspaceAgentLifecycle::Ready).healthy);
         assert!(
-            health(&Connected, &AgentLifecycle::StartTimeout).healthy,
+            health(&Connected, &WorkspaceAgentLifecycle::StartTimeout).healthy,
             "start_timeout is not unhealthy"
         );
         assert_eq!(
-            health(&Connected, &AgentLifecycle::StartError)
+            health(&Connected, &WorkspaceAgentLifecycle::StartError)
                 .reason
                 .as_deref(),
             Some("agent startup script exited with an error")
         );
         assert_eq!(
-            health(&Disconnected, &AgentLifecycle::Off)
+            health(&Disconnected, &WorkspaceAgentLifecycle::Off)
                 .reason
                 .as_deref(),
             Some("agent is not running")
         );
         assert_eq!(
-            health(&Connected, &AgentLifecycle::Off).reason.as_deref(),
+            health(&Connected, &WorkspaceAgentLifecycle::Off)
+                .reason
+                .as_deref(),
             Some("agent is shutting down")
         );
     }

@@ -160,7 +160,7 @@ pub async fn auth_redirect(
     let key = e
         .forward_config()
         .app_auth
-        .mint_key(&target.canonical_host());
+        .mint_key(&super::port_forward::canonical_host(&target));
     let mut with_key = url::Url::parse(&raw).expect("checked above");
     with_key
         .query_pairs_mut()
@@ -189,7 +189,7 @@ fn our_forward_target(
         Some(port) => format!("{}:{port}", url.host_str()?),
         None => url.host_str()?.to_owned(),
     };
-    let target = super::port_forward::parse_forward_host(&host)?;
+    let target = super::port_forward::parse_forward_host(&host).ok()?;
     config.is_ours(&target).then_some(target)
 }
 

@@ -249,8 +249,7 @@ pub fn workspace_json(e: &Embedded) -> Value {
             "template_require_active_version": false,
             "latest_app_status": null,
             "outdated": false,
-            "autostart_schedule": null,
-            "ttl_ms": null,
+            // coderd omits an unset autostart schedule and TTL (`omitempty` pointers).
             "last_used_at": chrono::Utc::now(),
             "deleting_at": null,
             "dormant_at": null,
@@ -259,6 +258,9 @@ pub fn workspace_json(e: &Embedded) -> Value {
             "allow_renames": false,
             "favorite": false,
             "next_start_at": null,
+            "is_prebuild": false,
+            "template_use_classic_parameter_flow": false,
+            "task_id": null,
         }),
     );
     workspace["latest_build"] = build;

@@ -15,10 +15,7 @@ use coder_api::{LogLevel, WorkspaceAgentLog as StoredLog, WorkspaceAgentLogSourc
 use tokio::sync::watch;
 use uuid::Uuid;
 
-pub use coder_api::EXTERNAL_LOG_SOURCE_ID;
-
-/// coderd's `max_logs_length` constraint: 1 MiB of output per agent.
-pub const MAX_LOGS_LENGTH: usize = 1 << 20;
+pub use coder_api::{EXTERNAL_LOG_SOURCE_ID, MAX_LOGS_LENGTH};
 
 /// What each line costs beyond its output: Coder's agent's `overheadPerLog` (agent/logs.go).
 pub const OVERHEAD_PER_LOG: usize = 21;

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
+use coder_api::routes::LogsQuery;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -14,48 +15,12 @@ use super::log_store::{
     AppendError, NewLog, EXTERNAL_LOG_SOURCE_ID, MAX_SOURCES, MAX_SOURCE_ICON_CHARS,
     MAX_SOURCE_NAME_CHARS,
 };
-use super::ws::{upgrade, ws_close, Upgrade, HEARTBEAT};
+use super::ws::{push_on_change, upgrade, Next, Upgrade};
 use super::Embedded;
 use crate::error::{read_json, ApiError, ApiResult};
-use crate::faults::WsDrop;
 
 /// Icon coderd gives the external log source.
 const EXTERNAL_ICON: &str = "/emojis/1f310.png";
-
-/// Parsed query of the logs routes.
-#[derive(Debug, PartialEq)]
-pub struct LogsQuery {
-    /// Only logs with a greater id.
-    pub after: i64,
-    /// `follow` present (any value, even `false`, as coderd checks presence only).
-    pub follow: bool,
-}
-
-/// Parses `after`/`follow` like coderd (`before` is ignored, as coderd ignores it; `no_compression`
-/// needs nothing since compression is never negotiated).
-pub fn parse_logs_query(raw: Option<&str>) -> ApiResult<LogsQuery> {
-    let mut q = LogsQuery {
-        after: 0,
-        follow: false,
-    };
-    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        match &*k {
-            "follow" => q.follow = true,
-            "after" if !v.is_empty() => {
-                match v.parse::<i64>() {
-                    Ok(n) if n >= 0 => q.after = n,
-                    _ => return Err(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "Query param \"after\" must be an integer greater than or equal to zero.",
-                    )
-                    .validation("after", "Must be an integer greater than or equal to zero")),
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(q)
-}
 
 /// `GET /workspaceagents/{id}/logs` and `.../startup-logs`.
 pub async fn get_logs(
@@ -66,13 +31,14 @@ pub async fn get_logs(
     ws: Upgrade,
 ) -> ApiResult<Response> {
     e.check_agent_param(&agent)?;
-    let q = parse_logs_query(raw.as_deref())?;
+    let q = LogsQuery::parse(raw.as_deref().unwrap_or_default()).map_err(ApiError::bad_request)?;
+    let after = q.after.unwrap_or(0);
     if !q.follow {
-        return Ok(Json(e.agent().logs.after(q.after)).into_response());
+        return Ok(Json(e.agent().logs.after(after)).into_response());
     }
     let ws = upgrade(&headers, ws)?;
     Ok(ws
-        .on_upgrade(move |socket| follow(socket, e, q.after))
+        .on_upgrade(move |socket| follow(socket, e, after))
         .into_response())
 }
 
@@ -83,58 +49,27 @@ const FRAME_LINES: usize = 2_000;
 /// Sends the backlog after `after` as the first frames, then each new batch. Every batch is
 /// "everything after the last id sent", so lagging behind notifications loses nothing and repeats
 /// nothing.
-async fn follow(mut socket: WebSocket, e: Embedded, after: i64) {
+async fn follow(socket: WebSocket, e: Embedded, after: i64) {
     let store = e.agent().logs.clone();
-    // Subscribe before reading the backlog so a line added in between wakes us.
-    let mut rx = store.subscribe();
-    rx.borrow_and_update();
-    let shutdown = e.shutdown_token();
     let mut last = after;
     let mut first = true;
-    let mut faults = e.ws_faults();
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
-    loop {
+    // The store's watch only wakes the loop; each frame is read from the store itself.
+    push_on_change(socket, store.subscribe(), &e, |_| {
         let batch = store.after_at_most(last, FRAME_LINES);
-        let more_waiting = batch.len() == FRAME_LINES;
-        if first || !batch.is_empty() {
-            first = false;
-            if let Some(l) = batch.last() {
-                last = l.id;
-            }
-            let text = serde_json::to_string(&batch).unwrap_or_else(|_| "[]".into());
-            if socket.send(Message::Text(text.into())).await.is_err() {
-                return;
-            }
-            if let Some(how) = faults.after_frame() {
-                if how == WsDrop::Close1011 {
-                    let _ = socket.send(crate::faults::close_1011()).await;
-                }
-                return;
-            }
+        if !first && batch.is_empty() {
+            return Next::Wait;
         }
-        if more_waiting {
-            continue;
+        first = false;
+        if let Some(l) = batch.last() {
+            last = l.id;
         }
-        loop {
-            tokio::select! {
-                changed = rx.changed() => {
-                    if changed.is_err() { return; }
-                    break;
-                }
-                msg = socket.recv() => match msg {
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
-                    Some(Ok(_)) => {}
-                },
-                _ = ping.tick() => {
-                    if socket.send(Message::Ping(Default::default())).await.is_err() { return; }
-                }
-                _ = shutdown.cancelled() => {
-                    ws_close(&mut socket, 1001, "server shutting down").await;
-                    return;
-                }
-            }
+        let text = serde_json::to_string(&batch).unwrap_or_else(|_| "[]".into());
+        Next::Send {
+            frame: Message::Text(text.into()),
+            more: batch.len() == FRAME_LINES,
         }
-    }
+    })
+    .await
 }
 
 /// `PATCH /workspaceagents/me/logs`: the body is `coder_api::PatchLogs`.
@@ -242,36 +177,6 @@ pub async fn post_log_source(
 mod tests {
     use super::*;
     use coder_api::LogLevel;
-
-    #[test]
-    fn query_rules() {
-        assert_eq!(
-            parse_logs_query(None).unwrap(),
-            LogsQuery {
-                after: 0,
-                follow: false
-            }
-        );
-        assert_eq!(
-            parse_logs_query(Some("follow=false&after=7")).unwrap(),
-            LogsQuery {
-                after: 7,
-                follow: true
-            }
-        );
-        assert_eq!(
-            parse_logs_query(Some("follow&before=x")).unwrap(),
-            LogsQuery {
-                after: 0,
-                follow: true
-            }
-        );
-        for bad in ["after=-1", "after=abc", "after=1.5"] {
-            let err = parse_logs_query(Some(bad)).unwrap_err();
-            assert_eq!(err.status, StatusCode::BAD_REQUEST);
-            assert_eq!(err.validations()[0].field, "after");
-        }
-    }
 
     #[test]
     fn patch_validation() {

@@ -174,7 +174,7 @@ impl Embedded {
         let stop = e.inner.shutdown.clone();
         tokio::spawn(async move {
             runner
-                .run_start(move |l| lifecycle_agent.set_lifecycle(agent::lifecycle_of(l)))
+                .run_start(move |l| lifecycle_agent.set_lifecycle(l))
                 .await;
             // As in Coder's agent, scheduled runs begin once the start scripts are done.
             runner.run_cron(stop).await;
@@ -190,7 +190,7 @@ impl Embedded {
         let runner = &self.inner.scripts;
         if runner.scripts().iter().any(|s| s.config.run_on_stop) {
             let agent = self.inner.agent.clone();
-            let run = runner.run_stop(move |l| agent.set_lifecycle(agent::lifecycle_of(l)));
+            let run = runner.run_stop(move |l| agent.set_lifecycle(l));
             if tokio::time::timeout(STOP_SCRIPTS_LIMIT, run).await.is_err() {
                 tracing::warn!(
                     "stop scripts still running after {} s; they were killed",
@@ -230,7 +230,8 @@ impl Embedded {
 
     /// The wildcard app host: `*.localhost:{port}`.
     pub fn wildcard_hostname(&self) -> String {
-        format!("*.localhost:{}", self.inner.local_addr.port())
+        let pattern = port_forward::FORWARD_HOST_PATTERN;
+        format!("{pattern}:{}", self.inner.local_addr.port())
     }
 
     /// The DERP map channel; sending a new map pushes it to every `/derp-map` socket.

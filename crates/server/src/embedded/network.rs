@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use coder_api::{AgentConnectionInfo, DerpMap, DerpNode, DerpRegion};
 
-use super::ws::{upgrade, ws_close, Upgrade, HEARTBEAT};
+use super::ws::{push_on_change, upgrade, Next, Upgrade};
 use super::Embedded;
 use crate::config::DerpSection;
 use crate::error::{ApiError, ApiResult};
@@ -78,45 +78,13 @@ pub async fn derp_map_ws(
         .into_response())
 }
 
-async fn derp_map_loop(mut socket: WebSocket, e: Embedded) {
-    let mut faults = e.ws_faults();
-    let mut rx = e.derp_map().subscribe();
-    let shutdown = e.shutdown_token();
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
-    loop {
-        let frame = {
-            let map = rx.borrow_and_update();
-            serde_json::to_vec(&*map).unwrap_or_default()
-        };
-        if socket.send(Message::Binary(frame.into())).await.is_err() {
-            return;
-        }
-        if let Some(how) = faults.after_frame() {
-            if how == crate::faults::WsDrop::Close1011 {
-                let _ = socket.send(crate::faults::close_1011()).await;
-            }
-            return;
-        }
-        loop {
-            tokio::select! {
-                changed = rx.changed() => {
-                    if changed.is_err() { return; }
-                    break;
-                }
-                msg = socket.recv() => match msg {
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
-                    Some(Ok(_)) => {}
-                },
-                _ = ping.tick() => {
-                    if socket.send(Message::Ping(Default::default())).await.is_err() { return; }
-                }
-                _ = shutdown.cancelled() => {
-                    ws_close(&mut socket, 1001, "server shutting down").await;
-                    return;
-                }
-            }
-        }
-    }
+async fn derp_map_loop(socket: WebSocket, e: Embedded) {
+    // Every change sends the whole map, as coderd does.
+    push_on_change(socket, e.derp_map().subscribe(), &e, |rx| Next::Send {
+        frame: Message::Binary(serde_json::to_vec(&*rx.borrow()).unwrap_or_default().into()),
+        more: false,
+    })
+    .await
 }
 
 /// Query of `GET .../coordinate`.

@@ -22,6 +22,7 @@ use axum::extract::ConnectInfo;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Request, Response, StatusCode, Uri};
 use axum::response::IntoResponse;
+use coder_api::PortForwardError;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
@@ -36,76 +37,49 @@ use crate::auth::{
 /// is recognised and stopped instead of looping.
 const LOOP_HEADER: &str = "x-agent-console-forwarded";
 
-/// The parts of a port-forward host name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ForwardTarget {
-    /// The port on this machine.
-    pub port: u16,
-    /// Whether the `s` suffix asked for HTTPS to the target.
-    pub https: bool,
-    /// Agent name (lowercased).
-    pub agent: String,
-    /// Workspace name (lowercased).
-    pub workspace: String,
-    /// Owner's username (lowercased).
-    pub user: String,
-}
+/// The wildcard this server's forward hosts match (with any `:port`): browsers resolve every
+/// `*.localhost` name to loopback.
+pub const FORWARD_HOST_PATTERN: &str = "*.localhost";
 
-impl ForwardTarget {
-    /// The host name in its one spelling (lowercase, no port, no trailing dot): what keys, app
-    /// sessions and their cookie are bound to.
-    pub fn canonical_host(&self) -> String {
-        let s = if self.https { "s" } else { "" };
-        format!(
-            "{}{s}--{}--{}--{}.localhost",
-            self.port, self.agent, self.workspace, self.user
-        )
-    }
+/// A forward host's label: `{port}[s]--{agent}--{workspace}--{user}`, parsed by the wire crate.
+pub type ForwardTarget = coder_api::PortForwardLabel;
+
+/// The host name in its one spelling (lowercase, no port, no trailing dot): what keys, app
+/// sessions and their cookie are bound to.
+pub fn canonical_host(target: &ForwardTarget) -> String {
+    format!("{target}.localhost")
 }
 
 /// Parses a Host value `{port}[s]--{agent}--{workspace}--{user}.localhost[:port]`
-/// (case-insensitive; a trailing dot is allowed). Anything else gives `None`.
-pub fn parse_forward_host(host: &str) -> Option<ForwardTarget> {
-    let host = host.trim().to_ascii_lowercase();
-    // Drop a `:port` suffix; a forward host is never an IPv6 literal.
-    let name = match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        Some(_) => return None,
-        None => &host,
-    };
-    let label = name.trim_end_matches('.').strip_suffix(".localhost")?;
-    if label.contains('.') {
-        return None;
-    }
-    let mut parts = label.split("--");
-    let (port_part, agent, workspace, user) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || [agent, workspace, user].iter().any(|p| p.is_empty()) {
-        return None;
-    }
-    let (digits, https) = match port_part.strip_suffix('s') {
-        Some(digits) => (digits, true),
-        None => (port_part, false),
-    };
-    if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(ForwardTarget {
-        port: digits.parse().ok()?,
-        https,
-        agent: agent.to_owned(),
-        workspace: workspace.to_owned(),
-        user: user.to_owned(),
-    })
+/// (case-insensitive; a trailing dot is allowed), saying why when it is not one.
+pub fn parse_forward_host(host: &str) -> Result<ForwardTarget, PortForwardError> {
+    ForwardTarget::from_host(FORWARD_HOST_PATTERN, host)
 }
 
-/// The forward target named by a request's Host (or, for HTTP/2, its URI authority), if any.
-pub fn forward_target<B>(req: &Request<B>) -> Option<ForwardTarget> {
-    req.headers()
+/// The forward target named by a request's Host (or, for HTTP/2, its URI authority).
+pub fn forward_target<B>(req: &Request<B>) -> Result<ForwardTarget, PortForwardError> {
+    let host = req
+        .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| req.uri().authority().map(|a| a.as_str()))
-        .and_then(parse_forward_host)
+        .unwrap_or_default();
+    parse_forward_host(host)
+}
+
+/// Answers a request whose Host is a forward host, and hands back any other request. A port
+/// coderd reserves (below 9) is refused with coderd's message rather than served the console.
+pub async fn forward_request(
+    req: Request<Body>,
+    config: &ForwardConfig,
+) -> Result<Response<Body>, Request<Body>> {
+    match forward_target(&req) {
+        Ok(target) => Ok(forward(req, target, config).await),
+        Err(reserved @ PortForwardError::ReservedPort(_)) => {
+            Ok(error(StatusCode::BAD_REQUEST, reserved.to_string(), None))
+        }
+        Err(_) => Err(req),
+    }
 }
 
 /// Who the embedded agent is and how forwarded requests are authorised.
@@ -183,7 +157,7 @@ pub async fn forward(
     }
 
     let mut req = req;
-    let host = target.canonical_host();
+    let host = canonical_host(&target);
     let connect_key = crate::auth::query_value(req.uri(), CONNECT_KEY_QUERY);
     let app_session = crate::auth::cookie_value(req.headers(), &session_cookie_name(&host));
     let presented = take_console_credentials(&mut req, &config.session_token);
@@ -692,9 +666,9 @@ mod tests {
         let app = Router::new().fallback(move |req: Request<Body>| {
             let config = config.clone();
             async move {
-                match forward_target(&req) {
-                    Some(target) => forward(req, target, &config).await,
-                    None => StatusCode::IM_A_TEAPOT.into_response(),
+                match forward_request(req, &config).await {
+                    Ok(answer) => answer,
+                    Err(_) => StatusCode::IM_A_TEAPOT.into_response(),
                 }
             }
         });
@@ -742,6 +716,7 @@ mod tests {
     #[test]
     fn parses_forward_hosts() {
         let target = |port, https| ForwardTarget {
+            prefix: None,
             port,
             https,
             agent: "main".into(),
@@ -750,15 +725,15 @@ mod tests {
         };
         assert_eq!(
             parse_forward_host("8080--main--dev--alice.localhost"),
-            Some(target(8080, false))
+            Ok(target(8080, false))
         );
         assert_eq!(
             parse_forward_host("8080--main--dev--alice.localhost:7080"),
-            Some(target(8080, false))
+            Ok(target(8080, false))
         );
         assert_eq!(
             parse_forward_host("443s--Main--DEV--Alice.LOCALHOST."),
-            Some(target(443, true))
+            Ok(target(443, true))
         );
         assert_eq!(
             parse_forward_host("3000--my-agent--my-ws--bob.localhost").map(|t| (
@@ -766,7 +741,7 @@ mod tests {
                 t.agent,
                 t.workspace
             )),
-            Some((3000, "my-agent".into(), "my-ws".into()))
+            Ok((3000, "my-agent".into(), "my-ws".into()))
         );
         for bad in [
             "localhost:7080",
@@ -786,8 +761,13 @@ mod tests {
             "[::1]:7080",
             "",
         ] {
-            assert_eq!(parse_forward_host(bad), None, "{bad}");
+            assert!(parse_forward_host(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_forward_host("8--main--dev--alice.localhost"),
+            Err(PortForwardError::ReservedPort(8)),
+            "ports below 9 are coderd's"
+        );
     }
 
     #[test]
@@ -988,13 +968,8 @@ mod tests {
             let (status, _, body) = request(console, &host(port), "GET", "/", &[], "").await;
             assert_eq!(status, StatusCode::BAD_REQUEST);
             let json: serde_json::Value = serde_json::from_str(&body).unwrap();
-            assert!(
-                json["message"]
-                    .as_str()
-                    .unwrap()
-                    .contains(&format!("Port {port} ")),
-                "{body}"
-            );
+            let message = json["message"].as_str().unwrap().to_ascii_lowercase();
+            assert!(message.contains(&format!("port {port} ")), "{body}");
         }
         for other in [
             "8080--other--dev--alice.localhost",

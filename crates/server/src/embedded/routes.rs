@@ -163,8 +163,8 @@ pub fn with_port_forwarding(router: Router, e: Embedded) -> Router {
 }
 
 async fn forward_mw(State(e): State<Embedded>, req: Request, next: Next) -> Response {
-    match port_forward::forward_target(&req) {
-        Some(target) => port_forward::forward(req, target, e.forward_config()).await,
-        None => next.run(req).await,
+    match port_forward::forward_request(req, e.forward_config()).await {
+        Ok(answer) => answer,
+        Err(req) => next.run(req).await,
     }
 }

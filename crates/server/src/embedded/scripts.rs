@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use coder_api::WorkspaceAgentLifecycle as Lifecycle;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use uuid::Uuid;
@@ -220,28 +221,6 @@ where
     }
 }
 
-/// The agent's lifecycle states that running scripts moves through (Coder's wire spelling).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lifecycle {
-    /// Start scripts are running.
-    Starting,
-    /// Every start script succeeded.
-    Ready,
-    /// A start script failed.
-    StartError,
-    /// A start script ran past its timeout.
-    StartTimeout,
-    /// Stop scripts are running.
-    ShuttingDown,
-    /// Every stop script succeeded.
-    Off,
-    /// A stop script failed.
-    ShutdownError,
-    /// A stop script ran past its timeout.
-    ShutdownTimeout,
-}
-
 /// A configured script with its identity: the ids the agent JSON lists under `scripts` and
 /// `log_sources`. Ids are derived from the script's position and name, so they stay the same
 /// across restarts.
@@ -368,7 +347,7 @@ impl ScriptRunner {
             Lifecycle::StartError,
             Lifecycle::StartTimeout,
         );
-        on_lifecycle(result);
+        on_lifecycle(result.clone());
         result
     }
 
@@ -383,7 +362,7 @@ impl ScriptRunner {
             Lifecycle::ShutdownError,
             Lifecycle::ShutdownTimeout,
         );
-        on_lifecycle(result);
+        on_lifecycle(result.clone());
         result
     }
 

@@ -14,14 +14,14 @@ use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::Instant;
-use uuid::Uuid;
 
 use super::frame_batch::FrameBatch;
 use super::pty::{AttachOptions, Attachment, PtyEvent, PtyInput};
 use super::ws::{upgrade, Upgrade, HEARTBEAT};
 use super::Embedded;
-use crate::error::{ApiError, ApiResult, Validation};
+use crate::error::{ApiError, ApiResult};
 use crate::faults::{WsDrop, WsFaults};
+use coder_api::routes::PtyQuery;
 
 /// Largest incomplete JSON input kept while waiting for the rest of an object.
 const MAX_PENDING_INPUT: usize = 1 << 20;
@@ -29,79 +29,6 @@ const MAX_PENDING_INPUT: usize = 1 << 20;
 /// Largest terminal input message read (a big paste fits); a larger one ends the socket with
 /// close code 1009 and says why.
 pub const MAX_PTY_MESSAGE: usize = 16 << 20;
-
-/// Parsed query of the PTY route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PtyQuery {
-    /// Session id.
-    pub reconnect: Uuid,
-    /// Columns (0: not given).
-    pub width: u16,
-    /// Rows (0: not given).
-    pub height: u16,
-    /// Command instead of a login shell.
-    pub command: Option<String>,
-}
-
-/// Parses the query like coderd's query parser: every problem becomes one validation.
-pub fn parse_pty_query(raw: Option<&str>) -> ApiResult<PtyQuery> {
-    let mut reconnect = None;
-    let mut width = None;
-    let mut height = None;
-    let mut command = None;
-    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        match &*k {
-            "reconnect" if reconnect.is_none() => reconnect = Some(v.into_owned()),
-            "width" if width.is_none() => width = Some(v.into_owned()),
-            "height" if height.is_none() => height = Some(v.into_owned()),
-            "command" if command.is_none() => command = Some(v.into_owned()),
-            _ => {}
-        }
-    }
-    let mut problems = Vec::new();
-    let reconnect = match reconnect.as_deref() {
-        None | Some("") => {
-            problems.push(Validation {
-                field: "reconnect".into(),
-                detail: "Query param \"reconnect\" is required and cannot be empty".into(),
-            });
-            None
-        }
-        Some(s) => match Uuid::parse_str(s) {
-            Ok(id) => Some(id),
-            Err(_) => {
-                problems.push(Validation {
-                    field: "reconnect".into(),
-                    detail: "Query param \"reconnect\" must be a valid uuid".into(),
-                });
-                None
-            }
-        },
-    };
-    let mut size = |name: &str, value: Option<String>| -> u16 {
-        match value.as_deref() {
-            None | Some("") => 0,
-            Some(s) => s.parse::<u16>().unwrap_or_else(|_| {
-                problems.push(Validation {
-                    field: name.into(),
-                    detail: format!("Query param {name:?} must be a valid positive integer no larger than 65535"),
-                });
-                0
-            }),
-        }
-    };
-    let width = size("width", width);
-    let height = size("height", height);
-    match reconnect {
-        Some(reconnect) if problems.is_empty() => Ok(PtyQuery {
-            reconnect,
-            width,
-            height,
-            command: command.filter(|c| !c.is_empty()),
-        }),
-        _ => Err(ApiError::invalid_query(problems)),
-    }
-}
 
 /// One client message (`workspacesdk.ReconnectingPTYRequest`).
 pub type PtyRequest = coder_api::ReconnectingPtyRequest;
@@ -157,11 +84,11 @@ pub async fn pty(
         return Err(ApiError::not_found());
     }
     e.check_agent_param(&agent)?;
-    let q = parse_pty_query(raw.as_deref())?;
+    let q = PtyQuery::parse(raw.as_deref().unwrap_or_default()).map_err(ApiError::bad_request)?;
     let ws = upgrade(&headers, ws)?;
     let options = AttachOptions {
-        width: q.width,
-        height: q.height,
+        width: q.width.unwrap_or(0),
+        height: q.height.unwrap_or(0),
         command: q.command.clone(),
     };
     let attachment = match e.ptys().attach(q.reconnect, options).await {
@@ -389,25 +316,6 @@ fn unreadable_input(err: &axum::Error) -> (u16, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn query_validation() {
-        let id = Uuid::new_v4();
-        let q = parse_pty_query(Some(&format!(
-            "reconnect={id}&width=100&height=30&command=top"
-        )))
-        .unwrap();
-        assert_eq!(
-            (q.width, q.height, q.command.as_deref()),
-            (100, 30, Some("top"))
-        );
-        let err = parse_pty_query(None).unwrap_err();
-        assert_eq!(err.body.message, "Invalid query parameters.");
-        assert_eq!(err.validations()[0].field, "reconnect");
-        let err = parse_pty_query(Some("reconnect=nope&width=-1&height=x")).unwrap_err();
-        let fields: Vec<_> = err.validations().iter().map(|v| v.field.as_str()).collect();
-        assert_eq!(fields, ["reconnect", "width", "height"]);
-    }
 
     #[test]
     fn decoder_handles_split_and_joined_objects() {

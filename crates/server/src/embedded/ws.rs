@@ -11,7 +11,11 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 
+use tokio::sync::watch;
+
+use super::Embedded;
 use crate::error::{ApiError, ApiResult};
+use crate::faults::WsDrop;
 use crate::security::check_ws_origin;
 
 /// The upgrade extractor, kept fallible so the handler decides the error body.
@@ -52,5 +56,65 @@ pub async fn ws_close(socket: &mut WebSocket, code: u16, reason: &str) {
             }
         })
         .await;
+    }
+}
+
+/// What a pushing socket sends next.
+pub enum Next {
+    /// Send this frame; `more` when another is ready at once (a backlog sent in parts).
+    Send { frame: Message, more: bool },
+    /// Nothing new: wait for the watched value to change.
+    Wait,
+}
+
+/// Sends what `next` gives, first at once and then whenever `rx` changes, until the client
+/// leaves, the watched value's sender is gone or the server shuts down (close 1001). The one loop
+/// of every "watch a value, push it" socket: it pings every [`HEARTBEAT`] and applies the fault
+/// switches after each frame.
+pub async fn push_on_change<T>(
+    mut socket: WebSocket,
+    mut rx: watch::Receiver<T>,
+    e: &Embedded,
+    mut next: impl FnMut(&watch::Receiver<T>) -> Next,
+) {
+    let shutdown = e.shutdown_token();
+    let mut faults = e.ws_faults();
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    loop {
+        // Seen before reading, so a change made while `next` reads wakes the loop again.
+        rx.mark_unchanged();
+        if let Next::Send { frame, more } = next(&rx) {
+            if socket.send(frame).await.is_err() {
+                return;
+            }
+            if let Some(how) = faults.after_frame() {
+                if how == WsDrop::Close1011 {
+                    let _ = socket.send(crate::faults::close_1011()).await;
+                }
+                return;
+            }
+            if more {
+                continue;
+            }
+        }
+        loop {
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() { return; }
+                    break;
+                }
+                msg = socket.recv() => match msg {
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                    Some(Ok(_)) => {}
+                },
+                _ = ping.tick() => {
+                    if socket.send(Message::Ping(Default::default())).await.is_err() { return; }
+                }
+                _ = shutdown.cancelled() => {
+                    ws_close(&mut socket, 1001, "server shutting down").await;
+                    return;
+                }
+            }
+        }
     }
 }
