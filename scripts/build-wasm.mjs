@@ -79,13 +79,14 @@ const dirName = `app-${hash.digest('hex').slice(0, 16)}`;
 for (const old of readdirSync(dist).filter((d) => d.startsWith('app-'))) rmSync(join(dist, old), { recursive: true });
 cpSync(work, join(dist, dirName), { recursive: true });
 
-const js = `/${dirName}/${NAME}.js`;
-const wasm = `/${dirName}/${NAME}_bg.wasm`;
+// Relative to the page's <base> (the server's base path), which the server sets.
+const js = `./${dirName}/${NAME}.js`;
+const wasm = `./${dirName}/${NAME}_bg.wasm`;
 // The glue's static imports (split loader, snippets) are preloaded too: found only once the glue
 // has arrived, they would otherwise cost the first render another round trip.
 const modules = files.filter((f) => f.endsWith('.js')).sort((a, b) => (a === `${NAME}.js` ? -1 : b === `${NAME}.js` ? 1 : 0));
 const tags = [
-  ...modules.map((f) => `<link rel="modulepreload" href="/${dirName}/${f}">`),
+  ...modules.map((f) => `<link rel="modulepreload" href="./${dirName}/${f}">`),
   `<link rel="preload" href="${wasm}" as="fetch" type="application/wasm" crossorigin>`,
   `<script type="module">import init from '${js}'; init({ module_or_path: '${wasm}' });</script>`,
 ].join('\n    ');

@@ -1,8 +1,8 @@
 // Loads xterm.js on demand. wasm-bindgen imports this file statically (it is tiny and imports
 // nothing itself), so the app's first view pays nothing for the terminal: xterm.js, its addons
 // and its stylesheet are fetched by the dynamic import()s below, only when a terminal opens.
-// The files are the npm packages' own, copied to /vendor/xterm/ by Trunk; under --base-path the
-// server names the base in a <meta> tag. The factories hand Rust instances of the loaded classes;
+// The files are the npm packages' own, copied to vendor/xterm/ by Trunk, found under the page's
+// <base> (the server's base path). The factories hand Rust instances of the loaded classes;
 // Rust calls their methods structurally, so nothing imports xterm.js statically (the
 // wasm-bindgen-test page, which has no vendor files, loads the app's code too).
 
@@ -11,10 +11,9 @@ let core; // the loaded core modules
 let webglLoading;
 let webgl;
 
-/** The address of a file of /vendor/xterm/ under the page's base path. */
+/** The address of a file of vendor/xterm/ under the page's base path (its <base>). */
 function vendor(file) {
-  const base = document.querySelector('meta[name="agent-console-base-path"]')?.content ?? '';
-  return new URL(`${base}/vendor/xterm/${file}`, location.origin).href;
+  return new URL(`vendor/xterm/${file}`, document.baseURI).href;
 }
 
 function stylesheet() {

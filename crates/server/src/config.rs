@@ -112,7 +112,7 @@ pub fn normalize_base_path(raw: &str) -> anyhow::Result<String> {
     if !ok {
         bail!("--base-path {raw:?} must be a path like /console (letters, digits, - . _ ~)");
     }
-    Ok(format!("/{trimmed}"))
+    Ok(coder_api::routes::normalize_base(trimmed))
 }
 
 /// The TOML file of the embedded backend. Every section is optional.

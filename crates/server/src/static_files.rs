@@ -19,6 +19,8 @@ use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
+use coder_api::routes::BasePath;
+
 use crate::security::{content_security_policy, media_type};
 use crate::AppState;
 
@@ -34,17 +36,17 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
     let config = state.config();
     let base = config.base_path.as_str();
     let path = req.uri().path().to_owned();
-    let Some(rel) = strip_base(&path, base) else {
+    if !base.is_empty() && path == base {
+        // `/console` → `/console/` so relative URLs resolve under the base path.
+        return redirect(&format!("{base}/"));
+    }
+    let Some(rel) = BasePath::new(base).strip(&path) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
     // No file name is longer than 255 bytes (NAME_MAX): such a path is missing, not a server
     // error (the file system would refuse to look it up).
     if rel.split('/').any(|segment| segment.len() > 255) {
         return (StatusCode::NOT_FOUND, "not found").into_response();
-    }
-    if rel.is_empty() {
-        // `/console` → `/console/` so relative URLs resolve under the base path.
-        return redirect(&format!("{base}/"));
     }
     let host = req
         .headers()
@@ -117,15 +119,6 @@ pub fn page_compression() -> CompressionLayer<impl Predicate> {
         .compress_when(DefaultPredicate::new().and(is_page))
 }
 
-/// The path below the base path (`""` for the base itself), or `None` when outside it.
-fn strip_base<'a>(path: &'a str, base: &str) -> Option<&'a str> {
-    if base.is_empty() {
-        return Some(path);
-    }
-    let rest = path.strip_prefix(base)?;
-    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
-}
-
 /// A route of the app, not a missing asset: the last segment has no file extension.
 fn is_client_route(rel: &str) -> bool {
     let last = rel.rsplit('/').next().unwrap_or("");
@@ -154,7 +147,7 @@ async fn index(dist: &Path, base: &str, host: Option<&str>, frame_ancestors: &st
                 .into_response()
         }
     };
-    let html = rebase_html(&html, base);
+    let html = with_base_element(&html, base);
     let csp = content_security_policy(host, frame_ancestors, &inline_script_hashes(&html));
     let mut resp = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
     let headers = resp.headers_mut();
@@ -166,31 +159,16 @@ async fn index(dist: &Path, base: &str, host: Option<&str>, frame_ancestors: &st
     resp
 }
 
-/// Moves root-absolute URLs (`="/x"`, `'/x'` in Trunk's loader) under `base`, and tells the app its
-/// base path through `<meta name="agent-console-base-path">`.
-pub fn rebase_html(html: &str, base: &str) -> String {
-    if base.is_empty() {
-        return html.to_owned();
-    }
-    let mut out = String::with_capacity(html.len() + 256);
-    let bytes = html.as_bytes();
-    let mut last = 0;
-    for (i, _) in html.match_indices('/') {
-        let prev = if i > 0 { bytes[i - 1] } else { 0 };
-        let next = bytes.get(i + 1).copied().unwrap_or(0);
-        // `"/x` or `'/x` but not `"//host` (protocol-relative) nor `"/"` handled the same way.
-        if (prev == b'"' || prev == b'\'') && next != b'/' {
-            out.push_str(&html[last..i]);
-            out.push_str(base);
-            last = i;
-        }
-    }
-    out.push_str(&html[last..]);
-    let meta = format!("<meta name=\"agent-console-base-path\" content=\"{base}\">");
-    match out.find("<head>") {
-        Some(pos) => out.insert_str(pos + "<head>".len(), &meta),
-        None => out.insert_str(0, &meta),
-    }
+/// Puts `<base href="{base}/">` first in the page's `<head>`: the page's relative URLs (assets,
+/// the app's code) then resolve under the base path from every route, and the app reads its base
+/// path from it. Nothing else of the page changes, inline scripts included.
+pub fn with_base_element(html: &str, base: &str) -> String {
+    let tag = format!("<base href=\"{base}/\">");
+    let at = html.find("<head>").map_or(0, |pos| pos + "<head>".len());
+    let mut out = String::with_capacity(html.len() + tag.len());
+    out.push_str(&html[..at]);
+    out.push_str(&tag);
+    out.push_str(&html[at..]);
     out
 }
 
@@ -242,43 +220,34 @@ mod tests {
     }
 
     #[test]
-    fn base_paths() {
-        assert_eq!(strip_base("/a/b", ""), Some("/a/b"));
-        assert_eq!(strip_base("/p/a", "/p"), Some("/a"));
-        assert_eq!(strip_base("/p", "/p"), Some(""));
-        assert_eq!(strip_base("/pa", "/p"), None);
+    fn client_routes_have_no_file_extension() {
         assert!(is_client_route("/agents/123/logs"));
         assert!(!is_client_route("/app-1a2b.wasm"));
     }
 
     #[test]
-    fn rebase_rewrites_root_urls_only() {
-        let html = r#"<head><link href="/app.css"><script type="module">import init from '/app.js'; init({module_or_path: '/app_bg.wasm'})</script><a href="//cdn/x">x</a><a href="https://x/y">"#;
-        let out = rebase_html(html, "/p");
-        assert!(out.contains(r#"href="/p/app.css""#));
-        assert!(out.contains("'/p/app.js'"));
-        assert!(out.contains("'/p/app_bg.wasm'"));
-        assert!(out.contains(r#"href="//cdn/x""#));
-        assert!(out.contains(r#"href="https://x/y""#));
-        assert!(out.contains(r#"<meta name="agent-console-base-path" content="/p">"#));
-        assert_eq!(rebase_html(html, ""), html);
+    fn the_base_element_comes_first_and_nothing_else_changes() {
+        let html = r#"<html><head><meta charset="utf-8"><script>var a = '/x';</script><link href="./app.css"></head>"#;
+        let out = with_base_element(html, "/p");
+        assert!(
+            out.starts_with(r#"<html><head><base href="/p/"><meta charset"#),
+            "{out}"
+        );
+        assert_eq!(out.replace(r#"<base href="/p/">"#, ""), html);
+        assert!(with_base_element(html, "").contains(r#"<head><base href="/">"#));
     }
 
-    /// The app's own page script (the agent's early read) must come through the base path
-    /// rewrite untouched: it finds the base path in the meta tag, not in rewritten strings.
+    /// The app's own page script (the agent's early read) comes through untouched under a base
+    /// path (it reads the base from the `<base>` element), so its CSP hash stays valid.
     #[test]
     fn the_shipped_page_script_survives_the_base_path() {
         let page = include_str!("../../../web/index.html");
-        let script = |html: &str| {
-            let start = html
-                .find("<script>")
-                .expect("web/index.html has its early-read script");
-            html[start..start + html[start..].find("</script>").unwrap()].to_owned()
-        };
-        assert!(script(page).contains("agent-console-base-path"));
-        assert_eq!(script(&rebase_html(page, "/console")), script(page));
+        assert!(
+            page.contains("base[href]"),
+            "the early read finds the base path"
+        );
         assert_eq!(
-            inline_script_hashes(&rebase_html(page, "/console")),
+            inline_script_hashes(&with_base_element(page, "/console")),
             inline_script_hashes(page)
         );
     }

@@ -5,7 +5,7 @@ mod common;
 
 use common::{Mode, Server, TempDir, TEST_CONFIG};
 
-const INDEX: &str = r#"<!doctype html><html><head><link rel="stylesheet" href="/style.css"><script type="module">import init from '/app.js'; init({module_or_path: '/app_bg.wasm'});</script></head><body></body></html>"#;
+const INDEX: &str = r#"<!doctype html><html><head><link rel="stylesheet" href="./style.css"><script type="module">import init from './app.js'; init({module_or_path: './app_bg.wasm'});</script></head><body></body></html>"#;
 
 fn dist() -> TempDir {
     let dir = TempDir::new("dist");
@@ -70,7 +70,9 @@ async fn serves_the_app(mode: Mode) {
             .to_str()
             .unwrap()
             .starts_with("text/html"));
-        assert_eq!(resp.text().await.unwrap(), INDEX, "{route}");
+        // As built, with the <base> that makes its relative URLs work from every route.
+        let page = INDEX.replace("<head>", r#"<head><base href="/">"#);
+        assert_eq!(resp.text().await.unwrap(), page, "{route}");
     }
     let wasm = s.client.get(s.url("/app_bg.wasm")).send().await.unwrap();
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
@@ -145,9 +147,12 @@ async fn base_path(mode: Mode) {
     assert_eq!(resp.status(), 308);
     assert_eq!(resp.headers()["location"], "/console/");
     let html = page_text(&s, "/console/agents/x").await;
-    assert!(html.contains(r#"href="/console/style.css""#), "{html}");
-    assert!(html.contains("'/console/app.js'"), "{html}");
-    assert!(html.contains(r#"<meta name="agent-console-base-path" content="/console">"#));
+    // The page's relative URLs resolve under the base path through its <base>, from any route.
+    assert!(html.contains(r#"<head><base href="/console/">"#), "{html}");
+    assert!(
+        html.contains(r#"href="./style.css""#),
+        "the page is otherwise as built: {html}"
+    );
     assert_eq!(
         s.client
             .get(s.url("/console/style.css"))

@@ -14,6 +14,7 @@ use axum::http::{header, HeaderMap, HeaderName};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
+use coder_api::routes::BasePath;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ApiError;
@@ -54,8 +55,8 @@ impl Proxy {
     /// upstream's `/api/v2`, or when it has an encoded slash or backslash, which a server decoding
     /// the path would read as a separator (`/api/v2/..%2f..%2fetc`).
     pub fn upstream_url(&self, path: &str, query: Option<&str>) -> Result<url::Url, ApiError> {
-        let path = match path.strip_prefix(self.base_path.as_str()) {
-            Some(rest) if !self.base_path.is_empty() && rest.starts_with("/api/v2") => rest,
+        let path = match BasePath::new(&self.base_path).strip(path) {
+            Some(rest) if rest.starts_with("/api/v2") => rest,
             _ => path,
         };
         let lower = path.to_ascii_lowercase();
