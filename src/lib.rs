@@ -1,7 +1,8 @@
 //! Agent Console: a web console for Coder workspace agents.
 //!
-//! `shell` is the frame (routes, header, sign-in state); each view has its own folder with its
-//! components and the pure logic they need; `api` is the one door to the network.
+//! `shell` is the frame (routes, header, sign-in); each view has its own folder with its
+//! components and the pure logic they need; `state` is the app-wide state below them all; `api`
+//! is the one door to the network.
 pub mod api;
 pub mod logs;
 pub mod ui;
@@ -13,6 +14,7 @@ mod picker;
 pub mod ports;
 mod shell;
 mod signin;
+mod state;
 pub mod terminal;
 mod tools;
 

@@ -1,43 +1,37 @@
 //! The frame of one agent's pages: loads the agent (refreshed every few seconds), shows its name
 //! and state, the tabs between its views, and shares the agent with the view below.
-use crate::api::{arrived_json, get_json, use_poll_from, ApiError, Loaded};
-use crate::shell::{preload_link_target, use_shell};
+use crate::api::{arrived_json, get_json, use_poll_from, ApiError};
+use crate::shell::preload_link_target;
+use crate::state::{use_agent, use_shell, AgentContext};
 use crate::ui::{AgentStateBadge, ErrorBanner, ErrorView, NotFoundView, Skeleton};
 use coder_api::WorkspaceAgent;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_params_map;
-
-mod workspace;
-pub use workspace::use_agent_workspace;
+use uuid::Uuid;
 
 /// How often the agent is re-read while one of its pages is open.
 const AGENT_REFRESH_MS: u32 = 3_000;
-
-/// The agent shared with the views of `/agents/{id}/...`.
-#[derive(Clone, Copy)]
-pub struct AgentContext {
-    /// The agent id from the address.
-    pub id: Signal<String>,
-    /// The latest agent JSON (or the error of the latest read).
-    pub agent: ReadSignal<Loaded<WorkspaceAgent>>,
-}
-
-/// The agent of the current page (inside `/agents/{id}`).
-pub fn use_agent() -> AgentContext {
-    expect_context::<AgentContext>()
-}
 
 /// `/agents/{id}`: header, tabs, then the chosen view.
 #[component]
 pub fn AgentPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Signal::derive(move || params.with(|p| p.get("id").unwrap_or_default()));
     // The id never changes under one AgentPage: the router re-creates it for another agent.
-    let path = format!(
-        "/api/v2/workspaceagents/{}",
-        js_sys::encode_uri_component(&id.get_untracked())
-    );
+    let raw = params.with_untracked(|p| p.get("id").unwrap_or_default());
+    match Uuid::parse_str(raw.trim()) {
+        Ok(id) => view! { <AgentFrame id/> }.into_any(),
+        Err(_) => view! {
+            <NotFoundView what="This address does not name a valid agent id."/>
+        }
+        .into_any(),
+    }
+}
+
+/// The frame of a valid agent id: loads the agent and shares it with the views below.
+#[component]
+fn AgentFrame(id: Uuid) -> impl IntoView {
+    let path = coder_api::routes::agent_path(&id);
     // When the page opened here, its early read usually arrived while the code downloaded.
     let first = arrived_json::<WorkspaceAgent>(&path);
     let agent = use_poll_from(first, Some(AGENT_REFRESH_MS), move || {
@@ -92,7 +86,7 @@ fn AgentHeader() -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    let base = move || format!("/agents/{}", ctx.id.get());
+    let base = move || format!("/agents/{}", ctx.id);
     view! {
         <div class="agent-header">
             <div class="agent-title">

@@ -1,4 +1,8 @@
-//! Reconnect delays: exponential with jitter, capped, reset after a healthy connection.
+//! Reconnect delays: exponential with jitter, capped, reset after a healthy connection. The one
+//! policy every retry of the app uses (sockets, the terminal, failed reads).
+
+/// A connection that stayed open this long was healthy: the next drop starts the delays over.
+pub const HEALTHY_AFTER_MS: f64 = 5_000.0;
 
 /// The delay after `doublings` doublings of `base_ms`, capped at `cap_ms`, with "equal jitter":
 /// half fixed, half scaled by `random` in [0, 1), so many tabs do not reconnect in lockstep.
@@ -13,6 +17,8 @@ pub struct Backoff {
     base_ms: u32,
     cap_ms: u32,
     attempt: u32,
+    /// When the current connection opened (page clock, ms), if one is open.
+    opened_at_ms: Option<f64>,
 }
 
 impl Backoff {
@@ -22,6 +28,7 @@ impl Backoff {
             base_ms,
             cap_ms,
             attempt: 0,
+            opened_at_ms: None,
         }
     }
 
@@ -37,9 +44,25 @@ impl Backoff {
         self.attempt
     }
 
-    /// A connection worked: start again from the base delay.
+    /// A connection worked (it delivered what its owner could read): start again from the base
+    /// delay.
     pub fn reset(&mut self) {
         self.attempt = 0;
+    }
+
+    /// A connection opened at `now_ms`.
+    pub fn opened(&mut self, now_ms: f64) {
+        self.opened_at_ms = Some(now_ms);
+    }
+
+    /// A connection ended at `now_ms`: when it had stayed open for [`HEALTHY_AFTER_MS`], the
+    /// delays start over.
+    pub fn dropped(&mut self, now_ms: f64) {
+        if let Some(opened) = self.opened_at_ms.take() {
+            if now_ms - opened >= HEALTHY_AFTER_MS {
+                self.reset();
+            }
+        }
     }
 }
 
@@ -65,5 +88,24 @@ mod tests {
         assert_eq!(b.attempts(), 2);
         b.reset();
         assert_eq!(b.next_delay_ms(1.0), 1000);
+    }
+
+    #[test]
+    fn only_a_healthy_connection_starts_over() {
+        let mut b = Backoff::new(1000, 30_000);
+        b.next_delay_ms(0.0);
+        b.next_delay_ms(0.0);
+        b.opened(10_000.0);
+        b.dropped(14_999.0);
+        assert_eq!(
+            b.attempts(),
+            2,
+            "a short connection keeps the delays growing"
+        );
+        b.dropped(60_000.0);
+        assert_eq!(b.attempts(), 2, "a drop without an open counts nothing");
+        b.opened(20_000.0);
+        b.dropped(25_000.0);
+        assert_eq!(b.attempts(), 0, "five seconds open was healthy");
     }
 }

@@ -19,16 +19,16 @@ pub enum Method {
     Patch,
 }
 
-/// The path prefix the app is mounted under (e.g. `/coder`), from the server's
-/// `<meta name="agent-console-base-path">`; empty at the site root.
+/// The path prefix the app is mounted under (e.g. `/coder`), from the `<base href="/coder/">`
+/// the server puts in the page; empty at the site root (or on a page without one).
 pub fn base_path() -> String {
-    let meta = leptos::prelude::document()
-        .query_selector("meta[name=agent-console-base-path]")
+    let href = leptos::prelude::document()
+        .query_selector("base[href]")
         .ok()
         .flatten()
-        .and_then(|m| m.get_attribute("content"))
+        .and_then(|b| b.get_attribute("href"))
         .unwrap_or_default();
-    meta.trim_end_matches('/').to_owned()
+    coder_api::routes::normalize_base(&href)
 }
 
 /// The URL of an API path (`/api/v2/...`) under the base path.

@@ -8,7 +8,9 @@ mod early;
 mod error;
 pub mod json_array;
 mod poll;
+pub mod pty_socket;
 pub mod readable;
+mod socket;
 pub mod token;
 mod ws;
 
@@ -19,4 +21,5 @@ pub use client::{
 };
 pub use error::ApiError;
 pub use poll::{sleep_ms, tab_hidden, use_fetch, use_poll, use_poll_from, Loaded};
+pub use socket::{probe, Connection, Ended, Frame, Probe, ReconnectingSocket, Retry};
 pub use ws::{ws_url, WsUrlAuth};

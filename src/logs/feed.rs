@@ -1,13 +1,13 @@
 //! The log feed: the backlog over REST, then the follow WebSocket from the last id seen.
-//! Reconnects with capped, jittered exponential backoff from the last id, so a drop loses no
+//! Reconnects (the app's reconnecting socket and backoff) from the last id, so a drop loses no
 //! line and (with merge by id) doubles none. A normal close (1000) ends following.
 use crate::api::backoff::Backoff;
 use crate::api::json_array::ArrayReader;
-use crate::api::{get_json_array, get_json_once, sleep_ms, ws_url, ApiError, WsUrlAuth};
+use crate::api::{
+    get_json_array, get_json_once, sleep_ms, ApiError, Ended, Frame, ReconnectingSocket, WsUrlAuth,
+};
 use coder_api::routes::LogsQuery;
 use coder_api::WorkspaceAgentLog;
-use futures::StreamExt;
-use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 use std::rc::Rc;
@@ -129,7 +129,8 @@ pub fn start_feed(
                 Err(e) => return set_state.set(FeedState::Failed(e)),
             }
         }
-        backoff.reset();
+        // The follow socket: the one reconnecting socket, with this feed's own delays.
+        let mut socket = ReconnectingSocket::new(WsUrlAuth::SessionToken, 500, 30_000);
         loop {
             let q = LogsQuery {
                 after: Some(last_id),
@@ -137,59 +138,38 @@ pub fn start_feed(
                 no_compression: is_safari(),
                 ..Default::default()
             };
-            let url = ws_url(&path(route, &agent, &q), WsUrlAuth::SessionToken);
-            // Whether this socket delivered anything: a browser hides why an upgrade was refused,
-            // so a socket that never opened is followed by a look at the agent itself.
-            let mut delivered = false;
-            let reason = match WebSocket::open(&url) {
-                Ok(mut socket) => loop {
-                    match socket.next().await {
-                        Some(Ok(Message::Text(text))) => {
-                            delivered = true;
-                            if state.get_untracked() != FeedState::Live {
-                                set_state.set(FeedState::Live);
-                            }
-                            backoff.reset();
-                            let mut got = |batch: Vec<WorkspaceAgentLog>| {
-                                last_id = last_id.max(on_batch(batch))
-                            };
-                            if let Err(e) = read_frame(&text, &mut got).await {
-                                break format!("A frame could not be read ({e}); reconnecting from line {last_id}.");
-                            }
-                        }
-                        Some(Ok(Message::Bytes(_))) => {
-                            break "The server sent a binary frame; reconnecting.".into()
-                        }
-                        Some(Err(WebSocketError::ConnectionClose(c))) if c.code == 1000 => {
-                            return set_state.set(FeedState::Ended);
-                        }
-                        Some(Err(WebSocketError::ConnectionClose(c))) => {
-                            break format!(
-                                "The stream closed (code {}{}).",
-                                c.code,
-                                if c.reason.is_empty() {
-                                    String::new()
-                                } else {
-                                    format!(": {}", c.reason)
-                                }
-                            );
-                        }
-                        Some(Err(e)) => break format!("The stream failed: {e}"),
-                        None => break "The stream ended.".into(),
+            let connection = socket
+                .connect(&path(route, &agent, &q), async |frame| {
+                    let Frame::Text(text) = frame else {
+                        return Err("The server sent a binary frame; reconnecting.".into());
+                    };
+                    if state.get_untracked() != FeedState::Live {
+                        set_state.set(FeedState::Live);
                     }
-                },
-                Err(e) => format!("Could not open the stream: {e}"),
-            };
-            if !delivered && agent_is_gone(&agent).await {
+                    let mut got =
+                        |batch: Vec<WorkspaceAgentLog>| last_id = last_id.max(on_batch(batch));
+                    read_frame(&text, &mut got).await.map_err(|e| {
+                        format!(
+                            "A frame could not be read ({e}); reconnecting from line {last_id}."
+                        )
+                    })
+                })
+                .await;
+            if connection.ended == Ended::Normal {
+                return set_state.set(FeedState::Ended);
+            }
+            // A browser hides why an upgrade was refused, so a socket that never delivered is
+            // followed by a look at the agent itself.
+            if !connection.delivered && agent_is_gone(&agent).await {
                 return set_state.set(FeedState::Gone);
             }
-            let in_ms = backoff.next_delay_ms(js_sys::Math::random());
+            let retry = socket.retry();
             set_state.set(FeedState::Reconnecting {
-                in_ms,
-                attempt: backoff.attempts(),
-                reason,
+                in_ms: retry.in_ms,
+                attempt: retry.attempt,
+                reason: connection.ended.describe(),
             });
-            sleep_ms(in_ms).await;
+            ReconnectingSocket::wait(retry).await;
         }
     });
     state

@@ -290,6 +290,8 @@ pub struct LogBuffer {
     other_levels: Vec<String>,
     sources: Vec<SourceInfo>,
     source_index: HashMap<Uuid, SourceIdx>,
+    /// Moves on whenever a source is added or described, so its chip list knows to refresh.
+    sources_version: u64,
     version: u64,
     epoch: u64,
     /// (version, index) of each insert that moved existing lines, oldest first, so a filter
@@ -512,6 +514,7 @@ impl LogBuffer {
     }
 
     fn add_source(&mut self, info: SourceInfo) -> SourceIdx {
+        self.sources_version += 1;
         // 65,535 sources is far beyond any agent; further ones share the last index.
         let idx = SourceIdx(self.sources.len().min(usize::from(u16::MAX)) as u16);
         if self.sources.len() < usize::from(u16::MAX) {
@@ -525,6 +528,7 @@ impl LogBuffer {
     /// their source is described; they then show a placeholder until this is called.
     pub fn register_source(&mut self, id: Uuid, display_name: &str, icon: &str) -> SourceIdx {
         self.version += 1;
+        self.sources_version += 1;
         let name = if display_name.trim().is_empty() {
             placeholder_name(&id)
         } else {
@@ -544,6 +548,11 @@ impl LogBuffer {
             }
             None => self.add_source(info),
         }
+    }
+
+    /// Changes whenever a source is added or (re)described.
+    pub fn sources_version(&self) -> u64 {
+        self.sources_version
     }
 
     /// Every source, by index.

@@ -104,7 +104,8 @@ pub struct Stats {
     pub current: Option<usize>,
     pub following: bool,
     pub new_lines: usize,
-    pub sources: usize,
+    /// The buffer's [`LogBuffer::sources_version`](super::merge::LogBuffer::sources_version).
+    pub sources_version: u64,
 }
 
 impl Stats {
@@ -116,7 +117,7 @@ impl Stats {
             current: m.current.map(|c| c.ordinal + 1),
             following: m.following,
             new_lines: m.new_since_pause(),
-            sources: m.buffer.sources().len(),
+            sources_version: m.buffer.sources_version(),
         }
     }
 }

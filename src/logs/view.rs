@@ -6,7 +6,7 @@ use super::merge::{SourceIdx, SOURCE_PALETTE};
 use super::model::{Model, Stats};
 use super::render::{render_frame, ListDom, BOTTOM_TOLERANCE_PX};
 use super::virtual_list::Align;
-use crate::agent::use_agent;
+use crate::state::use_agent;
 use crate::ui::status::Tone;
 use crate::ui::{Badge, ErrorView};
 use leptos::html;
@@ -22,7 +22,6 @@ type ModelStore = StoredValue<Model, LocalStorage>;
 pub fn LogsView() -> impl IntoView {
     crate::ui::use_view_styles("logs", include_str!("../../style/logs.css"));
     let agent = use_agent();
-    let agent_id = agent.id.get_untracked();
     let model: ModelStore = StoredValue::new_local(Model::default());
     let stats = RwSignal::new(Stats::default());
     let viewer_ref = NodeRef::<html::Div>::new();
@@ -72,7 +71,7 @@ pub fn LogsView() -> impl IntoView {
                     if stats.try_get_untracked().as_ref() != Some(&s) {
                         let refresh_sources = stats
                             .try_get_untracked()
-                            .is_some_and(|old| old.sources != s.sources);
+                            .is_some_and(|old| old.sources_version != s.sources_version);
                         let _ = stats.try_set(s);
                         if refresh_sources {
                             let list = m
@@ -123,24 +122,20 @@ pub fn LogsView() -> impl IntoView {
             }
             m.rendered.clear();
         });
-        stats.update(|s| s.sources = usize::MAX); // forces the chip list to refresh
         schedule();
     });
 
     // The feed: backlog, then follow, merged by id.
-    let feed = match uuid::Uuid::parse_str(&agent_id) {
-        Ok(id) => Some(start_feed(id, move |batch| {
-            let cursor = model
-                .try_update_value(|m| {
-                    m.buffer.insert_batch(&batch);
-                    m.buffer.cursor()
-                })
-                .unwrap_or(0);
-            schedule();
-            cursor
-        })),
-        Err(_) => None,
-    };
+    let feed = start_feed(agent.id, move |batch| {
+        let cursor = model
+            .try_update_value(|m| {
+                m.buffer.insert_batch(&batch);
+                m.buffer.cursor()
+            })
+            .unwrap_or(0);
+        schedule();
+        cursor
+    });
 
     // Filters → model.
     Effect::new(move |_| {
@@ -345,9 +340,9 @@ pub fn LogsView() -> impl IntoView {
                     </div>
                 }
             })}
-            {move || match feed.map(|f| f.get()) {
-                Some(FeedState::Failed(e)) => Some(view! { <ErrorView error=e/> }.into_any()),
-                Some(FeedState::Gone) => Some(view! { <AgentGone/> }.into_any()),
+            {move || match feed.get() {
+                FeedState::Failed(e) => Some(view! { <ErrorView error=e/> }.into_any()),
+                FeedState::Gone => Some(view! { <AgentGone/> }.into_any()),
                 _ => None,
             }}
             <div class="log-status">
@@ -359,10 +354,10 @@ pub fn LogsView() -> impl IntoView {
                     <div node_ref=window_ref class="log-window"></div>
                 </div>
                 {move || (stats.get().total == 0).then(|| view! {
-                    <p class="log-empty" role="status">{move || match feed.map(|f| f.get()) {
-                        Some(FeedState::Loading) | None => "Loading logs…".to_string(),
+                    <p class="log-empty" role="status">{move || match feed.get() {
+                        FeedState::Loading => "Loading logs…".to_string(),
                         // Not "no lines": there may be lines the server could not send yet.
-                        Some(FeedState::Reconnecting { reason, .. }) => {
+                        FeedState::Reconnecting { reason, .. } => {
                             format!("The logs are not available right now. {reason} The view keeps trying.")
                         }
                         _ => "No log lines yet. Startup scripts and tools that post logs appear here as they write.".to_string(),
@@ -422,8 +417,8 @@ fn AgentGone() -> impl IntoView {
 
 /// The feed's state as a badge.
 #[component]
-fn FeedBadge(feed: Option<ReadSignal<FeedState>>) -> impl IntoView {
-    let state = move || feed.map(|f| f.get()).unwrap_or(FeedState::Loading);
+fn FeedBadge(feed: ReadSignal<FeedState>) -> impl IntoView {
+    let state = move || feed.get();
     let tone = Signal::derive(move || match state() {
         FeedState::Loading => Tone::Progress,
         FeedState::Live => Tone::Ok,

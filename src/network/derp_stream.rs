@@ -1,9 +1,7 @@
 //! The live DERP map: `GET /api/v2/derp-map` is a WebSocket whose binary frames each carry a
-//! whole map. Reconnects with backoff while the view is open.
-use crate::api::{sleep_ms, ws_url, WsUrlAuth};
+//! whole map. Reconnects with the app's backoff while the view is open.
+use crate::api::{ReconnectingSocket, WsUrlAuth};
 use coder_api::DerpMap;
-use futures::StreamExt;
-use gloo_net::websocket::{futures::WebSocket, Message};
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 
@@ -24,43 +22,34 @@ pub struct DerpStream {
 pub fn use_derp_stream() -> ReadSignal<DerpStream> {
     let (state, set_state) = signal(DerpStream::default());
     spawn_local_scoped_with_cancellation(async move {
-        let mut backoff = 1_000;
+        // The map needs no credentials.
+        let mut socket = ReconnectingSocket::new(WsUrlAuth::None, 1_000, 30_000);
         loop {
-            let url = ws_url(&coder_api::routes::derp_map(), WsUrlAuth::None);
-            match WebSocket::open(&url) {
-                Ok(mut socket) => {
-                    while let Some(frame) = socket.next().await {
-                        let text = match frame {
-                            Ok(Message::Bytes(b)) => String::from_utf8_lossy(&b).into_owned(),
-                            Ok(Message::Text(t)) => t,
-                            Err(e) => {
-                                set_state.update(|s| {
-                                    s.live = false;
-                                    s.problem = Some(format!("The map stream closed: {e}"));
-                                });
-                                break;
-                            }
-                        };
-                        backoff = 1_000;
-                        match coder_api::parse::<DerpMap>(&text) {
-                            Ok(map) => set_state.update(|s| {
-                                s.map = Some(map);
-                                s.updates += 1;
-                                s.live = true;
-                                s.problem = None;
-                            }),
-                            Err(e) => set_state.update(|s| {
-                                s.problem = Some(format!("A map update could not be read: {e}"))
-                            }),
-                        }
+            let connection = socket
+                .connect(&coder_api::routes::derp_map(), async |frame| {
+                    // A frame that is not a map is shown, and the stream goes on.
+                    match coder_api::parse::<DerpMap>(&frame.into_text()) {
+                        Ok(map) => set_state.update(|s| {
+                            s.map = Some(map);
+                            s.updates += 1;
+                            s.live = true;
+                            s.problem = None;
+                        }),
+                        Err(e) => set_state.update(|s| {
+                            s.problem = Some(format!("A map update could not be read: {e}"))
+                        }),
                     }
-                }
-                Err(e) => set_state
-                    .update(|s| s.problem = Some(format!("Could not open the map stream: {e}"))),
-            }
-            set_state.update(|s| s.live = false);
-            sleep_ms(backoff).await;
-            backoff = (backoff * 2).min(30_000);
+                    Ok(())
+                })
+                .await;
+            set_state.update(|s| {
+                s.live = false;
+                s.problem = Some(format!(
+                    "The map stream closed: {}",
+                    connection.ended.describe()
+                ));
+            });
+            ReconnectingSocket::wait(socket.retry()).await;
         }
     });
     state

@@ -1,8 +1,7 @@
 //! The network view's components.
 use super::derp_stream::use_derp_stream;
-use super::probe::{probe_coordinate, Reachability};
-use crate::agent::use_agent;
-use crate::api::{get_json, use_fetch};
+use crate::api::{get_json, probe, use_fetch, Probe, WsUrlAuth};
+use crate::state::use_agent;
 use crate::ui::status::Tone;
 use crate::ui::{Badge, ErrorBanner, Skeleton};
 use coder_api::{AgentConnectionInfo, DerpMap, DerpRegionLatency};
@@ -13,14 +12,13 @@ use std::collections::BTreeMap;
 #[component]
 pub fn NetworkView() -> impl IntoView {
     let agent = use_agent();
-    let id = agent.id.get_untracked();
-    let conn_path = format!(
-        "/api/v2/workspaceagents/{}/connection",
-        js_sys::encode_uri_component(&id)
-    );
+    let conn_path = coder_api::routes::connection(&agent.id);
     let info = use_fetch(move || get_json::<AgentConnectionInfo>(conn_path.clone()));
     let stream = use_derp_stream();
-    let reach = probe_coordinate(&id);
+    let reach = probe(
+        &coder_api::routes::coordinate(&agent.id),
+        WsUrlAuth::SessionToken,
+    );
     let latency = Memo::new(move |_| {
         agent.agent.with(|l| {
             l.value
@@ -94,15 +92,15 @@ fn connection_facts(c: &AgentConnectionInfo) -> impl IntoView {
     }
 }
 
-fn reachability(r: Reachability) -> impl IntoView {
+fn reachability(r: Probe) -> impl IntoView {
     match r {
-        Reachability::Checking => view! { <Badge tone=Tone::Progress label="Checking…".to_string()/> }.into_any(),
-        Reachability::Reachable { close_code, reason } => view! {
+        Probe::Checking => view! { <Badge tone=Tone::Progress label="Checking…".to_string()/> }.into_any(),
+        Probe::Opened { close_code, reason } => view! {
             <Badge tone=Tone::Ok label="Reachable".to_string()/>
             <p class="muted">"The coordination endpoint accepted a connection."
                 {close_code.map(|c| format!(" It then closed it ({c}){}", if reason.is_empty() { ".".to_string() } else { format!(": {reason}") }))}</p>
         }.into_any(),
-        Reachability::Unreachable { close_code, reason } => view! {
+        Probe::Refused { close_code, reason } => view! {
             <Badge tone=Tone::Danger label="Unreachable".to_string()/>
             <p class="muted">{format!("The connection was refused (code {close_code}){}", if reason.is_empty() { ".".to_string() } else { format!(": {reason}") })}</p>
         }.into_any(),

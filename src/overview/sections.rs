@@ -1,8 +1,8 @@
 //! The overview's sections. Every field of the agent is shown somewhere; values this console
 //! does not know (newer enum values) are shown as they are.
 use super::version::{version_status, VersionStatus};
-use crate::agent::use_agent;
 use crate::api::{get_json, use_fetch, Loaded};
+use crate::state::use_agent;
 use crate::ui::link::safe_http_url;
 use crate::ui::status::{describe_lifecycle, describe_status, Tone};
 use crate::ui::{Badge, EmptyState, Timestamp};
@@ -15,7 +15,7 @@ type Time = chrono::DateTime<chrono::Utc>;
 #[component]
 pub fn Overview() -> impl IntoView {
     let ctx = use_agent();
-    let buildinfo = use_fetch(|| get_json::<BuildInfo>("/api/v2/buildinfo"));
+    let buildinfo = use_fetch(|| get_json::<BuildInfo>(coder_api::routes::buildinfo()));
     // The sections render from the agent without `last_connected_at` and `updated_at`, which its
     // heartbeat moves on nearly every re-read: a heartbeat then changes two facts instead of
     // rebuilding the page (and losing a selection or a focused button). Relative times count on

@@ -33,11 +33,38 @@ impl Protocol {
 }
 
 /// Who the agent belongs to, as the forwarded host names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ForwardOwner {
     pub agent: String,
     pub workspace: String,
     pub user: String,
+}
+
+/// Everything the forwarded URLs of one agent need: what the ports view and the terminal's
+/// local links both build from (see [`super::use_forwarding`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ForwardBase {
+    /// The wildcard app host, e.g. `*.apps.example.com` (empty: the deployment has none).
+    pub wildcard_host: String,
+    /// Agent, workspace and user names.
+    pub owner: ForwardOwner,
+    /// Labels and the protocol choice are remembered per workspace.
+    pub workspace_id: String,
+    /// The console's own scheme (`http:` or `https:`), which forwarded URLs use.
+    pub page_scheme: String,
+}
+
+impl ForwardBase {
+    /// The forwarded URL of `port` (see [`forward_url`]).
+    pub fn url(&self, port: u16, protocol: Protocol) -> Result<String, ForwardProblem> {
+        forward_url(
+            &self.wildcard_host,
+            port,
+            protocol,
+            &self.owner,
+            &self.page_scheme,
+        )
+    }
 }
 
 /// Why a port cannot be opened through the wildcard host.

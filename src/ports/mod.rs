@@ -2,7 +2,9 @@
 //! with a port-forward link; a notice when a port opens; "connect to port" for any other port.
 mod changes;
 pub mod forward;
+mod hook;
 mod view;
 
 pub use forward::is_forward_address;
-pub use view::{ForwardContext, PortList, PortsView};
+pub use hook::{use_forwarding, Forwarding};
+pub use view::{PortList, PortsView};

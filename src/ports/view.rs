@@ -1,76 +1,32 @@
 //! The ports view's components.
 use super::changes::PortTracker;
 use super::forward::{
-    forward_url, label_key, parse_port_input, protocol_key, ForwardOwner, ForwardProblem, Protocol,
+    label_key, parse_port_input, protocol_key, ForwardBase, ForwardProblem, Protocol,
 };
-use crate::agent::{use_agent, use_agent_workspace};
-use crate::api::{get_json, open_forwarded, use_fetch, use_poll};
+use super::{use_forwarding, Forwarding};
+use crate::api::{get_json, open_forwarded, use_poll};
+use crate::state::use_agent;
 use crate::ui::{storage, CopyButton, EmptyState, ErrorBanner, Skeleton};
-use coder_api::{
-    AppHostResponse, WorkspaceAgentListeningPort, WorkspaceAgentListeningPortsResponse,
-};
+use coder_api::{WorkspaceAgentListeningPort, WorkspaceAgentListeningPortsResponse};
 use leptos::prelude::*;
 
 /// Polling period: a new port shows within 2 s (Coder's dashboard polls every 5 s).
 const PORTS_REFRESH_MS: u32 = 1_500;
 
-/// Everything a row needs to build its link.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ForwardContext {
-    /// The wildcard app host (`*.apps.example.com`).
-    pub host: String,
-    /// Agent, workspace and user names.
-    pub owner: ForwardOwner,
-    /// Labels and the protocol choice are remembered per workspace.
-    pub workspace_id: String,
-}
-
-impl ForwardContext {
-    fn url(&self, port: u16, protocol: Protocol) -> Result<String, ForwardProblem> {
-        let scheme = window().location().protocol().unwrap_or_default();
-        forward_url(&self.host, port, protocol, &self.owner, &scheme)
-    }
-}
-
 /// `/agents/{id}/ports`.
 #[component]
 pub fn PortsView() -> impl IntoView {
     let agent = use_agent();
-    let id = agent.id.get_untracked();
-    let ports_path = format!(
-        "/api/v2/workspaceagents/{}/listening-ports",
-        js_sys::encode_uri_component(&id)
-    );
+    let ports_path = coder_api::routes::listening_ports(&agent.id);
     let ports = use_poll(Some(PORTS_REFRESH_MS), move || {
         let p = ports_path.clone();
         async move { get_json::<WorkspaceAgentListeningPortsResponse>(&p).await }
     });
-    let host = use_fetch(|| get_json::<AppHostResponse>(coder_api::routes::applications_host()));
-    let workspace = use_agent_workspace(id.clone());
-    let agent_name = move || {
-        agent
-            .agent
-            .with(|l| l.value.as_ref().map(|a| a.name.clone()).unwrap_or_default())
-    };
-
-    let forward = Memo::new(move |_| {
-        let host = host.with(|h| h.value.as_ref().map(|h| h.host.clone()))?;
-        let ws = workspace.with(|w| w.value.clone())?;
-        Some(ForwardContext {
-            host,
-            owner: ForwardOwner {
-                agent: agent_name(),
-                workspace: ws.name.clone(),
-                user: ws.owner_name.clone(),
-            },
-            workspace_id: ws.id.to_string(),
-        })
-    });
     // A link needs both reads; if either failed, say which instead of "preparing" for ever.
-    let link_error = Memo::new(move |_| {
-        host.with(|h| h.error.clone())
-            .or_else(|| workspace.with(|w| w.error.clone()))
-    });
+    let Forwarding {
+        base: forward,
+        error: link_error,
+    } = use_forwarding();
     let protocol = RwSignal::new(Protocol::Http);
     Effect::new(move |_| {
         if let Some(f) = forward.get() {
@@ -193,7 +149,7 @@ fn ProtocolChoice(
 #[component]
 pub fn PortList(
     #[prop(into)] ports: Signal<Vec<WorkspaceAgentListeningPort>>,
-    forward: Signal<Option<ForwardContext>>,
+    forward: Signal<Option<ForwardBase>>,
     protocol: Signal<Protocol>,
     /// The reads links need failed (the view shows why above the list).
     #[prop(optional, into)]
@@ -223,7 +179,7 @@ pub fn PortList(
 #[component]
 fn PortRow(
     port: WorkspaceAgentListeningPort,
-    forward: Signal<Option<ForwardContext>>,
+    forward: Signal<Option<ForwardBase>>,
     protocol: Signal<Protocol>,
     /// The reads a link needs failed: the row says so instead of waiting.
     link_failed: Signal<bool>,
@@ -280,7 +236,7 @@ fn PortRow(
 
 #[component]
 fn ConnectToPort(
-    forward: Signal<Option<ForwardContext>>,
+    forward: Signal<Option<ForwardBase>>,
     protocol: Signal<Protocol>,
 ) -> impl IntoView {
     let (input, set_input) = signal(String::new());

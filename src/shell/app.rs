@@ -1,10 +1,10 @@
 //! The root component: providers, the route table, and the 401 → sign-in rule.
-use super::context::{initial_query_param, Shell, Theme};
 use super::header::Header;
 use super::split::{
     LogsRoute, NetworkRoute, PickerRoute, PortsRoute, SignInRoute, TerminalRoute, ToolsRoute,
 };
 use crate::api::{base_path, token};
+use crate::state::{initial_query_param, Shell, Theme};
 use crate::ui::NotFoundView;
 use crate::{agent, overview};
 use leptos::prelude::*;
@@ -19,9 +19,11 @@ pub fn App() -> impl IntoView {
     let shell = Shell {
         embed: initial_query_param("embed").is_some_and(|v| v == "1" || v == "true"),
         theme: RwSignal::new(Theme::from_param(initial_query_param("theme").as_deref())),
+        system_prefers_dark: RwSignal::new(false),
         signed_out_reason: RwSignal::new(None),
     };
     provide_context(shell);
+    follow_system_colour_scheme(shell.system_prefers_dark);
     Effect::new(move |_| {
         let root = document().document_element().expect("<html>");
         match shell.theme.get().attribute() {
@@ -61,7 +63,7 @@ pub fn App() -> impl IntoView {
 /// Any 401 answer sends the user to sign-in with the server's reason and a way back.
 #[component]
 fn SignInOnUnauthorized() -> impl IntoView {
-    let shell = super::use_shell();
+    let shell = crate::state::use_shell();
     let navigate = use_navigate();
     let location = use_location();
     token::on_unauthorized(move |reason| {
@@ -72,4 +74,22 @@ fn SignInOnUnauthorized() -> impl IntoView {
             navigate(&format!("/signin?next={next}"), Default::default());
         }
     });
+}
+
+/// Keeps `prefers_dark` equal to the system's `prefers-color-scheme` for the page's life.
+fn follow_system_colour_scheme(prefers_dark: RwSignal<bool>) {
+    let Some(query) = window()
+        .match_media("(prefers-color-scheme: dark)")
+        .ok()
+        .flatten()
+    else {
+        return;
+    };
+    prefers_dark.set(query.matches());
+    let watched = query.clone();
+    // The app lives as long as the page: the listener is never removed.
+    gloo_events::EventListener::new(&query, "change", move |_| {
+        prefers_dark.set(watched.matches())
+    })
+    .forget();
 }

@@ -1,6 +1,6 @@
 //! The top bar: product name, link back to the agent list, tools, theme and sign-out.
-use super::{use_shell, Theme};
 use crate::api::token;
+use crate::state::use_shell;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -15,12 +15,8 @@ pub fn Header() -> impl IntoView {
         navigate("/signin", Default::default());
     };
     let toggle_theme = move |_| {
-        shell.theme.update(|t| {
-            *t = match *t {
-                Theme::System | Theme::Light => Theme::Dark,
-                Theme::Dark => Theme::Light,
-            }
-        })
+        let system_dark = shell.system_prefers_dark.get_untracked();
+        shell.theme.update(|t| *t = t.toggled(system_dark))
     };
     view! {
         <header class="app-header">

@@ -1,9 +1,8 @@
-//! The application frame: routes, header and navigation, sign-in state, embed mode and theme.
+//! The application frame: routes, header and navigation, the sign-in rule, and the app-wide
+//! state (`crate::state`) it resolves once.
 mod app;
-mod context;
 mod header;
 mod split;
 
 pub use app::App;
-pub use context::{use_shell, Theme};
 pub use split::preload_link_target;

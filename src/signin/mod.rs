@@ -1,7 +1,7 @@
 //! Sign-in: paste a session token (the server's printed link fills it in automatically), or use
 //! the browser's session cookie when the console is mounted behind coderd.
 use crate::api::{get_json_once, signed_in_address, token, ApiError};
-use crate::shell::use_shell;
+use crate::state::use_shell;
 use coder_api::User;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -4,19 +4,8 @@
 //! program must stay inert). A link to `localhost`, `127.0.0.1`, `0.0.0.0` or `[::1]` means a port
 //! on the agent's machine, not the viewer's: it is rewritten to the port-forward URL, the wildcard
 //! app host with `*` replaced by `{port}[s]--{agent}--{workspace}--{user}`, like Coder's dashboard.
+use crate::ports::forward::{ForwardBase, Protocol, MIN_PORT};
 use crate::ui::link::safe_http_url;
-
-/// What the port-forward rewrite needs to know.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ForwardTarget {
-    /// The wildcard app host, e.g. `*.apps.example.com` (empty: the deployment has none).
-    pub wildcard_host: String,
-    pub agent: String,
-    pub workspace: String,
-    pub user: String,
-    /// The console's own scheme (`http:` or `https:`), which forwarded URLs use.
-    pub page_scheme: String,
-}
 
 /// The parts of an http(s) URL this module needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,22 +62,21 @@ fn is_local_host(host: &str) -> bool {
 /// The URL to open for a link found in terminal output, or `None` when it must not open.
 /// Local links become port-forward URLs when the deployment can forward them; otherwise they open
 /// as written.
-pub fn resolve_link(raw: &str, target: Option<&ForwardTarget>) -> Option<String> {
+pub fn resolve_link(raw: &str, target: Option<&ForwardBase>) -> Option<String> {
     let url = safe_http_url(raw)?;
     let forwarded = target.and_then(|t| forward_local(&url, t));
     Some(forwarded.unwrap_or(url))
 }
 
-/// The port-forward URL of a local link, built by the one builder the ports view uses
-/// (`ports::forward::forward_url`), with the link's path, query and fragment.
-fn forward_local(url: &str, t: &ForwardTarget) -> Option<String> {
-    use crate::ports::forward::{forward_url, ForwardOwner, Protocol, MIN_PORT};
+/// The port-forward URL of a local link, built as the ports view builds its links
+/// ([`ForwardBase::url`]), with the link's path, query and fragment.
+fn forward_local(url: &str, t: &ForwardBase) -> Option<String> {
     let parsed = parse_http(url)?;
     if !is_local_host(parsed.host) {
         return None;
     }
     let port = parsed.port.unwrap_or(if parsed.https { 443 } else { 80 });
-    if port < MIN_PORT || t.agent.is_empty() {
+    if port < MIN_PORT || t.owner.agent.is_empty() {
         return None;
     }
     let protocol = if parsed.https {
@@ -96,12 +84,7 @@ fn forward_local(url: &str, t: &ForwardTarget) -> Option<String> {
     } else {
         Protocol::Http
     };
-    let owner = ForwardOwner {
-        agent: t.agent.clone(),
-        workspace: t.workspace.clone(),
-        user: t.user.clone(),
-    };
-    let base = forward_url(&t.wildcard_host, port, protocol, &owner, &t.page_scheme).ok()?;
+    let base = t.url(port, protocol).ok()?;
     let rest = if parsed.rest.is_empty() {
         "/"
     } else {
@@ -113,13 +96,17 @@ fn forward_local(url: &str, t: &ForwardTarget) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ports::forward::ForwardOwner;
 
-    fn target() -> ForwardTarget {
-        ForwardTarget {
+    fn target() -> ForwardBase {
+        ForwardBase {
             wildcard_host: "*.apps.example.com".into(),
-            agent: "Main".into(),
-            workspace: "dev".into(),
-            user: "alice".into(),
+            owner: ForwardOwner {
+                agent: "Main".into(),
+                workspace: "dev".into(),
+                user: "alice".into(),
+            },
+            workspace_id: String::new(),
             page_scheme: "https:".into(),
         }
     }
@@ -158,7 +145,7 @@ mod tests {
             resolve_link("http://[::1]:5173/", Some(&t)).as_deref(),
             Some("https://5173--main--dev--alice.apps.example.com/")
         );
-        let partial = ForwardTarget {
+        let partial = ForwardBase {
             wildcard_host: "*-apps.example.com:8080".into(),
             page_scheme: "http:".into(),
             ..t
@@ -176,7 +163,7 @@ mod tests {
             resolve_link("http://localhost:8/", Some(&t)).as_deref(),
             Some("http://localhost:8/")
         );
-        let none = ForwardTarget {
+        let none = ForwardBase {
             wildcard_host: String::new(),
             ..t.clone()
         };
@@ -184,10 +171,8 @@ mod tests {
             resolve_link("http://localhost:3000", Some(&none)).as_deref(),
             Some("http://localhost:3000")
         );
-        let long = ForwardTarget {
-            workspace: "w".repeat(60),
-            ..t.clone()
-        };
+        let mut long = t.clone();
+        long.owner.workspace = "w".repeat(60);
         assert_eq!(
             resolve_link("http://localhost:3000", Some(&long)).as_deref(),
             Some("http://localhost:3000")

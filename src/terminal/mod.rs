@@ -15,28 +15,23 @@ pub mod osc;
 mod page;
 pub mod protocol;
 mod session;
-mod socket;
 pub mod utf8;
 mod xterm;
 
-use crate::agent::{use_agent, use_agent_workspace};
-use crate::api::{get_json, use_fetch};
-use crate::shell::{use_shell, Theme};
+use crate::ports::forward::ForwardBase;
+use crate::state::{use_agent, use_shell};
 use crate::ui::status::Tone;
-use crate::ui::{storage, Badge, NotFoundView};
-use coder_api::{
-    AppHostResponse, WorkspaceAgentLifecycle as Lifecycle, WorkspaceAgentStatus as Status,
-};
+use crate::ui::{storage, Badge};
+use coder_api::{WorkspaceAgentLifecycle as Lifecycle, WorkspaceAgentStatus as Status};
+use gloo_events::EventListener as Listener;
 use keybar::KeyBar;
 use leptos::html;
 use leptos::prelude::*;
-use links::ForwardTarget;
-use page::{Listener, Observer};
+use page::Observer;
 use protocol::ConnState;
 use session::{copy_to_clipboard, open_link, Session, SessionUi, Target};
 use std::rc::Rc;
 use uuid::Uuid;
-use wasm_bindgen::JsCast;
 
 /// Font sizes offered (CSS pixels).
 const FONT_MIN: u32 = 8;
@@ -65,25 +60,11 @@ struct Live {
     observer: Option<Observer>,
 }
 
-fn effective_dark(theme: Theme, prefers_dark: bool) -> bool {
-    match theme {
-        Theme::Dark => true,
-        Theme::Light => false,
-        Theme::System => prefers_dark,
-    }
-}
-
 /// `/agents/{id}/terminal`.
 #[component]
 pub fn TerminalView() -> impl IntoView {
     crate::ui::use_view_styles("terminal", include_str!("../../style/terminal.css"));
-    let ctx = use_agent();
-    match Uuid::parse_str(ctx.id.get_untracked().trim()) {
-        Ok(agent) => view! { <Terminal agent/> }.into_any(),
-        Err(_) => {
-            view! { <NotFoundView what="This address does not name a valid agent id."/> }.into_any()
-        }
-    }
+    view! { <Terminal agent=use_agent().id/> }
 }
 
 /// The terminal page for one agent: toolbar, notices, xterm.js, key bar and dialogs.
@@ -134,8 +115,6 @@ fn Terminal(agent: Uuid) -> impl IntoView {
             .clamp(FONT_MIN, FONT_MAX),
     );
     let media = |q: &str| window().match_media(q).ok().flatten();
-    let dark_query = media("(prefers-color-scheme: dark)");
-    let prefers_dark = RwSignal::new(dark_query.as_ref().is_some_and(|m| m.matches()));
     let coarse = media("(pointer: coarse)").is_some_and(|m| m.matches());
     let narrow = window()
         .inner_width()
@@ -144,33 +123,13 @@ fn Terminal(agent: Uuid) -> impl IntoView {
         .is_some_and(|w| w <= 640.0);
     let show_keys = RwSignal::new(coarse || narrow);
 
-    // Where local links go.
-    let workspace = use_agent_workspace(agent.to_string());
-    let app_host =
-        use_fetch(|| get_json::<AppHostResponse>(coder_api::routes::applications_host()));
-    // The agent is re-read every few seconds; only a new name may reset the links' target.
-    let agent_name =
-        Memo::new(move |_| ctx.agent.with(|a| a.value.as_ref().map(|a| a.name.clone())));
+    // Where local links go: the ports view's forward base, once its reads answered.
+    let forwarding = crate::ports::use_forwarding();
     Effect::new(move |_| {
-        let host = app_host.with(|h| h.value.as_ref().map(|h| h.host.clone()));
-        let ws = workspace.with(|w| {
-            w.value
-                .as_ref()
-                .map(|w| (w.name.clone(), w.owner_name.clone()))
-        });
-        let agent_name = agent_name.get();
-        if let (Some(host), Some((workspace, user)), Some(agent)) = (host, ws, agent_name) {
-            let page_scheme = window().location().protocol().unwrap_or_default();
-            ui.forward.set(Some(ForwardTarget {
-                wildcard_host: host,
-                agent,
-                workspace,
-                user,
-                page_scheme,
-            }));
+        if let Some(base) = forwarding.base.get() {
+            ui.forward.set(Some(base));
         }
     });
-
     let host_ref = NodeRef::<html::Div>::new();
     let screen_ref = NodeRef::<html::Div>::new();
     let bar_ref = NodeRef::<html::Div>::new();
@@ -206,14 +165,18 @@ fn Terminal(agent: Uuid) -> impl IntoView {
                 return;
             }
             // The view may have gone while xterm.js loaded; its signals with it.
-            let (Some(theme), Some(prefers), Some(size)) = (
-                shell.theme.try_get_untracked(),
-                prefers_dark.try_get_untracked(),
+            let (Some(dark), Some(size)) = (
+                untrack(|| {
+                    shell
+                        .theme
+                        .try_get()
+                        .zip(shell.system_prefers_dark.try_get())
+                })
+                .map(|(theme, system_dark)| theme.is_dark(system_dark)),
                 font_size.try_get_untracked(),
             ) else {
                 return;
             };
-            let dark = effective_dark(theme, prefers);
             let host: web_sys::HtmlElement = host.into();
             layout();
             let term = match xterm::Xterm::open(&host, size, dark) {
@@ -257,24 +220,8 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     });
 
     // Theme and font follow the app and the user.
-    if let Some(q) = dark_query {
-        let l = Listener::new(&q, "change", move |e| {
-            let matches = e
-                .dyn_ref::<web_sys::MediaQueryList>()
-                .map(|m| m.matches())
-                .or_else(|| {
-                    js_sys::Reflect::get(&e, &"matches".into())
-                        .ok()
-                        .and_then(|v| v.as_bool())
-                });
-            if let Some(m) = matches {
-                prefers_dark.try_set(m);
-            }
-        });
-        live.update_value(|v| v.listeners.push(l));
-    }
     Effect::new(move |_| {
-        let dark = effective_dark(shell.theme.get(), prefers_dark.get());
+        let dark = shell.dark();
         if ready.get() {
             with_session(&|s| s.xterm().set_dark(dark));
         }
@@ -547,7 +494,7 @@ fn AgentAlerts(new_session: impl Fn() + Copy + Send + Sync + 'static) -> impl In
     let ctx = use_agent();
     let seen_starting = StoredValue::new(false);
     let dismissed_ready = RwSignal::new(false);
-    let logs_href = move || format!("/agents/{}/logs", ctx.id.get());
+    let logs_href = format!("/agents/{}/logs", ctx.id);
     // Only a change of state re-renders the alert (the agent is re-read every few seconds, and a
     // re-rendered button can lose a click).
     let state = Memo::new(move |_| {
@@ -575,7 +522,10 @@ fn AgentAlerts(new_session: impl Fn() + Copy + Send + Sync + 'static) -> impl In
             )
         };
         let logs_link = || {
-            Some(view! { <a class="btn btn-small" href=logs_href()>"Startup logs"</a> }.into_any())
+            Some(
+                view! { <a class="btn btn-small" href=logs_href.clone()>"Startup logs"</a> }
+                    .into_any(),
+            )
         };
         if !matches!(status, Status::Connected) {
             return alert(
@@ -665,7 +615,7 @@ fn ConsentDialog(
 #[component]
 fn LinkDialog(
     offer: RwSignal<Option<(String, String)>>,
-    forward: RwSignal<Option<links::ForwardTarget>>,
+    forward: RwSignal<Option<ForwardBase>>,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
     Effect::new(move |_| {

@@ -96,38 +96,6 @@ pub fn replace_query(changes: &[(&str, Option<&str>)]) {
     }
 }
 
-/// An event listener on any target, removed when dropped.
-pub struct Listener {
-    target: web_sys::EventTarget,
-    name: &'static str,
-    callback: Closure<dyn FnMut(web_sys::Event)>,
-}
-
-impl Listener {
-    /// Listens for `name` on `target`.
-    pub fn new(
-        target: &web_sys::EventTarget,
-        name: &'static str,
-        f: impl FnMut(web_sys::Event) + 'static,
-    ) -> Self {
-        let callback = Closure::<dyn FnMut(web_sys::Event)>::new(f);
-        let _ = target.add_event_listener_with_callback(name, callback.as_ref().unchecked_ref());
-        Self {
-            target: target.clone(),
-            name,
-            callback,
-        }
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self
-            .target
-            .remove_event_listener_with_callback(self.name, self.callback.as_ref().unchecked_ref());
-    }
-}
-
 /// A ResizeObserver on some elements, disconnected when dropped.
 pub struct Observer {
     observer: web_sys::ResizeObserver,

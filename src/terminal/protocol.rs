@@ -1,19 +1,18 @@
 //! The PTY protocol as the page speaks it, without I/O: the messages sent, what a close means,
 //! the reconnect policy, the page's own query parameters and the connection states shown.
+use crate::api::backoff::Backoff;
 use crate::ui::status::Tone;
 use coder_api::ReconnectingPtyRequest;
 use uuid::Uuid;
 
 /// Failed attempts in a row after which the page stops retrying and waits for the user.
-/// With the delays of [`backoff_ms`] that is a little over three minutes, inside the five minutes
+/// With the delays of [`reconnect_backoff`] that is a little over three minutes, inside the five minutes
 /// an unattached session survives on the agent.
 pub const MAX_ATTEMPTS: u32 = 10;
 /// First retry delay.
 const BACKOFF_BASE_MS: u32 = 1_000;
 /// Longest retry delay.
 const BACKOFF_CAP_MS: u32 = 30_000;
-/// A connection that stayed up this long counts as healthy: the next drop starts the backoff over.
-pub const STABLE_AFTER_MS: f64 = 5_000.0;
 
 /// Keystrokes or pasted text as the JSON the agent reads.
 pub fn input_message(data: &str) -> String {
@@ -47,15 +46,10 @@ pub fn after_close(code: u16) -> AfterClose {
     }
 }
 
-/// Delay before retry number `attempt` (1-based): doubling from 1 s up to 30 s, with "equal
-/// jitter" (half fixed, half random from `jitter` in `[0, 1)`) so many tabs do not retry in step.
-pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
-    crate::api::backoff::equal_jitter_delay_ms(
-        BACKOFF_BASE_MS,
-        BACKOFF_CAP_MS,
-        attempt.saturating_sub(1),
-        jitter,
-    )
+/// The terminal's reconnect delays: the app's one backoff, doubling from 1 s up to 30 s with
+/// jitter, starting over after a connection that stayed up for the healthy period.
+pub fn reconnect_backoff() -> Backoff {
+    Backoff::new(BACKOFF_BASE_MS, BACKOFF_CAP_MS)
 }
 
 /// Builds a version-4 UUID from 16 random bytes (from `crypto.getRandomValues`, which unlike
@@ -243,14 +237,17 @@ mod tests {
 
     #[test]
     fn backoff_doubles_caps_and_jitters_within_half() {
-        assert_eq!(backoff_ms(1, 0.0), 500);
-        assert_eq!(backoff_ms(1, 0.999_999), 999);
-        assert_eq!(backoff_ms(2, 0.0), 1_000);
-        assert_eq!(backoff_ms(3, 0.5), 3_000);
-        assert_eq!(backoff_ms(6, 0.0), 15_000);
-        assert_eq!(backoff_ms(7, 0.0), 15_000);
-        assert_eq!(backoff_ms(40, 1.0), 30_000);
-        let total: u32 = (1..=MAX_ATTEMPTS).map(|a| backoff_ms(a, 1.0)).sum();
+        let delays = |jitter: f64| {
+            let mut b = reconnect_backoff();
+            (0..40).map(|_| b.next_delay_ms(jitter)).collect::<Vec<_>>()
+        };
+        let (low, high) = (delays(0.0), delays(0.999_999));
+        assert_eq!((low[0], high[0]), (500, 999));
+        assert_eq!(low[1], 1_000);
+        assert_eq!(delays(0.5)[2], 3_000);
+        assert_eq!((low[5], low[6]), (15_000, 15_000));
+        assert_eq!(delays(1.0)[39], 30_000);
+        let total: u32 = delays(1.0)[..MAX_ATTEMPTS as usize].iter().sum();
         assert!(
             total < 5 * 60 * 1000,
             "gives up while the session is still alive: {total}"

@@ -3,16 +3,18 @@
 //! `try_set`, so a late socket event after the view is gone is harmless).
 use super::flow::{human_bytes, Flow};
 use super::keybar::{apply_mods, key_bytes, Key, Mods};
-use super::links::{resolve_link, ForwardTarget};
+use super::links::resolve_link;
 use super::osc::{clean_title, parse_osc52, ClipboardRequest};
 use super::protocol::{
-    after_close, backoff_ms, close_reason, input_message, resize_message, AfterClose, ConnState,
-    MAX_ATTEMPTS, STABLE_AFTER_MS,
+    after_close, close_reason, input_message, reconnect_backoff, resize_message, AfterClose,
+    ConnState, MAX_ATTEMPTS,
 };
-use super::socket::{PtySocket, SocketEvent, SocketOwner};
 use super::utf8::Utf8Repair;
 use super::xterm::{Renderer, Xterm};
+use crate::api::backoff::Backoff;
+use crate::api::pty_socket::{PtySocket, SocketEvent, SocketOwner};
 use crate::api::{ws_url, WsUrlAuth};
+use crate::ports::forward::ForwardBase;
 use coder_api::routes::PtyQuery;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -46,7 +48,7 @@ pub struct SessionUi {
     /// `"dom"` or `"webgl"`.
     pub renderer: RwSignal<&'static str>,
     /// Where local links go (once the workspace and wildcard host are known).
-    pub forward: RwSignal<Option<ForwardTarget>>,
+    pub forward: RwSignal<Option<ForwardBase>>,
 }
 
 impl SessionUi {
@@ -93,10 +95,8 @@ pub struct Session {
     /// The one callback given to every `write`.
     write_done: js_sys::Function,
     socket: RefCell<Option<PtySocket>>,
-    /// Failed attempts in a row.
-    attempt: Cell<u32>,
-    /// When the current connection opened (0: not open).
-    opened_at: Cell<f64>,
+    /// Reconnect delays; its attempts are the failed attempts in a row.
+    backoff: RefCell<Backoff>,
     retry: RefCell<Option<gloo_timers::callback::Timeout>>,
     fit_scheduled: Cell<bool>,
 }
@@ -141,7 +141,7 @@ pub fn copy_to_clipboard(text: String, notice: RwSignal<Option<String>>, done: &
 
 /// Opens an http(s) URL in a new tab without giving it a handle on this page; a forwarded port's
 /// address opens signed in (`crate::api::open_forwarded`).
-pub fn open_link(url: &str, target: Option<&ForwardTarget>) {
+pub fn open_link(url: &str, target: Option<&ForwardBase>) {
     if target.is_some_and(|t| crate::ports::is_forward_address(url, &t.wildcard_host)) {
         return crate::api::open_forwarded(url.to_owned());
     }
@@ -172,8 +172,7 @@ impl Session {
                 write_lens: RefCell::new(VecDeque::new()),
                 write_done,
                 socket: RefCell::new(None),
-                attempt: Cell::new(0),
-                opened_at: Cell::new(0.0),
+                backoff: RefCell::new(reconnect_backoff()),
                 retry: RefCell::new(None),
                 fit_scheduled: Cell::new(false),
             }
@@ -333,7 +332,7 @@ impl Session {
         }
         self.flow.borrow_mut().discard_pending();
         self.utf8.borrow_mut().reset();
-        self.opened_at.set(0.0);
+        self.backoff.borrow_mut().dropped(now());
         // RIS, queued behind whatever xterm is still parsing so nothing old lands after it.
         self.xterm.write_notice("\u{1b}c");
         self.xterm.set_option("disableStdin", &true.into());
@@ -352,7 +351,7 @@ impl Session {
         );
         let url = ws_url(&path, WsUrlAuth::SessionToken);
         self.ui.state.try_set(ConnState::Connecting {
-            attempt: self.attempt.get(),
+            attempt: self.backoff.borrow().attempts(),
         });
         match PtySocket::open(&url, Rc::new(Owner(self.me.clone()))) {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),
@@ -362,7 +361,7 @@ impl Session {
 
     /// Retries now (the Reconnect button, or the network came back), same session.
     pub fn reconnect_now(self: &Rc<Self>) {
-        self.attempt.set(0);
+        self.backoff.borrow_mut().reset();
         self.connect();
     }
 
@@ -376,7 +375,7 @@ impl Session {
         }
         // The title belonged to the old shell.
         self.ui.title.try_set(String::new());
-        self.attempt.set(0);
+        self.backoff.borrow_mut().reset();
         self.connect();
     }
 
@@ -473,7 +472,7 @@ impl Session {
     fn on_socket(self: &Rc<Self>, event: SocketEvent) {
         match event {
             SocketEvent::Open => {
-                self.opened_at.set(now());
+                self.backoff.borrow_mut().opened(now());
                 self.ui.state.try_set(ConnState::Connected);
                 self.xterm.set_option("disableStdin", &false.into());
                 let (cols, rows) = self.xterm.size();
@@ -492,7 +491,7 @@ impl Session {
     }
 
     fn closed(self: &Rc<Self>, code: u16, reason: &str) {
-        let was_open = self.opened_at.replace(0.0);
+        self.backoff.borrow_mut().dropped(now());
         // Dropped after this call returns, not inside the socket's own callback.
         let old = self.socket.borrow_mut().take();
         self.xterm.set_option("disableStdin", &true.into());
@@ -502,17 +501,16 @@ impl Session {
                 self.ui.state.try_set(ConnState::Ended);
             }
             AfterClose::Retry => {
-                if was_open > 0.0 && now() - was_open >= STABLE_AFTER_MS {
-                    self.attempt.set(0);
-                }
-                let attempt = self.attempt.get() + 1;
-                self.attempt.set(attempt);
+                let (attempt, delay) = {
+                    let mut b = self.backoff.borrow_mut();
+                    let delay = b.next_delay_ms(js_sys::Math::random());
+                    (b.attempts(), delay)
+                };
                 if attempt > MAX_ATTEMPTS {
                     self.ui.state.try_set(ConnState::Disconnected {
                         reason: close_reason(code, reason),
                     });
                 } else {
-                    let delay = backoff_ms(attempt, js_sys::Math::random());
                     self.ui.state.try_set(ConnState::Reconnecting {
                         attempt,
                         at_ms: now() + f64::from(delay),

@@ -5,6 +5,18 @@
 /// The replacement character, UTF-8 encoded.
 const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 
+/// The length of `bytes` without an incomplete (but so far valid) sequence at its end.
+fn complete_len(bytes: &[u8]) -> usize {
+    match bytes.utf8_chunks().last() {
+        Some(last)
+            if std::str::from_utf8(last.invalid()).is_err_and(|e| e.error_len().is_none()) =>
+        {
+            bytes.len() - last.invalid().len()
+        }
+        _ => bytes.len(),
+    }
+}
+
 /// Repairs one stream of terminal output.
 #[derive(Debug, Default)]
 pub struct Utf8Repair {
@@ -33,30 +45,17 @@ impl Utf8Repair {
             }
             Err(_) => {}
         }
-        let mut out = Vec::with_capacity(input.len() + 8);
-        let mut rest = &input[..];
-        loop {
-            match std::str::from_utf8(rest) {
-                Ok(_) => {
-                    out.extend_from_slice(rest);
-                    return out;
-                }
-                Err(e) => {
-                    let (valid, after) = rest.split_at(e.valid_up_to());
-                    out.extend_from_slice(valid);
-                    match e.error_len() {
-                        Some(n) => {
-                            out.extend_from_slice(REPLACEMENT);
-                            rest = &after[n..];
-                        }
-                        None => {
-                            self.carry = after.to_vec();
-                            return out;
-                        }
-                    }
-                }
+        // Invalid bytes inside: each becomes U+FFFD; a sequence cut off at the end waits.
+        let complete = complete_len(&input);
+        self.carry = input[complete..].to_vec();
+        let mut out = Vec::with_capacity(complete + 8);
+        for chunk in input[..complete].utf8_chunks() {
+            out.extend_from_slice(chunk.valid().as_bytes());
+            if !chunk.invalid().is_empty() {
+                out.extend_from_slice(REPLACEMENT);
             }
         }
+        out
     }
 
     /// Forgets a carried partial sequence (a new attach starts a new stream).

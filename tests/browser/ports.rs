@@ -1,20 +1,21 @@
 //! The ports list: one row per port with its forward link, and plain explanations otherwise.
 use super::support::{mount, text_of, tick};
-use agent_console_app::ports::forward::{ForwardOwner, Protocol};
-use agent_console_app::ports::{ForwardContext, PortList};
+use agent_console_app::ports::forward::{ForwardBase, ForwardOwner, Protocol};
+use agent_console_app::ports::PortList;
 use coder_api::WorkspaceAgentListeningPort as Port;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
 
-fn context(host: &str, agent: &str) -> ForwardContext {
-    ForwardContext {
-        host: host.into(),
+fn context(host: &str, agent: &str) -> ForwardBase {
+    ForwardBase {
+        wildcard_host: host.into(),
         owner: ForwardOwner {
             agent: agent.into(),
             workspace: "dev".into(),
             user: "alice".into(),
         },
         workspace_id: "ws-browser-test".into(),
+        page_scheme: "http:".into(),
     }
 }
 

@@ -1,0 +1,8 @@
+//! App-wide state, below every view: how the page was opened (embed, theme), why the user was
+//! last signed out, and the agent of the current page. Resolved once by the shell and the agent
+//! frame and provided as context; views read it and never import the shell.
+mod agent;
+mod shell;
+
+pub use agent::{use_agent, AgentContext};
+pub use shell::{initial_query_param, use_shell, Shell, Theme};
