@@ -99,7 +99,14 @@ fn summary(a: &WorkspaceAgent, server: ReadSignal<Loaded<BuildInfo>>) -> impl In
                     title=format!("Agent API {} is older than the server's {}; restart the workspace.", agent_api, s.agent_api_version)/></span>
             }.into_any(),
         },
-        None => view! { <span>{agent_version.clone()}</span> }.into_any(),
+        // A failed read says so beside the version rather than leaving it unexplained.
+        None => view! {
+            <span>{agent_version.clone()}
+                {b.error.as_ref().map(|e| view! {
+                    <span class="muted">{format!(" (not compared with the server's version: {e})")}</span>
+                })}
+            </span>
+        }.into_any(),
     })
     };
     let troubleshooting = safe_http_url(&a.troubleshooting_url).map(|url| {

@@ -33,7 +33,7 @@ pub fn filter_workspaces<'a>(all: &'a [Workspace], query: &str) -> Vec<&'a Works
 #[component]
 pub fn Picker() -> impl IntoView {
     let data: ReadSignal<Loaded<WorkspacesResponse>> = use_poll(Some(REFRESH_MS), || {
-        get_json::<WorkspacesResponse>("/api/v2/workspaces")
+        get_json::<WorkspacesResponse>(coder_api::routes::workspaces())
     });
     let (query, set_query) = signal(String::new());
 

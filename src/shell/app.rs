@@ -87,9 +87,12 @@ fn follow_system_colour_scheme(prefers_dark: RwSignal<bool>) {
     };
     prefers_dark.set(query.matches());
     let watched = query.clone();
-    // The app lives as long as the page: the listener is never removed.
-    gloo_events::EventListener::new(&query, "change", move |_| {
+    let on_change = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
         prefers_dark.set(watched.matches())
-    })
-    .forget();
+    });
+    query.set_onchange(Some(wasm_bindgen::JsCast::unchecked_ref(
+        on_change.as_ref(),
+    )));
+    // The app lives as long as the page: the handler is never removed.
+    on_change.forget();
 }

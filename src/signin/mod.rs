@@ -48,7 +48,7 @@ pub fn SignIn() -> impl IntoView {
         set_busy.set(true);
         set_error.set(None);
         spawn_local(async move {
-            let result = get_json_once::<User>("/api/v2/users/me").await;
+            let result = get_json_once::<User>(coder_api::routes::users_me()).await;
             let _ = set_busy.try_set(false);
             match result {
                 Ok(_) if app().is_some() => {

@@ -17,12 +17,7 @@ open_enum! {
     }
 }
 
-impl WorkspaceAgentStatus {
-    /// `connected`: the only status in which coderd serves the PTY and listening ports.
-    pub fn is_connected(&self) -> bool {
-        matches!(self, Self::Connected)
-    }
-}
+impl WorkspaceAgentStatus {}
 
 open_enum! {
     /// Where the agent is in its start/stop life.
@@ -301,11 +296,6 @@ impl WorkspaceAgent {
                 .then_with(|| a.0.cmp(b.0))
         });
         v
-    }
-
-    /// Whether `app` is among the display apps.
-    pub fn has_display_app(&self, app: &DisplayApp) -> bool {
-        self.display_apps.contains(app)
     }
 
     /// The log source with this id.

@@ -75,9 +75,4 @@ pub struct ExternalAuthResponse {
     pub username: String,
 }
 
-impl ExternalAuthResponse {
-    /// No token yet: the user must visit `url` first.
-    pub fn needs_user_auth(&self) -> bool {
-        self.access_token.is_empty() && !self.url.is_empty()
-    }
-}
+impl ExternalAuthResponse {}

@@ -146,12 +146,6 @@ pub struct DerpMap {
 }
 
 impl DerpMap {
-    /// Regions sorted by id.
-    pub fn sorted_regions(&self) -> Vec<&DerpRegion> {
-        let mut v: Vec<_> = self.regions.values().collect();
-        v.sort_by_key(|r| r.region_id);
-        v
-    }
     /// The region with this id.
     pub fn region(&self, id: i64) -> Option<&DerpRegion> {
         self.regions

@@ -66,11 +66,6 @@ pub fn port_forward_subdomain(
     )
 }
 
-/// Parses a label made by [`port_forward_subdomain`] (what the server reads from `Host`).
-pub fn parse_port_forward_subdomain(label: &str) -> Result<PortForwardLabel, PortForwardError> {
-    PortForwardLabel::try_parse(label)
-}
-
 impl PortForwardLabel {
     /// Renders the label.
     pub fn render(&self) -> String {

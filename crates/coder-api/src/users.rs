@@ -128,9 +128,4 @@ pub struct AuthRedirectResponse {
     pub redirect_uri: String,
 }
 
-impl AppHostResponse {
-    /// Whether subdomain apps and port forwarding are available.
-    pub fn has_wildcard(&self) -> bool {
-        !self.host.trim().is_empty()
-    }
-}
+impl AppHostResponse {}

@@ -110,18 +110,6 @@ impl Workspace {
     pub fn agent(&self, id: &Uuid) -> Option<&WorkspaceAgent> {
         self.agents().find(|a| a.id == *id)
     }
-    /// The agent with this name in the latest build.
-    pub fn agent_named(&self, name: &str) -> Option<&WorkspaceAgent> {
-        self.agents().find(|a| a.name == name)
-    }
-    /// The template's display name, else its name.
-    pub fn template_label(&self) -> &str {
-        if self.template_display_name.is_empty() {
-            &self.template_name
-        } else {
-            &self.template_display_name
-        }
-    }
 }
 
 /// `GET /workspaces`.
@@ -135,11 +123,4 @@ pub struct WorkspacesResponse {
     pub count: i64,
 }
 
-impl WorkspacesResponse {
-    /// The workspace whose latest build has this agent, with the agent.
-    pub fn find_agent(&self, id: &Uuid) -> Option<(&Workspace, &WorkspaceAgent)> {
-        self.workspaces
-            .iter()
-            .find_map(|w| w.agent(id).map(|a| (w, a)))
-    }
-}
+impl WorkspacesResponse {}

@@ -12,7 +12,7 @@ fn build_and_parse() {
         port_forward_subdomain(3000, true, "a", "w", "u"),
         "3000s--a--w--u"
     );
-    let label = parse_port_forward_subdomain("8080--main--ws--alice").unwrap();
+    let label = PortForwardLabel::try_parse("8080--main--ws--alice").unwrap();
     assert_eq!(
         label,
         PortForwardLabel {
@@ -71,7 +71,7 @@ fn invalid_labels() {
     ];
     for (label, want) in cases {
         assert_eq!(
-            parse_port_forward_subdomain(label),
+            PortForwardLabel::try_parse(label),
             Err(want.clone()),
             "{label}"
         );

@@ -230,7 +230,7 @@ fn agent_side_examples() {
         ("string", "string", "string")
     );
     assert!(ext.token_extra.as_ref().is_some_and(|m| m.is_empty()));
-    assert!(!ext.needs_user_auth());
+    assert!(!ext.access_token.is_empty());
     let key: GitSshKey = round_trip(&fixture("workspaceagents_me_gitsshkey.response.json"));
     assert_eq!(key.public_key, "string");
     let resp: Response = round_trip(&fixture("workspaceagents_me_logs.response.json"));

@@ -49,8 +49,9 @@ fn pascal_case_derp_map() {
     let map: DerpMap = round_trip(&wire("derp_map.json"));
     assert_eq!(map.home_params, Some(DerpHomeParams { region_score: None }));
     assert_eq!(map.omit_default_regions, None);
-    let ids: Vec<i64> = map.sorted_regions().iter().map(|r| r.region_id).collect();
-    assert_eq!(ids, vec![1, 10, 999, 1000]);
+    let ids: Vec<i64> = map.regions.values().map(|r| r.region_id).collect();
+    assert_eq!(ids.len(), 4);
+    assert!([1, 10, 999, 1000].iter().all(|id| ids.contains(id)));
 
     let coder = map.region(999).unwrap();
     assert!(coder.embedded_relay);
@@ -165,7 +166,7 @@ fn newer_agent_fields() {
     let agent: WorkspaceAgent = round_trip(&wire("agent.json"));
     assert!(agent.parent_id.is_none());
     assert_eq!(agent.status, WorkspaceAgentStatus::Connected);
-    assert!(agent.status.is_connected() && agent.lifecycle_state.is_ready());
+    assert!(agent.lifecycle_state.is_ready());
     assert_eq!(agent.updated_at.timestamp_subsec_nanos(), 918_273_645);
     assert_eq!(
         agent.updated_at.to_rfc3339(),
@@ -175,7 +176,9 @@ fn newer_agent_fields() {
     assert!(agent.subsystems.is_empty(), "null reads as empty");
     assert_eq!(agent.display_apps.len(), 5);
     assert!(agent.display_apps.iter().all(DisplayApp::is_known));
-    assert!(agent.has_display_app(&DisplayApp::PortForwardingHelper));
+    assert!(agent
+        .display_apps
+        .contains(&DisplayApp::PortForwardingHelper));
     assert_eq!(
         agent.preferred_latency().map(|(r, l)| (r, l.latency_ms)),
         Some(("Coder Embedded Relay", 12.731))
@@ -249,11 +252,6 @@ fn workspaces_lead_to_agents() {
     assert_eq!(list.count, 1);
     let ws = &list.workspaces[0];
     assert_eq!((ws.name.as_str(), ws.owner_name.as_str()), ("dev", "alice"));
-    assert_eq!(
-        ws.template_label(),
-        "docker",
-        "empty display name falls back to the name"
-    );
     assert_eq!(ws.latest_build.status, WorkspaceStatus::Running);
     assert_eq!(ws.latest_build.transition, WorkspaceTransition::Start);
     assert_eq!(ws.latest_build.build_number, 17);
@@ -264,10 +262,8 @@ fn workspaces_lead_to_agents() {
     );
     let agent = ws.agents().next().unwrap();
     assert_eq!(agent.name, "main");
-    assert_eq!(ws.agent_named("main").map(|a| a.id), Some(agent.id));
-    let (found_ws, found) = list.find_agent(&agent.id).unwrap();
-    assert_eq!((found_ws.id, found.id), (ws.id, agent.id));
-    assert!(list.find_agent(&uuid::Uuid::nil()).is_none());
+    assert_eq!(ws.agent(&agent.id).map(|a| a.name.as_str()), Some("main"));
+    assert!(ws.agent(&uuid::Uuid::nil()).is_none());
 }
 
 #[test]
@@ -288,10 +284,11 @@ fn deployment_endpoints() {
     assert_eq!(regions.regions[0].wildcard_hostname, "*.coder.example.com");
     assert!(regions.regions[0].healthy);
     let host: AppHostResponse = round_trip(&wire("app_host.json"));
-    assert!(host.has_wildcard());
-    assert!(!parse::<AppHostResponse>(r#"{"host":""}"#)
+    assert!(host.host.starts_with('*'));
+    assert!(parse::<AppHostResponse>(r#"{"host":""}"#)
         .unwrap()
-        .has_wildcard());
+        .host
+        .is_empty());
     let out: Response = round_trip(&wire("signed_out.json"));
     assert_eq!(out, Response::signed_out_no_token());
 }
@@ -421,7 +418,7 @@ fn missing_and_null_optional_fields() {
     let ext: ExternalAuthResponse = round_trip(
         r#"{"url":"https://coder.example.com/external-auth/github","token_extra":null}"#,
     );
-    assert!(ext.needs_user_auth() && ext.token_extra.is_none());
+    assert!(ext.access_token.is_empty() && !ext.url.is_empty() && ext.token_extra.is_none());
     let info: AgentConnectionInfo = round_trip("{}");
     assert!(info.derp_map.regions.is_empty() && info.hostname_suffix.is_none());
 }

@@ -18,9 +18,7 @@ pub use coder_api::routes::{SESSION_TOKEN_COOKIE, SESSION_TOKEN_HEADER, SESSION_
 /// coderd's last-resort token query parameter.
 pub const ACCESS_TOKEN_QUERY: &str = "access_token";
 
-/// coderd's message for a missing or rejected session.
-pub const SIGNED_OUT_MESSAGE: &str =
-    "You are signed out or your session has expired. Please sign in again to continue.";
+pub use coder_api::SIGNED_OUT_MESSAGE;
 
 /// The two secrets of the embedded backend.
 #[derive(Clone)]
@@ -173,14 +171,15 @@ pub fn token_matches(presented: &str, expected: &str) -> bool {
 /// Checks a user (session) token; the error is coderd's 401.
 pub fn require_session(headers: &HeaderMap, uri: &Uri, tokens: &Tokens) -> Result<(), ApiError> {
     match token_from_request(headers, uri) {
-        None => Err(
-            ApiError::new(StatusCode::UNAUTHORIZED, SIGNED_OUT_MESSAGE).detail(format!(
-                "Cookie {SESSION_TOKEN_COOKIE:?} or query parameter must be provided."
-            )),
-        ),
+        None => Err(ApiError::with_body(
+            StatusCode::UNAUTHORIZED,
+            coder_api::Response::signed_out_no_token(),
+        )),
         Some(t) if token_matches(&t, &tokens.session) => Ok(()),
-        Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, SIGNED_OUT_MESSAGE)
-            .detail("API key is invalid.")),
+        Some(_) => Err(ApiError::with_body(
+            StatusCode::UNAUTHORIZED,
+            coder_api::Response::signed_out("API key is invalid."),
+        )),
     }
 }
 

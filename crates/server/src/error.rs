@@ -42,12 +42,14 @@ impl ApiError {
         self.body.validations.as_deref().unwrap_or_default()
     }
 
-    /// 400 with a body coder-api built (a query parser's answer).
+    /// A body the wire crate built (coderd's own wording), with its status.
+    pub fn with_body(status: StatusCode, body: coder_api::Response) -> Self {
+        ApiError { status, body }
+    }
+
+    /// 400 with a body the wire crate built (a query parser's answer).
     pub fn bad_request(body: coder_api::Response) -> Self {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            body,
-        }
+        Self::with_body(StatusCode::BAD_REQUEST, body)
     }
 
     /// 400 "Invalid query parameters." with the given validations, as coderd's query parser reports.

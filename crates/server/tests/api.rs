@@ -2,6 +2,11 @@
 
 mod common;
 
+use coder_api::{
+    AppHostResponse, BuildInfo, DisplayApp, RegionsResponse, User, UserStatus, WorkspaceAgent,
+    WorkspaceAgentLifecycle, WorkspaceAgentListeningPortsResponse, WorkspaceAgentStatus,
+    WorkspacesResponse,
+};
 use common::{Server, AGENT, SESSION};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -139,36 +144,30 @@ both_modes!(
 );
 
 both_modes!(agent_describes_this_machine, |s: Server| async move {
-    let agent = s.get_json(&s.agent_path(""), 200).await;
-    assert_eq!(agent["id"], s.agent_id.as_str());
-    assert_eq!(agent["name"], "dev");
-    assert_eq!(agent["status"], "connected");
-    assert_eq!(agent["operating_system"], "linux");
-    assert!(["amd64", "arm64"].contains(&agent["architecture"].as_str().unwrap()));
-    assert!(agent["version"].as_str().unwrap().starts_with("v2."));
-    assert!(agent["api_version"].as_str().unwrap().starts_with("2."));
-    assert!(agent["directory"].as_str().unwrap().starts_with('/'));
-    assert_eq!(agent["health"]["healthy"], true);
-    assert_eq!(agent["logs_overflowed"], false);
-    assert!(agent["apps"].as_array().unwrap().is_empty());
-    let display: Vec<&str> = agent["display_apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    assert!(display.contains(&"web_terminal") && display.contains(&"port_forwarding_helper"));
-    assert!(agent["latency"]
-        .as_object()
-        .unwrap()
-        .values()
-        .any(|l| l["preferred"] == true));
-    assert!(agent["created_at"].is_string());
+    let agent: WorkspaceAgent = s.get_as(&s.agent_path(""), 200).await;
+    assert_eq!(agent.id.to_string(), s.agent_id);
+    assert_eq!(agent.name, "dev");
+    assert_eq!(agent.status, WorkspaceAgentStatus::Connected);
+    assert_eq!(agent.operating_system, "linux");
+    assert!(["amd64", "arm64"].contains(&agent.architecture.as_str()));
+    assert!(agent.version.starts_with("v2."));
+    assert!(agent.api_version.starts_with("2."));
+    assert!(agent.directory.unwrap().starts_with('/'));
+    assert!(agent.health.healthy);
+    assert!(!agent.logs_overflowed);
+    assert!(agent.apps.is_empty());
+    assert!(
+        agent.display_apps.contains(&DisplayApp::WebTerminal)
+            && agent
+                .display_apps
+                .contains(&DisplayApp::PortForwardingHelper)
+    );
+    assert!(agent.latency.unwrap().values().any(|l| l.preferred));
     // No scripts in the test config: nothing runs, lifecycle reaches ready at once.
     for _ in 0..50 {
-        let a = s.get_json(&s.agent_path(""), 200).await;
-        if a["lifecycle_state"] == "ready" {
-            assert!(a["ready_at"].is_string());
+        let a: WorkspaceAgent = s.get_as(&s.agent_path(""), 200).await;
+        if a.lifecycle_state == WorkspaceAgentLifecycle::Ready {
+            assert!(a.ready_at.is_some());
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -191,9 +190,9 @@ both_modes!(agent_param_is_validated, |s: Server| async move {
 });
 
 both_modes!(around_the_agent, |s: Server| async move {
-    let me = s.get_json("/api/v2/users/me", 200).await;
-    assert_eq!(me["username"], "tester");
-    assert_eq!(me["status"], "active");
+    let me: User = s.get_as("/api/v2/users/me", 200).await;
+    assert_eq!(me.username, "tester");
+    assert_eq!(me.status, UserStatus::Active);
 
     let resp = s
         .client
@@ -202,33 +201,29 @@ both_modes!(around_the_agent, |s: Server| async move {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200, "buildinfo needs no auth");
-    let info: Value = resp.json().await.unwrap();
-    assert!(info["version"].as_str().unwrap().starts_with("v2."));
-    assert!(info["agent_api_version"].is_string());
+    let info: BuildInfo = coder_api::parse(&resp.text().await.unwrap()).unwrap();
+    assert!(info.version.starts_with("v2."));
+    assert!(!info.agent_api_version.is_empty());
 
-    let list = s.get_json("/api/v2/workspaces", 200).await;
-    assert_eq!(list["count"], 1);
-    let ws = &list["workspaces"][0];
-    assert_eq!(ws["name"], "ws");
-    assert_eq!(ws["owner_name"], "tester");
-    let agent = &ws["latest_build"]["resources"][0]["agents"][0];
-    assert_eq!(agent["id"], s.agent_id.as_str());
-    assert_eq!(agent["name"], "dev");
-    let none = s
-        .get_json("/api/v2/workspaces?q=name:nothing-like-this", 200)
+    let list: WorkspacesResponse = s.get_as("/api/v2/workspaces", 200).await;
+    assert_eq!(list.count, 1);
+    let ws = &list.workspaces[0];
+    assert_eq!((ws.name.as_str(), ws.owner_name.as_str()), ("ws", "tester"));
+    let agent = ws.agents().next().expect("the latest build has the agent");
+    assert_eq!(agent.id.to_string(), s.agent_id);
+    assert_eq!(agent.name, "dev");
+    let none: WorkspacesResponse = s
+        .get_as("/api/v2/workspaces?q=name:nothing-like-this", 200)
         .await;
-    assert_eq!(none["count"], 0);
-    assert_eq!(none["workspaces"], json!([]));
+    assert_eq!(none.count, 0);
+    assert!(none.workspaces.is_empty());
 
     let port = s.embedded.local_addr().port();
-    let host = s.get_json("/api/v2/applications/host", 200).await;
-    assert_eq!(host["host"], format!("*.localhost:{port}"));
-    let regions = s.get_json("/api/v2/regions", 200).await;
-    assert_eq!(
-        regions["regions"][0]["wildcard_hostname"],
-        format!("*.localhost:{port}")
-    );
-    assert_eq!(regions["regions"][0]["healthy"], true);
+    let host: AppHostResponse = s.get_as("/api/v2/applications/host", 200).await;
+    assert_eq!(host.host, format!("*.localhost:{port}"));
+    let regions: RegionsResponse = s.get_as("/api/v2/regions", 200).await;
+    assert_eq!(regions.regions[0].wildcard_hostname, host.host);
+    assert!(regions.regions[0].healthy);
 });
 
 both_modes!(health_and_api_root_need_no_token, |s: Server| async move {
@@ -412,18 +407,16 @@ both_modes!(
     |s: Server| async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let body = s.get_json(&s.agent_path("/listening-ports"), 200).await;
-        let ports = body["ports"].as_array().unwrap();
-        let mine = ports
+        let body: WorkspaceAgentListeningPortsResponse =
+            s.get_as(&s.agent_path("/listening-ports"), 200).await;
+        let mine = body
+            .ports
             .iter()
-            .find(|p| p["port"] == port)
-            .unwrap_or_else(|| panic!("port {port} missing: {body}"));
-        assert_eq!(mine["network"], "tcp");
-        assert!(mine["process_name"].is_string());
+            .find(|p| p.port == port)
+            .unwrap_or_else(|| panic!("port {port} missing: {body:?}"));
+        assert_eq!(mine.network, "tcp");
         // The console's own port and ignored ports are filtered.
         let own = s.embedded.local_addr().port();
-        assert!(ports
-            .iter()
-            .all(|p| p["port"] != own && p["port"].as_u64().unwrap() >= 9));
+        assert!(body.ports.iter().all(|p| p.port != own && p.port >= 9));
     }
 );

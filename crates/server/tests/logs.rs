@@ -3,6 +3,7 @@
 
 mod common;
 
+use coder_api::{LogLevel, WorkspaceAgent, WorkspaceAgentLog};
 use common::{next_json, next_msg, ws_connect, ws_refused, Server, SESSION};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -17,39 +18,25 @@ both_modes!(rest_returns_logs_after_an_id, |s: Server| async move {
     assert_eq!(empty, json!([]), "no logs is [] (never null)");
     let src = s.log_source("Test").await;
     assert_eq!(s.patch_logs(&src, &lines("a", 3)).await.status(), 200);
-    let all = s.get_json(&s.agent_path("/logs"), 200).await;
-    let ids: Vec<i64> = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["id"].as_i64().unwrap())
-        .collect();
+    let all: Vec<WorkspaceAgentLog> = s.get_as(&s.agent_path("/logs"), 200).await;
+    let ids: Vec<i64> = all.iter().map(|l| l.id).collect();
     assert_eq!(ids, [1, 2, 3]);
-    assert_eq!(all[0]["output"], "a-0");
-    assert_eq!(all[0]["level"], "info");
-    assert_eq!(all[0]["source_id"], src.as_str());
-    assert!(all[0]["created_at"].is_string());
-    let tail = s
-        .get_json(&s.agent_path("/logs?after=2&before=1"), 200)
-        .await;
-    assert_eq!(
-        tail.as_array().unwrap().len(),
-        1,
-        "before is ignored like coderd"
-    );
-    assert_eq!(tail[0]["id"], 3);
-    let legacy = s
-        .get_json(&s.agent_path("/startup-logs?after=1"), 200)
-        .await;
-    assert_eq!(legacy.as_array().unwrap().len(), 2);
+    assert_eq!(all[0].output, "a-0");
+    assert_eq!(all[0].level, LogLevel::Info);
+    assert_eq!(all[0].source_id.to_string(), src);
+    let tail: Vec<WorkspaceAgentLog> = s.get_as(&s.agent_path("/logs?after=2&before=1"), 200).await;
+    let tail_ids: Vec<i64> = tail.iter().map(|l| l.id).collect();
+    assert_eq!(tail_ids, [3], "before is ignored like coderd");
+    let legacy: Vec<WorkspaceAgentLog> =
+        s.get_as(&s.agent_path("/startup-logs?after=1"), 200).await;
+    assert_eq!(legacy.len(), 2);
     // The source and the byte count show on the agent.
-    let agent = s.get_json(&s.agent_path(""), 200).await;
-    assert_eq!(agent["logs_length"], 9);
-    assert!(agent["log_sources"]
-        .as_array()
-        .unwrap()
+    let agent: WorkspaceAgent = s.get_as(&s.agent_path(""), 200).await;
+    assert_eq!(agent.logs_length, 9);
+    assert!(agent
+        .log_sources
         .iter()
-        .any(|l| l["id"] == src.as_str() && l["display_name"] == "Test"));
+        .any(|l| l.id.to_string() == src && l.display_name == "Test"));
 });
 
 both_modes!(bad_after_is_400_with_validations, |s: Server| async move {

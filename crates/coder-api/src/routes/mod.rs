@@ -36,10 +36,6 @@ pub fn agent_path(id: &Uuid) -> String {
 pub fn connection(id: &Uuid) -> String {
     agent(id, "/connection")
 }
-/// `GET /workspaceagents/connection`: connection info not tied to one agent.
-pub fn connection_generic() -> String {
-    format!("{API}/workspaceagents/connection")
-}
 /// `GET /workspaceagents/{id}/coordinate` (WebSocket).
 pub fn coordinate(id: &Uuid) -> String {
     agent(id, "/coordinate")
@@ -235,10 +231,6 @@ impl ExternalAuthQuery {
 pub fn me_external_auth(q: &ExternalAuthQuery) -> String {
     me(&format!("/external-auth{}", q.render()))
 }
-/// `GET /workspaceagents/me/gitauth` (removed; same answer).
-pub fn me_gitauth(q: &ExternalAuthQuery) -> String {
-    me(&format!("/gitauth{}", q.render()))
-}
 /// `GET /workspaceagents/me/gitsshkey`.
 pub fn me_gitsshkey() -> String {
     me("/gitsshkey")
@@ -263,22 +255,9 @@ pub fn buildinfo() -> String {
 pub fn workspaces() -> String {
     format!("{API}/workspaces")
 }
-/// `GET /workspaces?q=…` with a coderd search query such as `owner:me`.
-pub fn workspaces_search(q: &str) -> String {
-    format!(
-        "{API}/workspaces{}",
-        Query::default()
-            .opt("q", Some(q).filter(|q| !q.is_empty()))
-            .render()
-    )
-}
 /// `GET /workspaces/{id}`.
 pub fn workspace(id: &Uuid) -> String {
     format!("{API}/workspaces/{id}")
-}
-/// `GET /users/{user}/workspace/{name}`.
-pub fn workspace_by_owner_and_name(user: &str, name: &str) -> String {
-    format!("{API}/users/{}/workspace/{}", encode(user), encode(name))
 }
 /// `GET /regions`.
 pub fn regions() -> String {

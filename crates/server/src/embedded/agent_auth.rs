@@ -80,11 +80,14 @@ pub async fn external_auth(
                 .detail("You'll need to restart your workspace after adding the provider.")
             })?,
         (None, None) => {
-            return Err(
-                ApiError::new(StatusCode::BAD_REQUEST, "Invalid query parameters.")
-                    .validation("match", "Either \"match\" or \"id\" must be provided.")
-                    .validation("id", "Either \"match\" or \"id\" must be provided."),
-            )
+            return Err(ApiError::invalid_query(
+                ["match", "id"]
+                    .map(|field| coder_api::ValidationError {
+                        field: field.into(),
+                        detail: "Either \"match\" or \"id\" must be provided.".into(),
+                    })
+                    .to_vec(),
+            ))
         }
     };
     let mut rx = e.external_tokens().subscribe();

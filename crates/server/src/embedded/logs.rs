@@ -82,9 +82,9 @@ pub async fn patch_logs(State(e): State<Embedded>, body: axum::body::Bytes) -> A
     }
     match store.append(source_id, lines) {
         Ok(_) => Ok((StatusCode::OK, Json(json!({"message": "Logs appended."}))).into_response()),
-        Err(AppendError::LimitExceeded) => Err(ApiError::new(
+        Err(AppendError::LimitExceeded) => Err(ApiError::with_body(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "Logs limit exceeded",
+            coder_api::Response::logs_limit_exceeded(),
         )),
         Err(AppendError::UnknownSource(id)) => Err(unknown_source(id)),
     }

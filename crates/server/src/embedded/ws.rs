@@ -35,7 +35,7 @@ pub fn upgrade(headers: &HeaderMap, ws: Upgrade) -> ApiResult<WebSocketUpgrade> 
         } else {
             StatusCode::BAD_REQUEST
         };
-        ApiError::new(status, "Failed to accept websocket.").detail(detail)
+        ApiError::with_body(status, coder_api::Response::websocket_accept_failed(detail))
     })?;
     check_ws_origin(headers)?;
     Ok(ws)

@@ -28,8 +28,7 @@ pub async fn forward(p: Proxy, req: Request) -> Result<Response, ApiError> {
     let ws = WebSocketUpgrade::from_request_parts(&mut parts, &())
         .await
         .map_err(|r| {
-            ApiError::new(StatusCode::BAD_REQUEST, "Failed to accept websocket.")
-                .detail(r.body_text())
+            ApiError::bad_request(coder_api::Response::websocket_accept_failed(r.body_text()))
         })?;
 
     let mut url = p.upstream_url(parts.uri.path(), parts.uri.query())?;

@@ -165,6 +165,15 @@ impl Server {
         resp.json().await.unwrap()
     }
 
+    /// GET with the session token, read into the wire crate's type as the app reads it
+    /// (asserting `status`): the server and its client agree on the contract.
+    pub async fn get_as<T: serde::de::DeserializeOwned>(&self, path: &str, status: u16) -> T {
+        let resp = self.get(path).await;
+        assert_eq!(resp.status().as_u16(), status, "GET {path}");
+        let text = resp.text().await.unwrap();
+        coder_api::parse::<T>(&text).unwrap_or_else(|e| panic!("GET {path}: {e}: {text}"))
+    }
+
     /// A request with the agent token.
     pub fn agent_req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client
