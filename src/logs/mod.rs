@@ -2,12 +2,15 @@
 pub mod ansi;
 pub mod feed;
 pub mod filter;
+mod list;
 pub mod long_line;
 pub mod merge;
 pub mod model;
+mod notices;
 pub mod reconcile;
 pub mod render;
 mod row;
+mod toolbar;
 mod view;
 pub mod virtual_list;
 

@@ -23,24 +23,6 @@ pub struct ListDom {
     pub window: HtmlElement,
 }
 
-/// Whether the page uses the dark theme (ANSI colours have a palette per theme).
-pub fn is_dark() -> bool {
-    let doc = leptos::prelude::document();
-    match doc
-        .document_element()
-        .and_then(|e| e.get_attribute("data-theme"))
-        .as_deref()
-    {
-        Some("dark") => true,
-        Some("light") => false,
-        _ => leptos::prelude::window()
-            .match_media("(prefers-color-scheme: dark)")
-            .ok()
-            .flatten()
-            .is_some_and(|m| m.matches()),
-    }
-}
-
 /// Sets a style property unless `written` says it already has this value.
 fn write_style(el: &HtmlElement, property: &str, value: String, written: &mut String) {
     if *written != value {
@@ -105,8 +87,9 @@ fn set_scroll(m: &mut Model, dom: &ListDom, top: f64) {
     }
 }
 
-/// Renders one frame; returns whether another frame is needed (the filter is still catching up).
-pub fn render_frame(m: &mut Model, dom: &ListDom) -> bool {
+/// Renders one frame with the palette of the page's theme (`dark`: the shell's decision);
+/// returns whether another frame is needed (the filter is still catching up).
+pub fn render_frame(m: &mut Model, dom: &ListDom, dark: bool) -> bool {
     let report = m.view.sync_budget(&m.buffer, SYNC_BUDGET_PER_FRAME);
     if let Some(first) = report.first_changed {
         m.list.truncate(first.min(m.list.len()));
@@ -120,7 +103,6 @@ pub fn render_frame(m: &mut Model, dom: &ListDom) -> bool {
     if report.matches_changed {
         m.rendered.clear();
     }
-    let dark = is_dark();
     if dark != m.built_dark {
         m.built_dark = dark;
         m.rendered.clear();

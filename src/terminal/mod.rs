@@ -5,9 +5,15 @@
 //! - `protocol`, `links`, `osc`, `keybar` hold the pure rules (messages and states, which links
 //!   open where, clipboard and title requests, key-bar bytes), tested natively;
 //! - `xterm` loads xterm.js on demand and binds what `xterm-js-rs` lacks for xterm 6;
-//! - `page` is the browser glue (address bar, listeners, viewport, test hooks).
+//! - `page` is the browser glue (address bar, listeners, viewport, test hooks);
+//! - `bar`, `alerts` and `dialogs` are the view's parts: its bar, the notices above the screen,
+//!   and the two questions it asks.
 //!
-//! This file is the view: toolbar, notices, the terminal, the key bar and the dialogs.
+//! This file is the view's state and how it starts, reacts and ends. The PTY socket itself is
+//! `crate::api::pty_socket`.
+mod alerts;
+mod bar;
+mod dialogs;
 pub mod flow;
 pub mod keybar;
 pub mod links;
@@ -18,18 +24,18 @@ mod session;
 pub mod utf8;
 mod xterm;
 
-use crate::ports::forward::ForwardBase;
-use crate::state::{use_agent, use_shell};
-use crate::ui::status::Tone;
-use crate::ui::{storage, Badge};
-use coder_api::{WorkspaceAgentLifecycle as Lifecycle, WorkspaceAgentStatus as Status};
+use crate::state::{use_agent, use_shell, Shell};
+use crate::ui::storage;
+use alerts::{AgentAlerts, ClipboardOffer, ConnectionNotice};
+use bar::TerminalBar;
+use dialogs::{Consent, ConsentDialog, LinkDialog};
 use gloo_events::EventListener as Listener;
 use keybar::KeyBar;
 use leptos::html;
 use leptos::prelude::*;
 use page::Observer;
 use protocol::ConnState;
-use session::{copy_to_clipboard, open_link, Session, SessionUi, Target};
+use session::{Session, SessionUi, Target};
 use std::rc::Rc;
 use uuid::Uuid;
 
@@ -39,25 +45,27 @@ const FONT_MAX: u32 = 32;
 const FONT_DEFAULT: u32 = 14;
 const FONT_KEY: &str = "agent-console.terminal.font-size";
 
-/// The `?command=` consent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Consent {
-    /// No command asked for.
-    NotNeeded,
-    /// Waiting for the user.
-    Pending(String),
-    /// The user agreed to run it.
-    Given(String),
-    /// The user refused: nothing runs until they ask for a plain shell.
-    Declined,
-}
-
 /// Things kept alive exactly as long as the view (not `Send`, so stored locally).
 #[derive(Default)]
 struct Live {
     session: Option<Rc<Session>>,
     listeners: Vec<Listener>,
     observer: Option<Observer>,
+}
+
+/// The view's live parts, shared by its components.
+#[derive(Clone, Copy)]
+struct LiveSession(StoredValue<Live, LocalStorage>);
+
+impl LiveSession {
+    /// Runs `f` on the session, if there is one (and the view is still there).
+    fn with(self, f: impl Fn(&Rc<Session>)) {
+        self.0.try_with_value(|l| {
+            if let Some(s) = &l.session {
+                f(s)
+            }
+        });
+    }
 }
 
 /// `/agents/{id}/terminal`.
@@ -98,14 +106,8 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     });
     let ui = SessionUi::new(ConnState::Loading);
     let live = StoredValue::new_local(Live::default());
+    let session = LiveSession(live);
     let ready = RwSignal::new(false);
-    let with_session = move |f: &dyn Fn(&Rc<Session>)| {
-        live.try_with_value(|l| {
-            if let Some(s) = &l.session {
-                f(s)
-            }
-        });
-    };
 
     // Preferences.
     let font_size = RwSignal::new(
@@ -150,7 +152,7 @@ fn Terminal(agent: Uuid) -> impl IntoView {
         let bar: Option<web_sys::HtmlElement> =
             bar_ref.try_get_untracked().flatten().map(|b| b.into());
         page::fit_to_viewport(&screen, bar.as_ref(), below);
-        with_session(&|s| s.schedule_fit());
+        session.with(|s| s.schedule_fit());
     };
 
     // Start: load xterm.js, open the terminal, then connect (or wait for consent).
@@ -219,20 +221,8 @@ fn Terminal(agent: Uuid) -> impl IntoView {
         });
     });
 
-    // Theme and font follow the app and the user.
-    Effect::new(move |_| {
-        let dark = shell.dark();
-        if ready.get() {
-            with_session(&|s| s.xterm().set_dark(dark));
-        }
-    });
-    Effect::new(move |_| {
-        let size = font_size.get();
-        storage::save(FONT_KEY, &size.to_string());
-        if ready.get() {
-            with_session(&|s| s.xterm().set_font_size(size));
-        }
-    });
+    follow_theme(shell, ready, session);
+    follow_font_size(font_size, ready, session);
     // The key bar appearing or leaving changes the room left for the terminal.
     Effect::new(move |_| {
         show_keys.track();
@@ -240,45 +230,10 @@ fn Terminal(agent: Uuid) -> impl IntoView {
             request_animation_frame(layout);
         }
     });
-    // Keep the session id in the address if a link inside the app dropped the query.
-    let location = leptos_router::hooks::use_location();
-    Effect::new(move |_| {
-        location.search.track();
-        if let Some(id) = live
-            .try_with_value(|l| l.session.as_ref().map(|s| s.target().reconnect))
-            .flatten()
-        {
-            page::replace_query(&[("reconnect", Some(&id.to_string()))]);
-        }
-    });
-
-    // The reconnect countdown ticks while it runs.
-    let now = RwSignal::new(js_sys::Date::now());
-    if let Ok(h) = set_interval_with_handle(
-        move || {
-            if matches!(
-                ui.state.try_get_untracked(),
-                Some(ConnState::Reconnecting { .. })
-            ) {
-                now.try_set(js_sys::Date::now());
-            }
-        },
-        std::time::Duration::from_millis(500),
-    ) {
-        on_cleanup(move || h.clear());
-    }
-    // Back online: retry now instead of waiting out the backoff.
-    let online = window_event_listener(leptos::ev::online, move |_| {
-        if ui
-            .state
-            .try_get_untracked()
-            .is_some_and(|s| s.can_reconnect())
-        {
-            with_session(&|s| s.reconnect_now());
-        }
-    });
-    on_cleanup(move || online.remove());
-
+    keep_session_in_address(live);
+    let now = tick_reconnect_countdown(ui);
+    reconnect_when_online(ui, session);
+    fade_notices(ui);
     on_cleanup(move || {
         page::remove_test_hooks();
         // Dropping the session closes its socket (1000) and disposes the terminal.
@@ -291,33 +246,16 @@ fn Terminal(agent: Uuid) -> impl IntoView {
         });
     });
 
-    // Transient notices fade after a few seconds.
-    Effect::new(move |_| {
-        if ui.notice.get().is_some() {
-            set_timeout(
-                move || {
-                    ui.notice.try_set(None);
-                },
-                std::time::Duration::from_secs(4),
-            );
-        }
-    });
-
-    let status = Memo::new(move |_| ui.state.with(|s| s.describe(now.get())));
-    let tone = Signal::derive(move || status.with(|s| s.0));
-    let label = Signal::derive(move || status.with(|s| s.1.clone()));
-    let detail = Signal::derive(move || status.with(|s| s.2.clone()));
-
     let new_session = move || {
         let id = page::new_session_id();
         page::remember_session(&agent, &id);
         page::replace_query(&[("reconnect", Some(&id.to_string())), ("command", None)]);
-        with_session(&|s| s.restart(id));
+        session.with(|s| s.restart(id));
     };
     let run_plain_shell = move || {
         consent.set(Consent::Declined);
         page::replace_query(&[("command", None)]);
-        with_session(&|s| s.start_with_command(None));
+        session.with(|s| s.start_with_command(None));
     };
     let agent_name = Signal::derive(move || {
         ctx.agent
@@ -326,100 +264,27 @@ fn Terminal(agent: Uuid) -> impl IntoView {
 
     view! {
         <section class="terminal-page" class:embed=shell.embed aria-label="Terminal">
-            <div class="terminal-bar" node_ref=bar_ref>
-                <div class="terminal-status">
-                    <Badge tone label title=detail/>
-                    <span class="terminal-detail muted">{detail}</span>
-                    // Announced once per change of state, not at every tick of the countdown.
-                    <span class="visually-hidden" role="status">{move || ui.state.with(|s| s.describe(0.0).2)}</span>
-                </div>
-                <span class="terminal-title mono" title="Title set by the program in the terminal"
-                    hidden=move || ui.title.with(String::is_empty)>{move || ui.title.get()}</span>
-                <div class="terminal-actions">
-                    {move || ui.state.with(|s| matches!(s, ConnState::Reconnecting { .. })).then(|| view! {
-                        <button type="button" class="btn btn-small btn-primary"
-                            on:click=move |_| with_session(&|s| s.reconnect_now())>"Reconnect now"</button>
-                    })}
-                    <div class="font-size" role="group" aria-label="Font size">
-                        <button type="button" class="btn btn-small" aria-label="Smaller text"
-                            disabled=move || { font_size.get() <= FONT_MIN }
-                            on:click=move |_| font_size.update(|s| *s = (*s - 1).max(FONT_MIN))>"A−"</button>
-                        <span class="font-size-value" aria-live="polite">{move || format!("{} px", font_size.get())}</span>
-                        <button type="button" class="btn btn-small" aria-label="Larger text"
-                            disabled=move || { font_size.get() >= FONT_MAX }
-                            on:click=move |_| font_size.update(|s| *s = (*s + 1).min(FONT_MAX))>"A+"</button>
-                    </div>
-                    <button type="button" class="btn btn-small" title="Copy the selection (Ctrl+Shift+C)"
-                        disabled=move || !ui.has_selection.get()
-                        on:click=move |_| with_session(&|s| s.copy_selection())>"Copy"</button>
-                    <button type="button" class="btn btn-small" title="Paste from the clipboard (Ctrl+Shift+V)"
-                        disabled=move || !ui.state.with(|s| s.accepts_input())
-                        on:click=move |_| paste_from_clipboard(live, ui)>"Paste"</button>
-                    <button type="button" class="btn btn-small" aria-pressed=move || show_keys.get().to_string()
-                        title="Show the key bar (Esc, Tab, Ctrl, arrows)"
-                        on:click=move |_| show_keys.update(|v| *v = !*v)>"Keys"</button>
-                </div>
-            </div>
+            <TerminalBar ui live=session font_size show_keys now bar_ref/>
             <div class="terminal-alerts" node_ref=alerts_ref>
                 <AgentAlerts new_session/>
-                {move || match ui.state.get() {
-                    ConnState::Ended => Some(view! {
-                        <div class="notice tone-neutral terminal-alert" role="status">
-                            <span>"The shell exited. This session is over."</span>
-                            <button type="button" class="btn btn-small btn-primary" on:click=move |_| new_session()>"Start a new session"</button>
-                        </div>
-                    }.into_any()),
-                    ConnState::Disconnected { reason } => Some(view! {
-                        <div class="notice tone-danger terminal-alert" role="alert">
-                            <span>{reason}" The shell may still be running; reconnecting resumes it."</span>
-                            <button type="button" class="btn btn-small btn-primary" on:click=move |_| with_session(&|s| s.reconnect_now())>"Reconnect"</button>
-                        </div>
-                    }.into_any()),
-                    ConnState::Declined => Some(view! {
-                        <div class="notice tone-neutral terminal-alert" role="status">
-                            <span>"The command was not run."</span>
-                            <button type="button" class="btn btn-small" on:click=move |_| run_plain_shell()>"Open a plain shell instead"</button>
-                        </div>
-                    }.into_any()),
-                    ConnState::Failed { reason } => Some(view! {
-                        <div class="notice tone-danger terminal-alert" role="alert">
-                            <span>{reason}</span>
-                            <button type="button" class="btn btn-small" on:click=move |_| { let _ = window().location().reload(); }>"Reload"</button>
-                        </div>
-                    }.into_any()),
-                    _ => None,
-                }}
-                {move || ui.clipboard_offer.get().map(|text| {
-                    let n = text.chars().count();
-                    let allow = text.clone();
-                    view! {
-                        <div class="notice tone-warning terminal-alert" role="alert">
-                            <span>{format!("A program in the terminal wants to copy {n} character{} to your clipboard.", if n == 1 { "" } else { "s" })}</span>
-                            <button type="button" class="btn btn-small btn-primary" on:click=move |_| {
-                                ui.clipboard_allowed.set(true);
-                                ui.clipboard_offer.set(None);
-                                copy_to_clipboard(allow.clone(), ui.notice, "Copied. Programs in this terminal may now copy to your clipboard.");
-                            }>"Allow"</button>
-                            <button type="button" class="btn btn-small" on:click=move |_| ui.clipboard_offer.set(None)>"Don't allow"</button>
-                        </div>
-                    }
-                })}
+                <ConnectionNotice ui live=session new_session run_plain_shell/>
+                <ClipboardOffer ui/>
                 {move || ui.notice.get().map(|n| view! { <p class="terminal-notice muted" role="status">{n}</p> })}
             </div>
             <div class="terminal-screen" node_ref=screen_ref>
-                <div class="terminal-host" node_ref=host_ref on:click=move |_| with_session(&|s| s.xterm().focus())></div>
+                <div class="terminal-host" node_ref=host_ref on:click=move |_| session.with(|s| s.xterm().focus())></div>
             </div>
             <div node_ref=keys_ref>
                 <Show when=move || show_keys.get()>
-                    <KeyBar ctrl=ui.ctrl alt=ui.alt on_key=move |k| with_session(&|s| s.key(k))
-                        refocus=move || with_session(&|s| s.xterm().focus())/>
+                    <KeyBar ctrl=ui.ctrl alt=ui.alt on_key=move |k| session.with(|s| s.key(k))
+                        refocus=move || session.with(|s| s.xterm().focus())/>
                 </Show>
             </div>
             <ConsentDialog consent agent_name
                 on_run=move |cmd| {
                     consent.set(Consent::Given(cmd.clone()));
                     if ready.get_untracked() {
-                        with_session(&|s| s.start_with_command(Some(cmd.clone())));
+                        session.with(|s| s.start_with_command(Some(cmd.clone())));
                     }
                 }
                 on_cancel=move || {
@@ -466,17 +331,13 @@ fn watch_layout(
     layout();
 }
 
-fn paste_from_clipboard(live: StoredValue<Live, LocalStorage>, ui: SessionUi) {
+fn paste_from_clipboard(live: LiveSession, ui: SessionUi) {
     let p = window().navigator().clipboard().read_text();
     leptos::task::spawn_local(async move {
         match wasm_bindgen_futures::JsFuture::from(p).await {
             Ok(text) => {
                 let text = text.as_string().unwrap_or_default();
-                live.try_with_value(|l| {
-                    if let Some(s) = &l.session {
-                        s.paste(&text);
-                    }
-                });
+                live.with(|s| s.paste(&text));
             }
             Err(_) => {
                 ui.notice.try_set(Some(
@@ -487,171 +348,84 @@ fn paste_from_clipboard(live: StoredValue<Live, LocalStorage>, ui: SessionUi) {
     });
 }
 
-/// Warnings about the agent: not connected, still starting, failed to start, or finished starting
-/// after this shell began.
-#[component]
-fn AgentAlerts(new_session: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
-    let ctx = use_agent();
-    let seen_starting = StoredValue::new(false);
-    let dismissed_ready = RwSignal::new(false);
-    let logs_href = format!("/agents/{}/logs", ctx.id);
-    // Only a change of state re-renders the alert (the agent is re-read every few seconds, and a
-    // re-rendered button can lose a click).
-    let state = Memo::new(move |_| {
-        ctx.agent.with(|a| {
-            a.value
-                .as_ref()
-                .map(|a| (a.status.clone(), a.lifecycle_state.clone()))
-        })
-    });
-    move || {
-        let (status, lifecycle) = state.get()?;
-        if lifecycle.is_starting() {
-            seen_starting.set_value(true);
+/// The terminal's colours follow the page's theme.
+fn follow_theme(shell: Shell, ready: RwSignal<bool>, session: LiveSession) {
+    Effect::new(move |_| {
+        let dark = shell.dark();
+        if ready.get() {
+            session.with(|s| s.xterm().set_dark(dark));
         }
-        let alert = |tone: Tone, text: String, extra: Option<AnyView>| {
-            Some(
-                view! {
-                    <div class=format!("notice terminal-alert {}", tone.class()) role="status">
-                        <span aria-hidden="true">{tone.symbol()}" "</span>
-                        <span>{text}</span>
-                        {extra}
-                    </div>
-                }
-                .into_any(),
-            )
-        };
-        let logs_link = || {
-            Some(
-                view! { <a class="btn btn-small" href=logs_href.clone()>"Startup logs"</a> }
-                    .into_any(),
-            )
-        };
-        if !matches!(status, Status::Connected) {
-            return alert(
-                Tone::Warning,
-                format!("The agent is {status}, not connected. The terminal can only reach it while it is connected."),
-                None,
+    });
+}
+
+/// The font size is remembered and applied.
+fn follow_font_size(font_size: RwSignal<u32>, ready: RwSignal<bool>, session: LiveSession) {
+    Effect::new(move |_| {
+        let size = font_size.get();
+        storage::save(FONT_KEY, &size.to_string());
+        if ready.get() {
+            session.with(|s| s.xterm().set_font_size(size));
+        }
+    });
+}
+
+/// Keeps the session id in the address if a link inside the app dropped the query.
+fn keep_session_in_address(live: StoredValue<Live, LocalStorage>) {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        location.search.track();
+        if let Some(id) = live
+            .try_with_value(|l| l.session.as_ref().map(|s| s.target().reconnect))
+            .flatten()
+        {
+            page::replace_query(&[("reconnect", Some(&id.to_string()))]);
+        }
+    });
+}
+
+/// The page clock the reconnect countdown is drawn against, ticking while it runs.
+fn tick_reconnect_countdown(ui: SessionUi) -> RwSignal<f64> {
+    let now = RwSignal::new(js_sys::Date::now());
+    if let Ok(h) = set_interval_with_handle(
+        move || {
+            if matches!(
+                ui.state.try_get_untracked(),
+                Some(ConnState::Reconnecting { .. })
+            ) {
+                now.try_set(js_sys::Date::now());
+            }
+        },
+        std::time::Duration::from_millis(500),
+    ) {
+        on_cleanup(move || h.clear());
+    }
+    now
+}
+
+/// Back online: retry now instead of waiting out the backoff.
+fn reconnect_when_online(ui: SessionUi, session: LiveSession) {
+    let online = window_event_listener(leptos::ev::online, move |_| {
+        if ui
+            .state
+            .try_get_untracked()
+            .is_some_and(|s| s.can_reconnect())
+        {
+            session.with(|s| s.reconnect_now());
+        }
+    });
+    on_cleanup(move || online.remove());
+}
+
+/// Transient notices fade after a few seconds.
+fn fade_notices(ui: SessionUi) {
+    Effect::new(move |_| {
+        if ui.notice.get().is_some() {
+            set_timeout(
+                move || {
+                    ui.notice.try_set(None);
+                },
+                std::time::Duration::from_secs(4),
             );
         }
-        match lifecycle {
-            Lifecycle::Created | Lifecycle::Starting => alert(
-                Tone::Progress,
-                "Startup scripts are still running. You can use this shell now, but the workspace may not be complete yet.".into(),
-                logs_link(),
-            ),
-            Lifecycle::StartError => alert(
-                Tone::Warning,
-                "A startup script failed, so the workspace may be incomplete. Check the startup logs, then start a new session.".into(),
-                logs_link(),
-            ),
-            Lifecycle::StartTimeout => alert(
-                Tone::Warning,
-                "The startup scripts ran longer than their timeout, so the workspace may be incomplete. Check the startup logs.".into(),
-                logs_link(),
-            ),
-            Lifecycle::ShuttingDown | Lifecycle::ShutdownTimeout | Lifecycle::ShutdownError | Lifecycle::Off => alert(
-                Tone::Warning,
-                format!("The agent is {lifecycle}; the shell will stop with it."),
-                None,
-            ),
-            Lifecycle::Ready if seen_starting.get_value() && !dismissed_ready.get() => alert(
-                Tone::Ok,
-                "Startup finished after this shell started. A new session gets the complete environment.".into(),
-                Some(view! {
-                    <button type="button" class="btn btn-small" on:click=move |_| new_session()>"Start a new session"</button>
-                    <button type="button" class="btn btn-small btn-ghost" aria-label="Dismiss"
-                        on:click=move |_| dismissed_ready.set(true)>"✕"</button>
-                }.into_any()),
-            ),
-            _ => None,
-        }
-    }
-}
-
-/// Asks before a `?command=` runs. The socket is not opened until the user agrees.
-#[component]
-fn ConsentDialog(
-    consent: RwSignal<Consent>,
-    agent_name: Signal<String>,
-    on_run: impl Fn(String) + Clone + 'static,
-    on_cancel: impl Fn() + Clone + 'static,
-) -> impl IntoView {
-    let dialog = NodeRef::<html::Dialog>::new();
-    let command = Memo::new(move |_| match consent.get() {
-        Consent::Pending(c) => Some(c),
-        _ => None,
     });
-    Effect::new(move |_| {
-        if let Some(d) = dialog.get() {
-            match command.get() {
-                Some(_) if !d.open() => {
-                    let _ = d.show_modal();
-                }
-                None if d.open() => d.close(),
-                _ => {}
-            }
-        }
-    });
-    let cancel = on_cancel.clone();
-    view! {
-        <dialog class="terminal-dialog" node_ref=dialog aria-labelledby="consent-title"
-            on:cancel=move |ev: web_sys::Event| { ev.prevent_default(); cancel(); }>
-            <h2 id="consent-title">"Run this command?"</h2>
-            <p>"This link asks to run a command in a new shell on "<strong>{agent_name}</strong>
-               ". Commands from links you do not trust can do anything you can do. Nothing has run yet."</p>
-            <pre class="terminal-command"><code>{move || command.get().unwrap_or_default()}</code></pre>
-            <div class="form-actions">
-                <button type="button" class="btn" on:click=move |_| on_cancel()>"Cancel"</button>
-                <button type="button" class="btn btn-primary" on:click=move |_| {
-                    if let Some(c) = command.get_untracked() { on_run(c) }
-                }>"Run command"</button>
-            </div>
-        </dialog>
-    }
-}
-
-/// Confirms a hyperlink (OSC 8) a program printed before it opens.
-#[component]
-fn LinkDialog(
-    offer: RwSignal<Option<(String, String)>>,
-    forward: RwSignal<Option<ForwardBase>>,
-) -> impl IntoView {
-    let dialog = NodeRef::<html::Dialog>::new();
-    Effect::new(move |_| {
-        if let Some(d) = dialog.get() {
-            match offer.get() {
-                Some(_) if !d.open() => {
-                    let _ = d.show_modal();
-                }
-                None if d.open() => d.close(),
-                _ => {}
-            }
-        }
-    });
-    let link = move || offer.get().map(|o| o.1).unwrap_or_default();
-    let rewritten = move || {
-        offer
-            .get()
-            .filter(|(from, to)| from != to)
-            .map(|(from, _)| from)
-    };
-    view! {
-        <dialog class="terminal-dialog" node_ref=dialog aria-labelledby="link-title"
-            on:cancel=move |ev: web_sys::Event| { ev.prevent_default(); offer.set(None); }>
-            <h2 id="link-title">"Open this link?"</h2>
-            <p>"A program in the terminal printed a link. Its text can differ from where it leads, which is:"</p>
-            <pre class="terminal-command"><code>{link}</code></pre>
-            {move || rewritten().map(|from| view! {
-                <p class="muted">"It pointed at "<code>{from}</code>" on the agent, so it opens through port forwarding."</p>
-            })}
-            <div class="form-actions">
-                <button type="button" class="btn" on:click=move |_| offer.set(None)>"Cancel"</button>
-                <button type="button" class="btn btn-primary" on:click=move |_| {
-                    if let Some((_, url)) = offer.get_untracked() { open_link(&url, forward.get_untracked().as_ref()) }
-                    offer.set(None);
-                }>"Open link"</button>
-            </div>
-        </dialog>
-    }
 }

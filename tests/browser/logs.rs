@@ -52,7 +52,7 @@ async fn a_hundred_thousand_lines_render_a_few_hundred_rows_and_reach_the_end() 
     let mut m = Model::default();
     m.buffer
         .insert_batch(&lines(100_000, |i| format!("line {i}")));
-    while render_frame(&mut m, &dom) {}
+    while render_frame(&mut m, &dom, false) {}
     let ids = rendered_ids(&dom);
     assert!(
         !ids.is_empty() && ids.len() <= 300,
@@ -67,10 +67,10 @@ async fn a_hundred_thousand_lines_render_a_few_hundred_rows_and_reach_the_end() 
     // Scroll to the top, then back to the very end.
     m.following = false;
     dom.viewer.set_scroll_top(0);
-    render_frame(&mut m, &dom);
+    render_frame(&mut m, &dom, false);
     assert_eq!(rendered_ids(&dom)[0], 1);
     m.following = true;
-    render_frame(&mut m, &dom);
+    render_frame(&mut m, &dom, false);
     let last = dom
         .window
         .last_element_child()
@@ -98,7 +98,7 @@ async fn wrapped_rows_of_different_heights_still_scroll_to_the_last_line() {
         }
     }));
     for _ in 0..5 {
-        render_frame(&mut m, &dom);
+        render_frame(&mut m, &dom, false);
     }
     let ids = rendered_ids(&dom);
     assert_eq!(*ids.last().unwrap(), 2_000);
@@ -124,7 +124,7 @@ async fn markup_and_escapes_in_lines_stay_text() {
     m.buffer.insert_batch(&lines(1, |_| {
         "\x1b[31m<img src=x onerror=alert(1)>\x1b[0m \x1b]0;title\x07<b>bold?</b>".into()
     }));
-    render_frame(&mut m, &dom);
+    render_frame(&mut m, &dom, false);
     assert!(dom.window.query_selector("img, b").unwrap().is_none());
     let text = dom.window.text_content().unwrap();
     assert!(text.contains("<img src=x onerror=alert(1)>") && text.contains("<b>bold?</b>"));
