@@ -249,14 +249,19 @@ fn network_message(error: &gloo_net::Error) -> String {
     }
 }
 
-/// A random (version 4) UUID from the browser's crypto. `getRandomValues`, unlike
-/// `randomUUID`, also exists on plain-http pages that are not a secure context.
-pub fn random_uuid() -> String {
+/// A random (version 4) UUID from the browser's crypto: the app's one maker of new ids (log
+/// sources, terminal sessions). `getRandomValues`, unlike `randomUUID`, also exists on plain-http
+/// pages that are not a secure context.
+pub fn random_uuid() -> uuid::Uuid {
     let mut bytes = [0u8; 16];
     if let Ok(crypto) = leptos::prelude::window().crypto() {
         let _ = crypto.get_random_values_with_u8_array(&mut bytes);
     }
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string()
+    if bytes == [0; 16] {
+        // No crypto (a very old browser): still unique enough for a session id.
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }

@@ -1,7 +1,7 @@
 //! The terminal page's browser glue: its query in the address bar, DOM listeners that remove
 //! themselves, fitting the terminal into the visible viewport (above a phone's soft keyboard),
 //! and the hooks end-to-end tests read the terminal through.
-use super::protocol::{uuid_from_random, PageParams};
+use super::protocol::PageParams;
 use super::session::Session;
 use leptos::prelude::*;
 use std::rc::Weak;
@@ -27,17 +27,7 @@ pub fn read_params() -> PageParams {
 
 /// A new random session id.
 pub fn new_session_id() -> Uuid {
-    let mut bytes = [0u8; 16];
-    if let Ok(crypto) = window().crypto() {
-        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
-    }
-    if bytes == [0; 16] {
-        // No crypto (very old browser): still unique enough for a session id.
-        for b in bytes.iter_mut() {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
-    uuid_from_random(bytes)
+    crate::api::random_uuid()
 }
 
 fn session_key(agent: &Uuid) -> String {

@@ -52,12 +52,6 @@ pub fn reconnect_backoff() -> Backoff {
     Backoff::new(BACKOFF_BASE_MS, BACKOFF_CAP_MS)
 }
 
-/// Builds a version-4 UUID from 16 random bytes (from `crypto.getRandomValues`, which unlike
-/// `crypto.randomUUID` also works on plain-http pages).
-pub fn uuid_from_random(bytes: [u8; 16]) -> Uuid {
-    uuid::Builder::from_random_bytes(bytes).into_uuid()
-}
-
 /// The terminal page's own query parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PageParams {
@@ -252,13 +246,6 @@ mod tests {
             total < 5 * 60 * 1000,
             "gives up while the session is still alive: {total}"
         );
-    }
-
-    #[test]
-    fn random_bytes_become_a_v4_uuid() {
-        let u = uuid_from_random([0xff; 16]);
-        assert_eq!(u.get_version_num(), 4);
-        assert_eq!(u.to_string().len(), 36);
     }
 
     #[test]

@@ -104,8 +104,7 @@ fn LogSourceForm(token: RwSignal<String>) -> impl IntoView {
         if missing_token(token, outcome) {
             return;
         }
-        let id =
-            uuid::Uuid::parse_str(&crate::api::random_uuid()).unwrap_or_else(|_| uuid::Uuid::nil());
+        let id = crate::api::random_uuid();
         let body = PostLogSourceRequest {
             id,
             display_name: name.get_untracked(),

@@ -1,6 +1,5 @@
 //! Reading a body into a wire type, with a typed error instead of a panic.
 use serde::de::DeserializeOwned;
-use std::fmt;
 
 /// What kind of problem stopped the read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,7 +13,8 @@ pub enum ParseErrorKind {
 }
 
 /// Why a body could not be read. Carries serde_json's message and position.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.describe())]
 pub struct ApiParseError {
     /// serde_json's message (with the position).
     pub message: String,
@@ -27,6 +27,19 @@ pub struct ApiParseError {
 }
 
 impl ApiParseError {
+    /// The message with its position (serde_json's message already ends with "at line L column
+    /// C" when it knows them).
+    fn describe(&self) -> String {
+        if self.line > 0 && !self.message.contains(" at line ") {
+            format!(
+                "{} at line {} column {}",
+                self.message, self.line, self.column
+            )
+        } else {
+            self.message.clone()
+        }
+    }
+
     /// The body ended early.
     pub fn is_eof(&self) -> bool {
         self.kind == ParseErrorKind::Eof
@@ -49,23 +62,6 @@ impl From<serde_json::Error> for ApiParseError {
         }
     }
 }
-
-impl fmt::Display for ApiParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // serde_json's message already ends with "at line L column C" when it knows them.
-        if self.line > 0 && !self.message.contains(" at line ") {
-            write!(
-                f,
-                "{} at line {} column {}",
-                self.message, self.line, self.column
-            )
-        } else {
-            f.write_str(&self.message)
-        }
-    }
-}
-
-impl std::error::Error for ApiParseError {}
 
 /// Parses a JSON text into a wire type.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiParseError> {

@@ -22,35 +22,22 @@ pub struct PortForwardLabel {
 }
 
 /// Why a host or label is not a port-forwarding one.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PortForwardError {
     /// The host is not under the wildcard host.
+    #[error("host is not under the wildcard app host")]
     NotWildcardHost,
     /// Not `{slug}--{agent}--{workspace}--{user}` with names of letters, digits and single
     /// hyphens.
+    #[error("not a {{port}}--{{agent}}--{{workspace}}--{{user}} host label")]
     Malformed,
     /// A valid app label whose first part is an app slug, not a port.
+    #[error("the app label names an app, not a port")]
     NotAPort,
-    /// A port below 9, which coderd reserves.
+    /// A port below 9, which coderd reserves (coderd's message).
+    #[error("Application port {0} is not permitted. Coder reserves ports less than {min} for internal use.", min = crate::MIN_APP_PORT)]
     ReservedPort(u16),
 }
-
-impl fmt::Display for PortForwardError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotWildcardHost => f.write_str("host is not under the wildcard app host"),
-            Self::Malformed => f.write_str("not a {port}--{agent}--{workspace}--{user} host label"),
-            Self::NotAPort => f.write_str("the app label names an app, not a port"),
-            Self::ReservedPort(p) => write!(
-                f,
-                "Application port {p} is not permitted. Coder reserves ports less than {} for internal use.",
-                crate::MIN_APP_PORT
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PortForwardError {}
 
 /// `{port}[s]--{agent}--{workspace}--{user}`.
 pub fn port_forward_subdomain(

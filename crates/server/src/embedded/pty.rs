@@ -105,27 +105,18 @@ pub struct AttachOptions {
 }
 
 /// Why a PTY operation failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum PtyError {
     /// The shell could not be started (no PTY available, shell missing, ...).
+    #[error("could not start a shell on a pseudo-terminal: {0}")]
     Spawn(String),
     /// The session has ended; input can no longer be delivered.
+    #[error("the terminal session has ended")]
     Ended,
     /// Resizing the terminal failed.
+    #[error("could not resize the terminal: {0}")]
     Resize(String),
 }
-
-impl fmt::Display for PtyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Spawn(err) => write!(f, "could not start a shell on a pseudo-terminal: {err}"),
-            Self::Ended => f.write_str("the terminal session has ended"),
-            Self::Resize(err) => write!(f, "could not resize the terminal: {err}"),
-        }
-    }
-}
-
-impl std::error::Error for PtyError {}
 
 /// What an attachment receives, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
