@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130
 TRUNK_VERSION=0.21.14
 WASM_SPLIT_VERSION=0.2.4
+LEPTOSFMT_VERSION=0.1.33
 want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
@@ -52,6 +53,11 @@ step "fetching crates (trunk builds offline)"
 cargo fetch --locked --quiet
 
 if (( want_test )); then
+  # The native test level checks the formatting of view! blocks too.
+  if [[ "$(leptosfmt --version 2>/dev/null)" != "leptosfmt $LEPTOSFMT_VERSION" ]]; then
+    step "installing leptosfmt $LEPTOSFMT_VERSION (about 1 minute)"
+    cargo install leptosfmt --version "$LEPTOSFMT_VERSION" --locked --force
+  fi
   # openssl makes the certificate of the e2e test's TLS service (HTTPS port forwarding).
   if ! command -v /usr/bin/chromium >/dev/null || ! command -v /usr/bin/chromedriver >/dev/null || ! command -v openssl >/dev/null; then
     step "installing Debian chromium, chromium-driver and openssl"

@@ -33,10 +33,11 @@ run_level() {
   else result[$name]="ok ($n passed)"; fi
 }
 
-# The native level: formatting and lints first (warnings are errors, native and wasm32), then
-# every native test.
+# The native level: formatting (Rust, then the view! blocks) and lints first (warnings are errors,
+# native and wasm32), then every native test.
 native_level() {
-  cargo fmt --all --check || { echo "cargo fmt --check failed: run cargo fmt --all" >&2; return 1; }
+  cargo fmt --all --check || { echo "cargo fmt --check failed: run cargo fmt --all && leptosfmt src tests/browser" >&2; return 1; }
+  leptosfmt --check src tests/browser >/dev/null || { echo "leptosfmt --check failed: run leptosfmt src tests/browser" >&2; return 1; }
   cargo clippy --workspace --all-targets --locked -- -D warnings || return 1
   cargo clippy --target wasm32-unknown-unknown -p agent-console-app --all-targets --locked -- -D warnings || return 1
   cargo test --workspace --locked

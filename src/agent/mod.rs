@@ -20,11 +20,9 @@ pub fn AgentPage() -> impl IntoView {
     // The id never changes under one AgentPage: the router re-creates it for another agent.
     let raw = params.with_untracked(|p| p.get("id").unwrap_or_default());
     match Uuid::parse_str(raw.trim()) {
-        Ok(id) => view! { <AgentFrame id/> }.into_any(),
-        Err(_) => view! {
-            <NotFoundView what="This address does not name a valid agent id."/>
-        }
-        .into_any(),
+        Ok(id) => view! { <AgentFrame id /> }.into_any(),
+        Err(_) => view! { <NotFoundView what="This address does not name a valid agent id." /> }
+            .into_any(),
     }
 }
 
@@ -47,18 +45,18 @@ fn AgentFrame(id: Uuid) -> impl IntoView {
     move || {
         if has_value.get() {
             return view! {
-                {(!embed).then(|| view! { <AgentHeader/> })}
-                {move || agent.with(|l| l.error.clone()).map(|e| view! { <ErrorBanner error=e/> })}
-                <Outlet/>
+                {(!embed).then(|| view! { <AgentHeader /> })}
+                {move || agent.with(|l| l.error.clone()).map(|e| view! { <ErrorBanner error=e /> })}
+                <Outlet />
             }
             .into_any();
         }
         agent.with(|loaded| match &loaded.error {
             Some(ApiError::NotFound(_)) => view! {
-                <NotFoundView what="No agent has this id. It may belong to an older build of its workspace."/>
+                <NotFoundView what="No agent has this id. It may belong to an older build of its workspace." />
             }.into_any(),
-            Some(e) => view! { <ErrorView error=e.clone()/> }.into_any(),
-            None => view! { <Skeleton lines=6/> }.into_any(),
+            Some(e) => view! { <ErrorView error=e.clone() /> }.into_any(),
+            None => view! { <Skeleton lines=6 /> }.into_any(),
         })
     }
 }
@@ -91,10 +89,17 @@ fn AgentHeader() -> impl IntoView {
         <div class="agent-header">
             <div class="agent-title">
                 <h1 class="agent-name">{name}</h1>
-                <AgentStateBadge status lifecycle/>
+                <AgentStateBadge status lifecycle />
             </div>
-            <nav class="tabs" aria-label="Agent views" on:pointerover=preload_link_target on:focusin=preload_link_target>
-                <A href=base exact=true>"Overview"</A>
+            <nav
+                class="tabs"
+                aria-label="Agent views"
+                on:pointerover=preload_link_target
+                on:focusin=preload_link_target
+            >
+                <A href=base exact=true>
+                    "Overview"
+                </A>
                 <A href=move || format!("{}/logs", base())>"Logs"</A>
                 <A href=move || format!("{}/terminal", base())>"Terminal"</A>
                 <A href=move || format!("{}/ports", base())>"Ports"</A>
@@ -107,5 +112,9 @@ fn AgentHeader() -> impl IntoView {
 /// Stands in for a view that a later version builds.
 #[component]
 pub fn Placeholder() -> impl IntoView {
-    view! { <section class="card"><p class="muted">"This view is not available yet."</p></section> }
+    view! {
+        <section class="card">
+            <p class="muted">"This view is not available yet."</p>
+        </section>
+    }
 }

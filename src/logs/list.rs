@@ -72,18 +72,52 @@ pub(super) fn LogList(page: LogsPage, feed: ReadSignal<FeedState>) -> impl IntoV
         }
     };
     view! {
-        <div class="log-status"><span>{count}</span></div>
-        <div node_ref=page.viewer class="log-viewer" class:wrap=move || f.wrap.get() class:show-time=move || f.show_time.get()
-            role="log" aria-live="off" tabindex="0" on:scroll=on_scroll on:click=on_list_click>
+        <div class="log-status">
+            <span>{count}</span>
+        </div>
+        <div
+            node_ref=page.viewer
+            class="log-viewer"
+            class:wrap=move || f.wrap.get()
+            class:show-time=move || f.show_time.get()
+            role="log"
+            aria-live="off"
+            tabindex="0"
+            on:scroll=on_scroll
+            on:click=on_list_click
+        >
             <div node_ref=page.spacer class="log-spacer">
                 <div node_ref=page.window class="log-window"></div>
             </div>
-            {move || (stats.get().total == 0).then(|| view! { <p class="log-empty" role="status">{empty}</p> })}
-            {move || { let s = stats.get(); (!s.following).then(|| view! {
-                <button type="button" class="btn btn-primary jump-latest" on:click=jump_to_latest>
-                    {if s.new_lines > 0 { format!("Jump to latest ({} new)", s.new_lines) } else { "Jump to latest".to_string() }}
-                </button>
-            }) }}
+            {move || {
+                (stats.get().total == 0)
+                    .then(|| {
+                        view! {
+                            <p class="log-empty" role="status">
+                                {empty}
+                            </p>
+                        }
+                    })
+            }}
+            {move || {
+                let s = stats.get();
+                (!s.following)
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="btn btn-primary jump-latest"
+                                on:click=jump_to_latest
+                            >
+                                {if s.new_lines > 0 {
+                                    format!("Jump to latest ({} new)", s.new_lines)
+                                } else {
+                                    "Jump to latest".to_string()
+                                }}
+                            </button>
+                        }
+                    })
+            }}
         </div>
     }
 }

@@ -37,13 +37,29 @@ pub(super) fn WholeLinePanel(page: LogsPage) -> impl IntoView {
             view! {
                 <div class="card whole-line-panel" role="dialog" aria-label="Whole log line">
                     <div class="section-head">
-                        <strong>{format!("Whole line ({})", super::long_line::format_bytes(len))}</strong>
+                        <strong>
+                            {format!("Whole line ({})", super::long_line::format_bytes(len))}
+                        </strong>
                         <div class="form-actions">
-                            <button type="button" class="btn btn-small" on:click=move |_| {
-                                let parts = js_sys::Array::of1(&JsValue::from_str(&for_download));
-                                save_blob(&parts, "log-line.txt");
-                            }>"Download line"</button>
-                            <button type="button" class="btn btn-small" on:click=move |_| page.whole_line.set(None)>"Close"</button>
+                            <button
+                                type="button"
+                                class="btn btn-small"
+                                on:click=move |_| {
+                                    let parts = js_sys::Array::of1(
+                                        &JsValue::from_str(&for_download),
+                                    );
+                                    save_blob(&parts, "log-line.txt");
+                                }
+                            >
+                                "Download line"
+                            </button>
+                            <button
+                                type="button"
+                                class="btn btn-small"
+                                on:click=move |_| page.whole_line.set(None)
+                            >
+                                "Close"
+                            </button>
                         </div>
                     </div>
                     <pre class="whole-line">{text}</pre>
@@ -57,8 +73,8 @@ pub(super) fn WholeLinePanel(page: LogsPage) -> impl IntoView {
 #[component]
 pub(super) fn FeedProblem(feed: ReadSignal<FeedState>) -> impl IntoView {
     move || match feed.get() {
-        FeedState::Failed(e) => Some(view! { <ErrorView error=e/> }.into_any()),
-        FeedState::Gone => Some(view! { <AgentGone/> }.into_any()),
+        FeedState::Failed(e) => Some(view! { <ErrorView error=e /> }.into_any()),
+        FeedState::Gone => Some(view! { <AgentGone /> }.into_any()),
         _ => None,
     }
 }
@@ -74,7 +90,9 @@ fn AgentGone() -> impl IntoView {
                 "The server no longer knows this agent, so its logs stopped following. A new build \
                  may have replaced it, or the server came back as another agent."
             </p>
-            <p><A href="/">"Choose an agent"</A></p>
+            <p>
+                <A href="/">"Choose an agent"</A>
+            </p>
         </section>
     }
 }

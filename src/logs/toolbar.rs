@@ -35,17 +35,47 @@ pub(super) fn LogToolbar(page: LogsPage, feed: ReadSignal<FeedState>) -> impl In
     };
     view! {
         <div class="log-toolbar">
-            <FeedBadge feed/>
+            <FeedBadge feed />
             <div class="log-search" role="search">
-                <label for="log-search" class="visually-hidden">"Search the logs"</label>
-                <input id="log-search" type="search" placeholder="Search logs" autocomplete="off"
-                    prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))
-                    on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { page.go_to_match(!ev.shift_key()) }/>
-                <span class="search-count" aria-live="polite">{count}</span>
-                <button type="button" class="btn btn-small" aria-label="Previous match" on:click=move |_| page.go_to_match(false)>"↑"</button>
-                <button type="button" class="btn btn-small" aria-label="Next match" on:click=move |_| page.go_to_match(true)>"↓"</button>
+                <label for="log-search" class="visually-hidden">
+                    "Search the logs"
+                </label>
+                <input
+                    id="log-search"
+                    type="search"
+                    placeholder="Search logs"
+                    autocomplete="off"
+                    prop:value=move || search.get()
+                    on:input=move |ev| search.set(event_target_value(&ev))
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Enter" {
+                            page.go_to_match(!ev.shift_key())
+                        }
+                    }
+                />
+                <span class="search-count" aria-live="polite">
+                    {count}
+                </span>
+                <button
+                    type="button"
+                    class="btn btn-small"
+                    aria-label="Previous match"
+                    on:click=move |_| page.go_to_match(false)
+                >
+                    "↑"
+                </button>
+                <button
+                    type="button"
+                    class="btn btn-small"
+                    aria-label="Next match"
+                    on:click=move |_| page.go_to_match(true)
+                >
+                    "↓"
+                </button>
             </div>
-            <button type="button" class="btn btn-small" on:click=download>"Download"</button>
+            <button type="button" class="btn btn-small" on:click=download>
+                "Download"
+            </button>
         </div>
     }
 }
@@ -73,32 +103,75 @@ pub(super) fn FilterPanel(page: LogsPage) -> impl IntoView {
     };
     view! {
         <details class="log-filters-panel" open=wide>
-        <summary>{summary}</summary>
-        <div class="log-filters">
-            <fieldset class="level-filter">
-                <legend>"Levels"</legend>
-                {LevelClass::ALL.into_iter().map(|class| view! {
-                    <label>
-                        <input type="checkbox" prop:checked=move || f.levels.get().contains(class)
-                            on:change=move |_| f.levels.update(|l| *l = l.toggled(class))/>
-                        {class.label()}
-                    </label>
-                }).collect_view()}
-            </fieldset>
-            <fieldset class="source-filter">
-                <legend>"Sources"</legend>
-                {move || page.sources.get().into_iter().map(|(idx, name, color)| view! {
-                    <label>
-                        <input type="checkbox" prop:checked=move || f.hidden_sources.with(|h| h.is_shown(idx))
-                            on:change=move |_| f.hidden_sources.update(|h| h.toggle(idx))/>
-                        <span class="source-dot" style=format!("background:{color}") aria-hidden="true"></span>
-                        {name}
-                    </label>
-                }).collect_view()}
-            </fieldset>
-            <label><input type="checkbox" prop:checked=move || f.show_time.get() on:change=move |_| f.show_time.update(|v| *v = !*v)/>"Timestamps"</label>
-            <label><input type="checkbox" prop:checked=move || f.wrap.get() on:change=move |_| f.wrap.update(|v| *v = !*v)/>"Wrap lines"</label>
-        </div>
+            <summary>{summary}</summary>
+            <div class="log-filters">
+                <fieldset class="level-filter">
+                    <legend>"Levels"</legend>
+                    {LevelClass::ALL
+                        .into_iter()
+                        .map(|class| {
+                            view! {
+                                <label>
+                                    <input
+                                        type="checkbox"
+                                        prop:checked=move || f.levels.get().contains(class)
+                                        on:change=move |_| {
+                                            f.levels.update(|l| *l = l.toggled(class))
+                                        }
+                                    />
+                                    {class.label()}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                <fieldset class="source-filter">
+                    <legend>"Sources"</legend>
+                    {move || {
+                        page.sources
+                            .get()
+                            .into_iter()
+                            .map(|(idx, name, color)| {
+                                view! {
+                                    <label>
+                                        <input
+                                            type="checkbox"
+                                            prop:checked=move || {
+                                                f.hidden_sources.with(|h| h.is_shown(idx))
+                                            }
+                                            on:change=move |_| {
+                                                f.hidden_sources.update(|h| h.toggle(idx))
+                                            }
+                                        />
+                                        <span
+                                            class="source-dot"
+                                            style=format!("background:{color}")
+                                            aria-hidden="true"
+                                        ></span>
+                                        {name}
+                                    </label>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </fieldset>
+                <label>
+                    <input
+                        type="checkbox"
+                        prop:checked=move || f.show_time.get()
+                        on:change=move |_| f.show_time.update(|v| *v = !*v)
+                    />
+                    "Timestamps"
+                </label>
+                <label>
+                    <input
+                        type="checkbox"
+                        prop:checked=move || f.wrap.get()
+                        on:change=move |_| f.wrap.update(|v| *v = !*v)
+                    />
+                    "Wrap lines"
+                </label>
+            </div>
         </details>
     }
 }
@@ -129,5 +202,9 @@ fn FeedBadge(feed: ReadSignal<FeedState>) -> impl IntoView {
         FeedState::Reconnecting { reason, .. } => reason,
         _ => String::new(),
     });
-    view! { <span class="feed-state"><Badge tone label title/></span> }
+    view! {
+        <span class="feed-state">
+            <Badge tone label title />
+        </span>
+    }
 }

@@ -194,12 +194,12 @@ pub fn LogsView() -> impl IntoView {
 
     view! {
         <section class="logs-page" aria-label="Agent logs">
-            <LogToolbar page feed/>
-            <FilterPanel page/>
-            <OverflowNotice/>
-            <WholeLinePanel page/>
-            <FeedProblem feed/>
-            <LogList page feed/>
+            <LogToolbar page feed />
+            <FilterPanel page />
+            <OverflowNotice />
+            <WholeLinePanel page />
+            <FeedProblem feed />
+            <LogList page feed />
         </section>
     }
 }

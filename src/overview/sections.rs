@@ -42,19 +42,14 @@ pub fn Overview() -> impl IntoView {
         };
         view! {
             <div class="overview grid">
-                {summary(&a, buildinfo)}
-                {connection(&a)}
-                {timestamps(&a, last_connected.into(), updated.into())}
-                {latency(&a)}
+                {summary(&a, buildinfo)} {connection(&a)}
+                {timestamps(&a, last_connected.into(), updated.into())} {latency(&a)}
             </div>
             {apps(&a)}
-            <div class="grid">
-                {scripts(&a)}
-                {log_sources(&a)}
-            </div>
+            <div class="grid">{scripts(&a)} {log_sources(&a)}</div>
             <div class="grid">
                 {capabilities(&a)}
-                <EnvironmentVariables vars=env_sorted(&a) revealed=env_revealed/>
+                <EnvironmentVariables vars=env_sorted(&a) revealed=env_revealed />
             </div>
         }
         .into_any()
@@ -62,7 +57,10 @@ pub fn Overview() -> impl IntoView {
 }
 
 fn fact(label: &'static str, value: impl IntoView) -> impl IntoView {
-    view! { <dt>{label}</dt><dd>{value}</dd> }
+    view! {
+        <dt>{label}</dt>
+        <dd>{value}</dd>
+    }
 }
 
 fn or_dash(s: Option<String>) -> String {
@@ -73,14 +71,14 @@ fn summary(a: &WorkspaceAgent, server: ReadSignal<Loaded<BuildInfo>>) -> impl In
     let status = describe_status(&a.status);
     let lifecycle = describe_lifecycle(&a.lifecycle_state);
     let health = if a.health.healthy {
-        view! { <Badge tone=Tone::Ok label="Healthy".to_string()/> }.into_any()
+        view! { <Badge tone=Tone::Ok label="Healthy".to_string() /> }.into_any()
     } else {
         let reason = a
             .health
             .reason
             .clone()
             .unwrap_or_else(|| "unhealthy".into());
-        view! { <Badge tone=Tone::Danger label=reason/> }.into_any()
+        view! { <Badge tone=Tone::Danger label=reason /> }.into_any()
     };
     // The server's version arrives on its own; only this fact waits for it.
     let (agent_version, agent_api) = (a.version.clone(), a.api_version.clone());
@@ -89,44 +87,88 @@ fn summary(a: &WorkspaceAgent, server: ReadSignal<Loaded<BuildInfo>>) -> impl In
         Some(s) => match version_status(&agent_version, &s.version, &agent_api, &s.agent_api_version) {
             VersionStatus::Current => view! { <span>{agent_version.clone()}</span> }.into_any(),
             VersionStatus::Outdated => view! {
-                <span>{agent_version.clone()} " "
-                <Badge tone=Tone::Warning label="Outdated".to_string()
-                    title=format!("The server runs {}; restart the workspace to update the agent.", s.version)/></span>
+                <span>
+                    {agent_version.clone()} " "
+                    <Badge
+                        tone=Tone::Warning
+                        label="Outdated".to_string()
+                        title=format!(
+                            "The server runs {}; restart the workspace to update the agent.",
+                            s.version,
+                        )
+                    />
+                </span>
             }.into_any(),
             VersionStatus::Deprecated => view! {
-                <span>{agent_version.clone()} " "
-                <Badge tone=Tone::Danger label="Deprecated API".to_string()
-                    title=format!("Agent API {} is older than the server's {}; restart the workspace.", agent_api, s.agent_api_version)/></span>
+                <span>
+                    {agent_version.clone()} " "
+                    <Badge
+                        tone=Tone::Danger
+                        label="Deprecated API".to_string()
+                        title=format!(
+                            "Agent API {} is older than the server's {}; restart the workspace.",
+                            agent_api,
+                            s.agent_api_version,
+                        )
+                    />
+                </span>
             }.into_any(),
         },
         // A failed read says so beside the version rather than leaving it unexplained.
         None => view! {
-            <span>{agent_version.clone()}
-                {b.error.as_ref().map(|e| view! {
-                    <span class="muted">{format!(" (not compared with the server's version: {e})")}</span>
-                })}
+            <span>
+                {agent_version.clone()}
+                {b
+                    .error
+                    .as_ref()
+                    .map(|e| {
+                        view! {
+                            <span class="muted">
+                                {format!(" (not compared with the server's version: {e})")}
+                            </span>
+                        }
+                    })}
             </span>
         }.into_any(),
     })
     };
     let troubleshooting = safe_http_url(&a.troubleshooting_url).map(|url| {
         view! {
-            <a href=url target="_blank" rel="noopener noreferrer">"Troubleshooting guide"</a>
+            <a href=url target="_blank" rel="noopener noreferrer">
+                "Troubleshooting guide"
+            </a>
         }
     });
     view! {
         <section class="card" aria-labelledby="ov-summary">
             <h2 id="ov-summary">"Summary"</h2>
             <dl class="facts">
-                {fact("Status", view! { <Badge tone=status.tone label=status.label title=status.description/> })}
-                {fact("Lifecycle", view! { <Badge tone=lifecycle.tone label=lifecycle.label title=lifecycle.description/> })}
-                {fact("Health", health)}
-                {fact("Version", version)}
+                {fact(
+                    "Status",
+                    view! { <Badge tone=status.tone label=status.label title=status.description /> },
+                )}
+                {fact(
+                    "Lifecycle",
+                    view! {
+                        <Badge
+                            tone=lifecycle.tone
+                            label=lifecycle.label
+                            title=lifecycle.description
+                        />
+                    },
+                )} {fact("Health", health)} {fact("Version", version)}
                 {fact("API version", a.api_version.clone())}
                 {fact("OS / arch", format!("{} / {}", a.operating_system, a.architecture))}
                 {fact("Directory", or_dash(a.directory.clone()))}
                 {fact("Expanded directory", or_dash(a.expanded_directory.clone()))}
-                {fact("Startup behaviour", a.startup_script_behavior.as_ref().map(|b| b.to_string()).unwrap_or_else(|| "—".into()))}
+                {fact(
+                    "Startup behaviour",
+                    a
+                        .startup_script_behavior
+                        .as_ref()
+                        .map(|b| b.to_string())
+                        .unwrap_or_else(|| "—".into()),
+                )}
             </dl>
             {troubleshooting}
         </section>
@@ -135,7 +177,7 @@ fn summary(a: &WorkspaceAgent, server: ReadSignal<Loaded<BuildInfo>>) -> impl In
 
 fn connection(a: &WorkspaceAgent) -> impl IntoView {
     let overflow = if a.logs_overflowed {
-        view! { <Badge tone=Tone::Warning label="Overflowed (1 MiB cap reached)".to_string()/> }
+        view! { <Badge tone=Tone::Warning label="Overflowed (1 MiB cap reached)".to_string() /> }
             .into_any()
     } else {
         view! { <span>"No"</span> }.into_any()
@@ -162,7 +204,7 @@ fn timestamps(
     updated: Signal<Option<Time>>,
 ) -> impl IntoView {
     let row =
-        |label: &'static str, t: Signal<Option<Time>>| fact(label, view! { <Timestamp at=t/> });
+        |label: &'static str, t: Signal<Option<Time>>| fact(label, view! { <Timestamp at=t /> });
     view! {
         <section class="card" aria-labelledby="ov-times">
             <h2 id="ov-times">"Timeline"</h2>
@@ -172,8 +214,7 @@ fn timestamps(
                 {row("Last connected", last_connected)}
                 {row("Disconnected", Signal::stored(a.disconnected_at))}
                 {row("Started", Signal::stored(a.started_at))}
-                {row("Ready", Signal::stored(a.ready_at))}
-                {row("Updated", updated)}
+                {row("Ready", Signal::stored(a.ready_at))} {row("Updated", updated)}
             </dl>
         </section>
     }
@@ -206,16 +247,33 @@ fn latency(a: &WorkspaceAgent) -> impl IntoView {
             } else {
                 view! {
                     <ul class="plain latency-list">
-                        {rows.into_iter().map(|(region, l)| {
-                            let tone = latency_tone(l.latency_ms);
-                            view! { <li>
-                                <span class="region">{region}</span>" "
-                                <Badge tone label=format!("{} ms", l.latency_ms.round() as i64)/>
-                                {l.preferred.then(|| view! { " " <span class="muted">"(preferred)"</span> })}
-                            </li> }
-                        }).collect_view()}
+                        {rows
+                            .into_iter()
+                            .map(|(region, l)| {
+                                let tone = latency_tone(l.latency_ms);
+                                view! {
+                                    <li>
+                                        <span class="region">{region}</span>
+                                        " "
+                                        <Badge
+                                            tone
+                                            label=format!("{} ms", l.latency_ms.round() as i64)
+                                        />
+                                        {l
+                                            .preferred
+                                            .then(|| {
+                                                view! {
+                                                    " "
+                                                    <span class="muted">"(preferred)"</span>
+                                                }
+                                            })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
                     </ul>
-                }.into_any()
+                }
+                    .into_any()
             }}
         </section>
     }
@@ -239,33 +297,95 @@ fn apps(a: &WorkspaceAgent) -> impl IntoView {
             {if apps.is_empty() {
                 view! { <p class="muted">"This agent declares no apps."</p> }.into_any()
             } else {
-                view! { <div class="table-wrap"><table>
-                    <thead><tr><th>"App"</th><th>"Health"</th><th>"Sharing"</th><th>"Opens"</th><th>"Target"</th></tr></thead>
-                    <tbody>{apps.into_iter().map(|app| {
-                        let tone = app_health_tone(&app);
-                        let target = app.url.clone().filter(|u| !u.is_empty()).or(app.command.clone()).unwrap_or_default();
-                        let link = app.url.as_deref().and_then(safe_http_url);
-                        let name = if app.display_name.is_empty() { app.slug.clone() } else { app.display_name.clone() };
-                        let mut flags = Vec::new();
-                        if app.subdomain { flags.push("subdomain"); }
-                        if app.external { flags.push("external"); }
-                        if app.hidden { flags.push("hidden"); }
-                        view! { <tr>
-                            <td><strong>{name}</strong>
-                                {app.group.clone().map(|g| view! { <div class="muted">"Group: "{g}</div> })}
-                                {(!flags.is_empty()).then(|| view! { <div class="muted">{flags.join(", ")}</div> })}
-                                {app.tooltip.clone().map(|t| view! { <div class="muted">{t}</div> })}
-                            </td>
-                            <td><Badge tone label=app.health.to_string()/></td>
-                            <td>{app.sharing_level.to_string()}</td>
-                            <td>{app.open_in.as_ref().map(|o| o.to_string()).unwrap_or_else(|| "—".into())}</td>
-                            <td>{match link {
-                                Some(url) => view! { <a href=url target="_blank" rel="noopener noreferrer">{target}</a> }.into_any(),
-                                None => view! { <code>{target}</code> }.into_any(),
-                            }}</td>
-                        </tr> }
-                    }).collect_view()}</tbody>
-                </table></div> }.into_any()
+                view! {
+                    <div class="table-wrap">
+                        <table>
+                            <thead>
+                                <tr>
+                                    <th>"App"</th>
+                                    <th>"Health"</th>
+                                    <th>"Sharing"</th>
+                                    <th>"Opens"</th>
+                                    <th>"Target"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {apps
+                                    .into_iter()
+                                    .map(|app| {
+                                        let tone = app_health_tone(&app);
+                                        let target = app
+                                            .url
+                                            .clone()
+                                            .filter(|u| !u.is_empty())
+                                            .or(app.command.clone())
+                                            .unwrap_or_default();
+                                        let link = app.url.as_deref().and_then(safe_http_url);
+                                        let name = if app.display_name.is_empty() {
+                                            app.slug.clone()
+                                        } else {
+                                            app.display_name.clone()
+                                        };
+                                        let mut flags = Vec::new();
+                                        if app.subdomain {
+                                            flags.push("subdomain");
+                                        }
+                                        if app.external {
+                                            flags.push("external");
+                                        }
+                                        if app.hidden {
+                                            flags.push("hidden");
+                                        }
+                                        view! {
+                                            <tr>
+                                                <td>
+                                                    <strong>{name}</strong>
+                                                    {app
+                                                        .group
+                                                        .clone()
+                                                        .map(|g| view! { <div class="muted">"Group: "{g}</div> })}
+                                                    {(!flags.is_empty())
+                                                        .then(|| {
+                                                            view! { <div class="muted">{flags.join(", ")}</div> }
+                                                        })}
+                                                    {app
+                                                        .tooltip
+                                                        .clone()
+                                                        .map(|t| view! { <div class="muted">{t}</div> })}
+                                                </td>
+                                                <td>
+                                                    <Badge tone label=app.health.to_string() />
+                                                </td>
+                                                <td>{app.sharing_level.to_string()}</td>
+                                                <td>
+                                                    {app
+                                                        .open_in
+                                                        .as_ref()
+                                                        .map(|o| o.to_string())
+                                                        .unwrap_or_else(|| "—".into())}
+                                                </td>
+                                                <td>
+                                                    {match link {
+                                                        Some(url) => {
+                                                            view! {
+                                                                <a href=url target="_blank" rel="noopener noreferrer">
+                                                                    {target}
+                                                                </a>
+                                                            }
+                                                                .into_any()
+                                                        }
+                                                        None => view! { <code>{target}</code> }.into_any(),
+                                                    }}
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                    .into_any()
             }}
         </section>
     }
@@ -279,23 +399,59 @@ fn scripts(a: &WorkspaceAgent) -> impl IntoView {
             {if scripts.is_empty() {
                 view! { <p class="muted">"No scripts."</p> }.into_any()
             } else {
-                view! { <ul class="plain script-list">{scripts.into_iter().map(|s| {
-                    let mut when = Vec::new();
-                    if s.run_on_start { when.push("on start"); }
-                    if s.run_on_stop { when.push("on stop"); }
-                    let timeout = match s.timeout_seconds() { 0 => "none".to_string(), t => format!("{t} s") };
-                    view! { <li class="script">
-                        <strong>{s.display_name.clone()}</strong>
-                        {s.start_blocks_login.then(|| view! { " " <Badge tone=Tone::Neutral label="blocks login".to_string()/> })}
-                        <dl class="facts">
-                            {fact("Runs", if when.is_empty() { "—".to_string() } else { when.join(", ") })}
-                            {fact("Schedule", or_dash(s.cron.clone()))}
-                            {fact("Timeout", timeout)}
-                            {fact("Log file", or_dash(Some(s.log_path.clone())))}
-                        </dl>
-                        <details><summary>"Script"</summary><pre>{s.script.clone()}</pre></details>
-                    </li> }
-                }).collect_view()}</ul> }.into_any()
+                view! {
+                    <ul class="plain script-list">
+                        {scripts
+                            .into_iter()
+                            .map(|s| {
+                                let mut when = Vec::new();
+                                if s.run_on_start {
+                                    when.push("on start");
+                                }
+                                if s.run_on_stop {
+                                    when.push("on stop");
+                                }
+                                let timeout = match s.timeout_seconds() {
+                                    0 => "none".to_string(),
+                                    t => format!("{t} s"),
+                                };
+                                view! {
+                                    <li class="script">
+                                        <strong>{s.display_name.clone()}</strong>
+                                        {s
+                                            .start_blocks_login
+                                            .then(|| {
+                                                view! {
+                                                    " "
+                                                    <Badge
+                                                        tone=Tone::Neutral
+                                                        label="blocks login".to_string()
+                                                    />
+                                                }
+                                            })}
+                                        <dl class="facts">
+                                            {fact(
+                                                "Runs",
+                                                if when.is_empty() {
+                                                    "—".to_string()
+                                                } else {
+                                                    when.join(", ")
+                                                },
+                                            )} {fact("Schedule", or_dash(s.cron.clone()))}
+                                            {fact("Timeout", timeout)}
+                                            {fact("Log file", or_dash(Some(s.log_path.clone())))}
+                                        </dl>
+                                        <details>
+                                            <summary>"Script"</summary>
+                                            <pre>{s.script.clone()}</pre>
+                                        </details>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
             }}
         </section>
     }
@@ -309,10 +465,24 @@ fn log_sources(a: &WorkspaceAgent) -> impl IntoView {
             {if sources.is_empty() {
                 view! { <p class="muted">"No log sources yet."</p> }.into_any()
             } else {
-                view! { <ul class="plain">{sources.into_iter().map(|s| view! {
-                    <li><strong>{s.display_name.clone()}</strong>" "
-                        <span class="muted">"created "</span><Timestamp at=Some(s.created_at)/></li>
-                }).collect_view()}</ul> }.into_any()
+                view! {
+                    <ul class="plain">
+                        {sources
+                            .into_iter()
+                            .map(|s| {
+                                view! {
+                                    <li>
+                                        <strong>{s.display_name.clone()}</strong>
+                                        " "
+                                        <span class="muted">"created "</span>
+                                        <Timestamp at=Some(s.created_at) />
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
             }}
         </section>
     }
@@ -351,19 +521,44 @@ fn EnvironmentVariables(vars: Vec<(String, String)>, revealed: RwSignal<bool>) -
         <section class="card" aria-labelledby="ov-env">
             <h2 id="ov-env">"Environment variables"</h2>
             {if empty {
-                view! { <EmptyState title="None set"><p>"The template sets no extra variables."</p></EmptyState> }.into_any()
+                view! {
+                    <EmptyState title="None set">
+                        <p>"The template sets no extra variables."</p>
+                    </EmptyState>
+                }
+                    .into_any()
             } else {
                 view! {
-                    <button type="button" class="btn btn-small" aria-pressed=move || revealed.get().to_string()
-                        on:click=move |_| revealed.update(|r| *r = !*r)>
+                    <button
+                        type="button"
+                        class="btn btn-small"
+                        aria-pressed=move || revealed.get().to_string()
+                        on:click=move |_| revealed.update(|r| *r = !*r)
+                    >
                         {move || if revealed.get() { "Hide values" } else { "Show values" }}
                     </button>
-                    <dl class="facts env">{vars.into_iter().map(|(k, v)| {
-                        let masked = "•".repeat(v.chars().count().clamp(4, 12));
-                        view! { <dt><code>{k}</code></dt>
-                            <dd><code>{move || if revealed.get() { v.clone() } else { masked.clone() }}</code></dd> }
-                    }).collect_view()}</dl>
-                }.into_any()
+                    <dl class="facts env">
+                        {vars
+                            .into_iter()
+                            .map(|(k, v)| {
+                                let masked = "•".repeat(v.chars().count().clamp(4, 12));
+                                view! {
+                                    <dt>
+                                        <code>{k}</code>
+                                    </dt>
+                                    <dd>
+                                        <code>
+                                            {move || {
+                                                if revealed.get() { v.clone() } else { masked.clone() }
+                                            }}
+                                        </code>
+                                    </dd>
+                                }
+                            })
+                            .collect_view()}
+                    </dl>
+                }
+                    .into_any()
             }}
         </section>
     }

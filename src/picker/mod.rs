@@ -41,8 +41,8 @@ pub fn Picker() -> impl IntoView {
         data.with(|d| {
             let Some(resp) = &d.value else {
                 return match &d.error {
-                    Some(e) => view! { <ErrorView error=e.clone()/> }.into_any(),
-                    None => view! { <Skeleton lines=4/> }.into_any(),
+                    Some(e) => view! { <ErrorView error=e.clone() /> }.into_any(),
+                    None => view! { <Skeleton lines=4 /> }.into_any(),
                 };
             };
             let q = query.get();
@@ -53,16 +53,14 @@ pub fn Picker() -> impl IntoView {
                 } else {
                     "Nothing matches"
                 };
-                return view! { <EmptyState title=title>
-                    <p>"Workspaces with a running agent appear here."</p>
-                </EmptyState> }
+                return view! {
+                    <EmptyState title=title>
+                        <p>"Workspaces with a running agent appear here."</p>
+                    </EmptyState>
+                }
                 .into_any();
             }
-            view! {
-                <ul class="workspace-list">
-                    {shown.into_iter().map(workspace_row).collect_view()}
-                </ul>
-            }
+            view! { <ul class="workspace-list">{shown.into_iter().map(workspace_row).collect_view()}</ul> }
             .into_any()
         })
     };
@@ -71,11 +69,17 @@ pub fn Picker() -> impl IntoView {
             <h1 id="picker-title">"Agents"</h1>
             <label class="search">
                 <span class="visually-hidden">"Search workspaces and agents"</span>
-                <input type="search" placeholder="Search by owner, workspace or agent"
-                    prop:value=query on:input=move |ev| set_query.set(event_target_value(&ev))/>
+                <input
+                    type="search"
+                    placeholder="Search by owner, workspace or agent"
+                    prop:value=query
+                    on:input=move |ev| set_query.set(event_target_value(&ev))
+                />
             </label>
-            {move || data.with(|d| d.value.is_some().then(|| d.error.clone()).flatten())
-                .map(|e| view! { <ErrorBanner error=e/> })}
+            {move || {
+                data.with(|d| d.value.is_some().then(|| d.error.clone()).flatten())
+                    .map(|e| view! { <ErrorBanner error=e /> })
+            }}
             {list}
         </section>
     }
@@ -88,24 +92,35 @@ fn workspace_row(ws: &Workspace) -> impl IntoView {
         <li class="card workspace">
             <h2 class="workspace-name">{title}</h2>
             {if agents.is_empty() {
-                view! { <p class="muted">"No agent in the latest build (is the workspace stopped?)"</p> }.into_any()
+                view! {
+                    <p class="muted">"No agent in the latest build (is the workspace stopped?)"</p>
+                }
+                    .into_any()
             } else {
                 view! {
                     <ul class="agent-list">
-                        {agents.into_iter().map(|a| {
-                            let href = format!("/agents/{}", a.id);
-                            let status = a.status.clone();
-                            let lifecycle = a.lifecycle_state.clone();
-                            view! {
-                                <li class="agent-row">
-                                    <A href=href attr:class="agent-link">{a.name.clone()}</A>
-                                    <AgentStateBadge status=status lifecycle=lifecycle/>
-                                    <span class="muted">{format!("{} · {}", a.operating_system, a.architecture)}</span>
-                                </li>
-                            }
-                        }).collect_view()}
+                        {agents
+                            .into_iter()
+                            .map(|a| {
+                                let href = format!("/agents/{}", a.id);
+                                let status = a.status.clone();
+                                let lifecycle = a.lifecycle_state.clone();
+                                view! {
+                                    <li class="agent-row">
+                                        <A href=href attr:class="agent-link">
+                                            {a.name.clone()}
+                                        </A>
+                                        <AgentStateBadge status=status lifecycle=lifecycle />
+                                        <span class="muted">
+                                            {format!("{} · {}", a.operating_system, a.architecture)}
+                                        </span>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
                     </ul>
-                }.into_any()
+                }
+                    .into_any()
             }}
         </li>
     }

@@ -72,42 +72,92 @@ pub fn PortsView() -> impl IntoView {
         <section class="ports" aria-labelledby="ports-title">
             <div class="section-head">
                 <h2 id="ports-title">"Listening ports"</h2>
-                <ProtocolChoice protocol set_protocol/>
+                <ProtocolChoice protocol set_protocol />
             </div>
-            {move || forward.get().and_then(|f| f.url(8080, Protocol::Http).err()).filter(|p| *p == ForwardProblem::NoWildcardHost)
-                .map(|p| view! { <p class="notice tone-warning" role="note">{p.explain()}</p> })}
-            {move || link_error.get().map(|e| view! { <ErrorBanner error=e/> })}
+            {move || {
+                forward
+                    .get()
+                    .and_then(|f| f.url(8080, Protocol::Http).err())
+                    .filter(|p| *p == ForwardProblem::NoWildcardHost)
+                    .map(|p| {
+                        view! {
+                            <p class="notice tone-warning" role="note">
+                                {p.explain()}
+                            </p>
+                        }
+                    })
+            }}
+            {move || link_error.get().map(|e| view! { <ErrorBanner error=e /> })}
             <div aria-live="polite">
-                {move || fresh.get().into_iter().map(|p| {
-                    let port = p.port;
-                    let name = if p.process_name.is_empty() { String::new() } else { format!(" ({})", p.process_name) };
-                    let url = forward.get().and_then(|f| f.url(port, protocol.get()).ok());
-                    view! {
-                        <div class="notice tone-ok new-port" role="status">
-                            <span>"Port " <strong>{port}</strong> {name} " just opened."</span>
-                            {url.map(|u| view! { <a class="btn btn-small" href=u.clone() target="_blank" rel="noopener noreferrer"
-                                on:click=open_signed_in(u)>"Open"</a> })}
-                            <button type="button" class="btn btn-small btn-ghost" aria-label="Dismiss"
-                                on:click=move |_| set_fresh.update(|f| f.retain(|x| x.port != port))>"✕"</button>
-                        </div>
-                    }
-                }).collect_view()}
+                {move || {
+                    fresh
+                        .get()
+                        .into_iter()
+                        .map(|p| {
+                            let port = p.port;
+                            let name = if p.process_name.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", p.process_name)
+                            };
+                            let url = forward.get().and_then(|f| f.url(port, protocol.get()).ok());
+                            view! {
+                                <div class="notice tone-ok new-port" role="status">
+                                    <span>
+                                        "Port " <strong>{port}</strong> {name} " just opened."
+                                    </span>
+                                    {url
+                                        .map(|u| {
+                                            view! {
+                                                <a
+                                                    class="btn btn-small"
+                                                    href=u.clone()
+                                                    target="_blank"
+                                                    rel="noopener noreferrer"
+                                                    on:click=open_signed_in(u)
+                                                >
+                                                    "Open"
+                                                </a>
+                                            }
+                                        })}
+                                    <button
+                                        type="button"
+                                        class="btn btn-small btn-ghost"
+                                        aria-label="Dismiss"
+                                        on:click=move |_| {
+                                            set_fresh.update(|f| f.retain(|x| x.port != port))
+                                        }
+                                    >
+                                        "✕"
+                                    </button>
+                                </div>
+                            }
+                        })
+                        .collect_view()
+                }}
             </div>
             // Each refresh (every 1.5 s) changes only what changed: a row being labelled or
             // clicked must not be rebuilt under the user's hands.
-            {move || if loaded.get() {
-                view! {
-                    {move || refresh_error.get().map(|e| view! { <ErrorBanner error=e/> })}
-                    <PortList ports=Signal::derive(move || list.get().unwrap_or_default()) forward=forward.into() protocol=protocol.into()
-                        link_failed=Signal::derive(move || link_error.with(Option::is_some))/>
-                }.into_any()
-            } else {
-                match refresh_error.get() {
-                    Some(e) => view! { <ErrorBanner error=e/> }.into_any(),
-                    None => view! { <Skeleton lines=3/> }.into_any(),
+            {move || {
+                if loaded.get() {
+                    view! {
+                        {move || refresh_error.get().map(|e| view! { <ErrorBanner error=e /> })}
+                        <PortList
+                            ports=Signal::derive(move || list.get().unwrap_or_default())
+                            forward=forward.into()
+                            protocol=protocol.into()
+                            link_failed=Signal::derive(move || link_error.with(Option::is_some))
+                        />
+                    }
+                        .into_any()
+                } else {
+                    match refresh_error.get() {
+                        Some(e) => view! { <ErrorBanner error=e /> }.into_any(),
+                        None => view! { <Skeleton lines=3 /> }.into_any(),
+                    }
                 }
             }}
-            <ConnectToPort forward=forward.into() protocol=protocol.into()/>
+            <ConnectToPort forward=forward.into() protocol=protocol.into() />
         </section>
     }
 }
@@ -133,13 +183,23 @@ fn ProtocolChoice(
     view! {
         <fieldset class="segmented" aria-label="Protocol of forwarded ports">
             <legend class="visually-hidden">"Protocol"</legend>
-            {[Protocol::Http, Protocol::Https].into_iter().map(|p| view! {
-                <label class:active=move || protocol.get() == p>
-                    <input type="radio" name="port-protocol" value=p.as_str()
-                        prop:checked=move || protocol.get() == p on:change=move |_| set_protocol(p)/>
-                    {p.as_str().to_uppercase()}
-                </label>
-            }).collect_view()}
+            {[Protocol::Http, Protocol::Https]
+                .into_iter()
+                .map(|p| {
+                    view! {
+                        <label class:active=move || protocol.get() == p>
+                            <input
+                                type="radio"
+                                name="port-protocol"
+                                value=p.as_str()
+                                prop:checked=move || protocol.get() == p
+                                on:change=move |_| set_protocol(p)
+                            />
+                            {p.as_str().to_uppercase()}
+                        </label>
+                    }
+                })
+                .collect_view()}
         </fieldset>
     }
 }
@@ -160,15 +220,19 @@ pub fn PortList(
         if empty.get() {
             return view! {
                 <EmptyState title="No ports are listening">
-                    <p>"Start a server in the workspace (for example " <code>"python3 -m http.server 8000"</code>
-                    ") and it appears here within two seconds."</p>
+                    <p>
+                        "Start a server in the workspace (for example "
+                        <code>"python3 -m http.server 8000"</code>
+                        ") and it appears here within two seconds."
+                    </p>
                 </EmptyState>
-            }.into_any();
+            }
+            .into_any();
         }
         view! {
             <ul class="port-list plain">
                 <For each=move || ports.get() key=|p| (p.port, p.process_name.clone()) let:p>
-                    <PortRow port=p forward protocol link_failed/>
+                    <PortRow port=p forward protocol link_failed />
                 </For>
             </ul>
         }
@@ -210,24 +274,48 @@ fn PortRow(
                 <span class="muted port-process">{process}</span>
                 <label class="port-label">
                     <span class="visually-hidden">{format!("Label for port {number}")}</span>
-                    <input type="text" placeholder="Add a label" maxlength="60" prop:value=move || label.get()
-                        on:change=move |ev| save_label(event_target_value(&ev))/>
+                    <input
+                        type="text"
+                        placeholder="Add a label"
+                        maxlength="60"
+                        prop:value=move || label.get()
+                        on:change=move |ev| save_label(event_target_value(&ev))
+                    />
                 </label>
             </div>
             {move || match url.get() {
-                Some(Ok(u)) => view! {
-                    <div class="port-actions">
-                        <a class="port-url mono" href=u.clone() target="_blank" rel="noopener noreferrer"
-                            on:click=open_signed_in(u.clone())>{u.clone()}</a>
-                        <a class="btn btn-small btn-primary" href=u.clone() target="_blank" rel="noopener noreferrer"
-                            aria-label=format!("Open port {number}") on:click=open_signed_in(u.clone())>"Open"</a>
-                        <CopyButton text=u.clone() label="Copy URL".to_string()/>
-                    </div>
-                }.into_any(),
+                Some(Ok(u)) => {
+                    view! {
+                        <div class="port-actions">
+                            <a
+                                class="port-url mono"
+                                href=u.clone()
+                                target="_blank"
+                                rel="noopener noreferrer"
+                                on:click=open_signed_in(u.clone())
+                            >
+                                {u.clone()}
+                            </a>
+                            <a
+                                class="btn btn-small btn-primary"
+                                href=u.clone()
+                                target="_blank"
+                                rel="noopener noreferrer"
+                                aria-label=format!("Open port {number}")
+                                on:click=open_signed_in(u.clone())
+                            >
+                                "Open"
+                            </a>
+                            <CopyButton text=u.clone() label="Copy URL".to_string() />
+                        </div>
+                    }
+                        .into_any()
+                }
                 Some(Err(problem)) => view! { <p class="muted">{problem.explain()}</p> }.into_any(),
-                None if link_failed.get() => view! {
-                    <p class="muted">"No link: a read it needs failed (see above)."</p>
-                }.into_any(),
+                None if link_failed.get() => {
+                    view! { <p class="muted">"No link: a read it needs failed (see above)."</p> }
+                        .into_any()
+                }
                 None => view! { <p class="muted">"Preparing the link…"</p> }.into_any(),
             }}
         </li>
@@ -262,17 +350,37 @@ fn ConnectToPort(
         }
     };
     view! {
-        <form class="card connect-port form" novalidate on:submit=on_submit aria-labelledby="connect-title">
+        <form
+            class="card connect-port form"
+            novalidate
+            on:submit=on_submit
+            aria-labelledby="connect-title"
+        >
             <h3 id="connect-title">"Connect to a port"</h3>
             <p class="muted">"Open any port of the workspace, listening or not yet detected."</p>
             <div class="inline-form">
-                <label for="connect-port" class="visually-hidden">"Port number"</label>
-                <input id="connect-port" type="number" inputmode="numeric" min="9" max="65535" placeholder="Port (9–65535)"
-                    prop:value=input on:input=move |ev| set_input.set(event_target_value(&ev))
-                    aria-invalid=move || error.get().is_some().to_string() aria-describedby="connect-error"/>
-                <button type="submit" class="btn btn-primary">"Open"</button>
+                <label for="connect-port" class="visually-hidden">
+                    "Port number"
+                </label>
+                <input
+                    id="connect-port"
+                    type="number"
+                    inputmode="numeric"
+                    min="9"
+                    max="65535"
+                    placeholder="Port (9–65535)"
+                    prop:value=input
+                    on:input=move |ev| set_input.set(event_target_value(&ev))
+                    aria-invalid=move || error.get().is_some().to_string()
+                    aria-describedby="connect-error"
+                />
+                <button type="submit" class="btn btn-primary">
+                    "Open"
+                </button>
             </div>
-            <p id="connect-error" class="field-error" role="alert">{move || error.get()}</p>
+            <p id="connect-error" class="field-error" role="alert">
+                {move || error.get()}
+            </p>
         </form>
     }
 }

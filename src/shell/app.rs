@@ -14,6 +14,8 @@ use leptos_router::path;
 use leptos_router::Lazy;
 
 /// The whole application.
+// The route views are in parentheses: leptosfmt drops the braces a turbofish needs in `view!`.
+#[allow(unused_parens)]
 #[component]
 pub fn App() -> impl IntoView {
     let shell = Shell {
@@ -38,20 +40,22 @@ pub fn App() -> impl IntoView {
     let base = base_path();
     view! {
         <Router base=base>
-            <SignInOnUnauthorized/>
+            <SignInOnUnauthorized />
             <div class="app" class:embed=shell.embed>
-                {(!shell.embed).then(|| view! { <Header/> })}
+                {(!shell.embed).then(|| view! { <Header /> })}
                 <main id="main" class="app-main">
-                    <Routes fallback=|| view! { <NotFoundView what="There is no page at this address."/> }>
-                        <Route path=path!("/") view={Lazy::<PickerRoute>::new()}/>
-                        <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()}/>
-                        <Route path=path!("/tools") view={Lazy::<ToolsRoute>::new()}/>
+                    <Routes fallback=|| {
+                        view! { <NotFoundView what="There is no page at this address." /> }
+                    }>
+                        <Route path=path!("/") view=(Lazy::<PickerRoute>::new()) />
+                        <Route path=path!("/signin") view=(Lazy::<SignInRoute>::new()) />
+                        <Route path=path!("/tools") view=(Lazy::<ToolsRoute>::new()) />
                         <ParentRoute path=path!("/agents/:id") view=agent::AgentPage>
-                            <Route path=path!("") view=overview::Overview/>
-                            <Route path=path!("logs") view={Lazy::<LogsRoute>::new()}/>
-                            <Route path=path!("terminal") view={Lazy::<TerminalRoute>::new()}/>
-                            <Route path=path!("ports") view={Lazy::<PortsRoute>::new()}/>
-                            <Route path=path!("network") view={Lazy::<NetworkRoute>::new()}/>
+                            <Route path=path!("") view=overview::Overview />
+                            <Route path=path!("logs") view=(Lazy::<LogsRoute>::new()) />
+                            <Route path=path!("terminal") view=(Lazy::<TerminalRoute>::new()) />
+                            <Route path=path!("ports") view=(Lazy::<PortsRoute>::new()) />
+                            <Route path=path!("network") view=(Lazy::<NetworkRoute>::new()) />
                         </ParentRoute>
                     </Routes>
                 </main>

@@ -21,16 +21,32 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="app-header">
             <A href="/" attr:class="brand">
-                <span class="brand-mark" aria-hidden="true">">_"</span>
+                <span class="brand-mark" aria-hidden="true">
+                    ">_"
+                </span>
                 <span class="brand-name">"Agent Console"</span>
             </A>
-            <nav class="header-nav" aria-label="Main" on:pointerover=super::preload_link_target on:focusin=super::preload_link_target>
+            <nav
+                class="header-nav"
+                aria-label="Main"
+                on:pointerover=super::preload_link_target
+                on:focusin=super::preload_link_target
+            >
                 <A href="/">"Agents"</A>
                 <A href="/tools">"Agent tools"</A>
             </nav>
             <div class="header-actions">
-                <button type="button" class="btn btn-ghost" on:click=toggle_theme aria-label="Switch theme">"◐"</button>
-                <button type="button" class="btn btn-ghost" on:click=sign_out>"Sign out"</button>
+                <button
+                    type="button"
+                    class="btn btn-ghost"
+                    on:click=toggle_theme
+                    aria-label="Switch theme"
+                >
+                    "◐"
+                </button>
+                <button type="button" class="btn btn-ghost" on:click=sign_out>
+                    "Sign out"
+                </button>
             </div>
         </header>
     }

@@ -89,30 +89,71 @@ pub fn SignIn() -> impl IntoView {
     view! {
         <section class="signin card" aria-labelledby="signin-title">
             <h1 id="signin-title">"Sign in"</h1>
-            {app().map(|a| view! {
-                <p class="notice tone-progress" role="status">"Sign in to open " <code>{a}</code> "."</p>
-            })}
-            {move || shell.signed_out_reason.get().map(|r| view! {
-                <p class="notice tone-warning" role="status">"You were signed out: " {r}</p>
-            })}
+            {app()
+                .map(|a| {
+                    view! {
+                        <p class="notice tone-progress" role="status">
+                            "Sign in to open "
+                            <code>{a}</code>
+                            "."
+                        </p>
+                    }
+                })}
+            {move || {
+                shell
+                    .signed_out_reason
+                    .get()
+                    .map(|r| {
+                        view! {
+                            <p class="notice tone-warning" role="status">
+                                "You were signed out: "
+                                {r}
+                            </p>
+                        }
+                    })
+            }}
             <p class="muted">
                 "Open the sign-in link the server printed, or paste a session token. "
                 "The token stays in this tab only and is forgotten when the tab closes."
             </p>
             <form on:submit=on_submit class="form">
                 <label for="token">"Session token"</label>
-                <input id="token" name="token" type="password" autocomplete="off" spellcheck="false"
-                    prop:value=input on:input=move |ev| set_input.set(event_target_value(&ev))/>
+                <input
+                    id="token"
+                    name="token"
+                    type="password"
+                    autocomplete="off"
+                    spellcheck="false"
+                    prop:value=input
+                    on:input=move |ev| set_input.set(event_target_value(&ev))
+                />
                 <div class="form-actions">
-                    <button type="submit" class="btn btn-primary" disabled=busy>"Sign in"</button>
-                    <button type="button" class="btn" disabled=busy on:click=move |_| attempt_cookie(None)>
+                    <button type="submit" class="btn btn-primary" disabled=busy>
+                        "Sign in"
+                    </button>
+                    <button
+                        type="button"
+                        class="btn"
+                        disabled=busy
+                        on:click=move |_| attempt_cookie(None)
+                    >
                         "Use my browser session"
                     </button>
                 </div>
             </form>
-            {move || error.get().map(|e| view! {
-                <p class="notice tone-danger" role="alert">{e.to_string()} " " {e.hint()}</p>
-            })}
+            {move || {
+                error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <p class="notice tone-danger" role="alert">
+                                {e.to_string()}
+                                " "
+                                {e.hint()}
+                            </p>
+                        }
+                    })
+            }}
         </section>
     }
 }

@@ -44,8 +44,12 @@ pub(super) fn AgentAlerts(new_session: impl Fn() + Copy + Send + Sync + 'static)
         };
         let logs_link = || {
             Some(
-                view! { <a class="btn btn-small" href=logs_href.clone()>"Startup logs"</a> }
-                    .into_any(),
+                view! {
+                    <a class="btn btn-small" href=logs_href.clone()>
+                        "Startup logs"
+                    </a>
+                }
+                .into_any(),
             )
         };
         if !matches!(status, Status::Connected) {
@@ -80,9 +84,17 @@ pub(super) fn AgentAlerts(new_session: impl Fn() + Copy + Send + Sync + 'static)
                 Tone::Ok,
                 "Startup finished after this shell started. A new session gets the complete environment.".into(),
                 Some(view! {
-                    <button type="button" class="btn btn-small" on:click=move |_| new_session()>"Start a new session"</button>
-                    <button type="button" class="btn btn-small btn-ghost" aria-label="Dismiss"
-                        on:click=move |_| dismissed_ready.set(true)>"✕"</button>
+                    <button type="button" class="btn btn-small" on:click=move |_| new_session()>
+                        "Start a new session"
+                    </button>
+                    <button
+                        type="button"
+                        class="btn btn-small btn-ghost"
+                        aria-label="Dismiss"
+                        on:click=move |_| dismissed_ready.set(true)
+                    >
+                        "✕"
+                    </button>
                 }.into_any()),
             ),
             _ => None,
@@ -99,34 +111,66 @@ pub(super) fn ConnectionNotice(
     new_session: impl Fn() + Copy + Send + Sync + 'static,
     run_plain_shell: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    move || {
-        match ui.state.get() {
-        ConnState::Ended => Some(view! {
-            <div class="notice tone-neutral terminal-alert" role="status">
-                <span>"The shell exited. This session is over."</span>
-                <button type="button" class="btn btn-small btn-primary" on:click=move |_| new_session()>"Start a new session"</button>
-            </div>
-        }.into_any()),
-        ConnState::Disconnected { reason } => Some(view! {
-            <div class="notice tone-danger terminal-alert" role="alert">
-                <span>{reason}" The shell may still be running; reconnecting resumes it."</span>
-                <button type="button" class="btn btn-small btn-primary" on:click=move |_| live.with(|s| s.reconnect_now())>"Reconnect"</button>
-            </div>
-        }.into_any()),
-        ConnState::Declined => Some(view! {
-            <div class="notice tone-neutral terminal-alert" role="status">
-                <span>"The command was not run."</span>
-                <button type="button" class="btn btn-small" on:click=move |_| run_plain_shell()>"Open a plain shell instead"</button>
-            </div>
-        }.into_any()),
-        ConnState::Failed { reason } => Some(view! {
-            <div class="notice tone-danger terminal-alert" role="alert">
-                <span>{reason}</span>
-                <button type="button" class="btn btn-small" on:click=move |_| { let _ = window().location().reload(); }>"Reload"</button>
-            </div>
-        }.into_any()),
+    move || match ui.state.get() {
+        ConnState::Ended => Some(
+            view! {
+                <div class="notice tone-neutral terminal-alert" role="status">
+                    <span>"The shell exited. This session is over."</span>
+                    <button
+                        type="button"
+                        class="btn btn-small btn-primary"
+                        on:click=move |_| new_session()
+                    >
+                        "Start a new session"
+                    </button>
+                </div>
+            }
+            .into_any(),
+        ),
+        ConnState::Disconnected { reason } => Some(
+            view! {
+                <div class="notice tone-danger terminal-alert" role="alert">
+                    <span>{reason}" The shell may still be running; reconnecting resumes it."</span>
+                    <button
+                        type="button"
+                        class="btn btn-small btn-primary"
+                        on:click=move |_| live.with(|s| s.reconnect_now())
+                    >
+                        "Reconnect"
+                    </button>
+                </div>
+            }
+            .into_any(),
+        ),
+        ConnState::Declined => Some(
+            view! {
+                <div class="notice tone-neutral terminal-alert" role="status">
+                    <span>"The command was not run."</span>
+                    <button type="button" class="btn btn-small" on:click=move |_| run_plain_shell()>
+                        "Open a plain shell instead"
+                    </button>
+                </div>
+            }
+            .into_any(),
+        ),
+        ConnState::Failed { reason } => Some(
+            view! {
+                <div class="notice tone-danger terminal-alert" role="alert">
+                    <span>{reason}</span>
+                    <button
+                        type="button"
+                        class="btn btn-small"
+                        on:click=move |_| {
+                            let _ = window().location().reload();
+                        }
+                    >
+                        "Reload"
+                    </button>
+                </div>
+            }
+            .into_any(),
+        ),
         _ => None,
-    }
     }
 }
 
@@ -139,13 +183,34 @@ pub(super) fn ClipboardOffer(ui: SessionUi) -> impl IntoView {
             let allow = text.clone();
             view! {
                 <div class="notice tone-warning terminal-alert" role="alert">
-                    <span>{format!("A program in the terminal wants to copy {n} character{} to your clipboard.", if n == 1 { "" } else { "s" })}</span>
-                    <button type="button" class="btn btn-small btn-primary" on:click=move |_| {
-                        ui.clipboard_allowed.set(true);
-                        ui.clipboard_offer.set(None);
-                        copy_to_clipboard(allow.clone(), ui.notice, "Copied. Programs in this terminal may now copy to your clipboard.");
-                    }>"Allow"</button>
-                    <button type="button" class="btn btn-small" on:click=move |_| ui.clipboard_offer.set(None)>"Don't allow"</button>
+                    <span>
+                        {format!(
+                            "A program in the terminal wants to copy {n} character{} to your clipboard.",
+                            if n == 1 { "" } else { "s" },
+                        )}
+                    </span>
+                    <button
+                        type="button"
+                        class="btn btn-small btn-primary"
+                        on:click=move |_| {
+                            ui.clipboard_allowed.set(true);
+                            ui.clipboard_offer.set(None);
+                            copy_to_clipboard(
+                                allow.clone(),
+                                ui.notice,
+                                "Copied. Programs in this terminal may now copy to your clipboard.",
+                            );
+                        }
+                    >
+                        "Allow"
+                    </button>
+                    <button
+                        type="button"
+                        class="btn btn-small"
+                        on:click=move |_| ui.clipboard_offer.set(None)
+                    >
+                        "Don't allow"
+                    </button>
                 </div>
             }
         })

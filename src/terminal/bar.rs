@@ -24,28 +24,63 @@ pub(super) fn TerminalBar(
     view! {
         <div class="terminal-bar" node_ref=bar_ref>
             <div class="terminal-status">
-                <Badge tone label title=detail/>
+                <Badge tone label title=detail />
                 <span class="terminal-detail muted">{detail}</span>
                 // Announced once per change of state, not at every tick of the countdown.
-                <span class="visually-hidden" role="status">{move || ui.state.with(|s| s.describe(0.0).2)}</span>
+                <span class="visually-hidden" role="status">
+                    {move || ui.state.with(|s| s.describe(0.0).2)}
+                </span>
             </div>
-            <span class="terminal-title mono" title="Title set by the program in the terminal"
-                hidden=move || ui.title.with(String::is_empty)>{move || ui.title.get()}</span>
+            <span
+                class="terminal-title mono"
+                title="Title set by the program in the terminal"
+                hidden=move || ui.title.with(String::is_empty)
+            >
+                {move || ui.title.get()}
+            </span>
             <div class="terminal-actions">
-                {move || ui.state.with(|s| matches!(s, ConnState::Reconnecting { .. })).then(|| view! {
-                    <button type="button" class="btn btn-small btn-primary"
-                        on:click=move |_| live.with(|s| s.reconnect_now())>"Reconnect now"</button>
-                })}
-                <FontSize font_size/>
-                <button type="button" class="btn btn-small" title="Copy the selection (Ctrl+Shift+C)"
+                {move || {
+                    ui.state
+                        .with(|s| matches!(s, ConnState::Reconnecting { .. }))
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="btn btn-small btn-primary"
+                                    on:click=move |_| live.with(|s| s.reconnect_now())
+                                >
+                                    "Reconnect now"
+                                </button>
+                            }
+                        })
+                }} <FontSize font_size />
+                <button
+                    type="button"
+                    class="btn btn-small"
+                    title="Copy the selection (Ctrl+Shift+C)"
                     disabled=move || !ui.has_selection.get()
-                    on:click=move |_| live.with(|s| s.copy_selection())>"Copy"</button>
-                <button type="button" class="btn btn-small" title="Paste from the clipboard (Ctrl+Shift+V)"
+                    on:click=move |_| live.with(|s| s.copy_selection())
+                >
+                    "Copy"
+                </button>
+                <button
+                    type="button"
+                    class="btn btn-small"
+                    title="Paste from the clipboard (Ctrl+Shift+V)"
                     disabled=move || !ui.state.with(|s| s.accepts_input())
-                    on:click=move |_| paste_from_clipboard(live, ui)>"Paste"</button>
-                <button type="button" class="btn btn-small" aria-pressed=move || show_keys.get().to_string()
+                    on:click=move |_| paste_from_clipboard(live, ui)
+                >
+                    "Paste"
+                </button>
+                <button
+                    type="button"
+                    class="btn btn-small"
+                    aria-pressed=move || show_keys.get().to_string()
                     title="Show the key bar (Esc, Tab, Ctrl, arrows)"
-                    on:click=move |_| show_keys.update(|v| *v = !*v)>"Keys"</button>
+                    on:click=move |_| show_keys.update(|v| *v = !*v)
+                >
+                    "Keys"
+                </button>
             </div>
         </div>
     }
@@ -56,13 +91,27 @@ pub(super) fn TerminalBar(
 fn FontSize(font_size: RwSignal<u32>) -> impl IntoView {
     view! {
         <div class="font-size" role="group" aria-label="Font size">
-            <button type="button" class="btn btn-small" aria-label="Smaller text"
+            <button
+                type="button"
+                class="btn btn-small"
+                aria-label="Smaller text"
                 disabled=move || { font_size.get() <= FONT_MIN }
-                on:click=move |_| font_size.update(|s| *s = (*s - 1).max(FONT_MIN))>"A−"</button>
-            <span class="font-size-value" aria-live="polite">{move || format!("{} px", font_size.get())}</span>
-            <button type="button" class="btn btn-small" aria-label="Larger text"
+                on:click=move |_| font_size.update(|s| *s = (*s - 1).max(FONT_MIN))
+            >
+                "A−"
+            </button>
+            <span class="font-size-value" aria-live="polite">
+                {move || format!("{} px", font_size.get())}
+            </span>
+            <button
+                type="button"
+                class="btn btn-small"
+                aria-label="Larger text"
                 disabled=move || { font_size.get() >= FONT_MAX }
-                on:click=move |_| font_size.update(|s| *s = (*s + 1).min(FONT_MAX))>"A+"</button>
+                on:click=move |_| font_size.update(|s| *s = (*s + 1).min(FONT_MAX))
+            >
+                "A+"
+            </button>
         </div>
     }
 }

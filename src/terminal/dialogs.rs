@@ -30,30 +30,41 @@ pub(super) fn ConsentDialog(
         Consent::Pending(c) => Some(c),
         _ => None,
     });
-    Effect::new(move |_| {
-        if let Some(d) = dialog.get() {
-            match command.get() {
-                Some(_) if !d.open() => {
-                    let _ = d.show_modal();
-                }
-                None if d.open() => d.close(),
-                _ => {}
-            }
-        }
-    });
+    show_modal_while(dialog, move || command.with(Option::is_some));
     let cancel = on_cancel.clone();
     view! {
-        <dialog class="terminal-dialog" node_ref=dialog aria-labelledby="consent-title"
-            on:cancel=move |ev: web_sys::Event| { ev.prevent_default(); cancel(); }>
+        <dialog
+            class="terminal-dialog"
+            node_ref=dialog
+            aria-labelledby="consent-title"
+            on:cancel=move |ev: web_sys::Event| {
+                ev.prevent_default();
+                cancel();
+            }
+        >
             <h2 id="consent-title">"Run this command?"</h2>
-            <p>"This link asks to run a command in a new shell on "<strong>{agent_name}</strong>
-               ". Commands from links you do not trust can do anything you can do. Nothing has run yet."</p>
-            <pre class="terminal-command"><code>{move || command.get().unwrap_or_default()}</code></pre>
+            <p>
+                "This link asks to run a command in a new shell on "<strong>{agent_name}</strong>
+                ". Commands from links you do not trust can do anything you can do. Nothing has run yet."
+            </p>
+            <pre class="terminal-command">
+                <code>{move || command.get().unwrap_or_default()}</code>
+            </pre>
             <div class="form-actions">
-                <button type="button" class="btn" on:click=move |_| on_cancel()>"Cancel"</button>
-                <button type="button" class="btn btn-primary" on:click=move |_| {
-                    if let Some(c) = command.get_untracked() { on_run(c) }
-                }>"Run command"</button>
+                <button type="button" class="btn" on:click=move |_| on_cancel()>
+                    "Cancel"
+                </button>
+                <button
+                    type="button"
+                    class="btn btn-primary"
+                    on:click=move |_| {
+                        if let Some(c) = command.get_untracked() {
+                            on_run(c)
+                        }
+                    }
+                >
+                    "Run command"
+                </button>
             </div>
         </dialog>
     }
@@ -66,17 +77,7 @@ pub(super) fn LinkDialog(
     forward: RwSignal<Option<ForwardBase>>,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
-    Effect::new(move |_| {
-        if let Some(d) = dialog.get() {
-            match offer.get() {
-                Some(_) if !d.open() => {
-                    let _ = d.show_modal();
-                }
-                None if d.open() => d.close(),
-                _ => {}
-            }
-        }
-    });
+    show_modal_while(dialog, move || offer.with(Option::is_some));
     let link = move || offer.get().map(|o| o.1).unwrap_or_default();
     let rewritten = move || {
         offer
@@ -85,21 +86,65 @@ pub(super) fn LinkDialog(
             .map(|(from, _)| from)
     };
     view! {
-        <dialog class="terminal-dialog" node_ref=dialog aria-labelledby="link-title"
-            on:cancel=move |ev: web_sys::Event| { ev.prevent_default(); offer.set(None); }>
+        <dialog
+            class="terminal-dialog"
+            node_ref=dialog
+            aria-labelledby="link-title"
+            on:cancel=move |ev: web_sys::Event| {
+                ev.prevent_default();
+                offer.set(None);
+            }
+        >
             <h2 id="link-title">"Open this link?"</h2>
-            <p>"A program in the terminal printed a link. Its text can differ from where it leads, which is:"</p>
-            <pre class="terminal-command"><code>{link}</code></pre>
-            {move || rewritten().map(|from| view! {
-                <p class="muted">"It pointed at "<code>{from}</code>" on the agent, so it opens through port forwarding."</p>
-            })}
+            <p>
+                "A program in the terminal printed a link. Its text can differ from where it leads, which is:"
+            </p>
+            <pre class="terminal-command">
+                <code>{link}</code>
+            </pre>
+            {move || {
+                rewritten()
+                    .map(|from| {
+                        view! {
+                            <p class="muted">
+                                "It pointed at "<code>{from}</code>
+                                " on the agent, so it opens through port forwarding."
+                            </p>
+                        }
+                    })
+            }}
             <div class="form-actions">
-                <button type="button" class="btn" on:click=move |_| offer.set(None)>"Cancel"</button>
-                <button type="button" class="btn btn-primary" on:click=move |_| {
-                    if let Some((_, url)) = offer.get_untracked() { open_link(&url, forward.get_untracked().as_ref()) }
-                    offer.set(None);
-                }>"Open link"</button>
+                <button type="button" class="btn" on:click=move |_| offer.set(None)>
+                    "Cancel"
+                </button>
+                <button
+                    type="button"
+                    class="btn btn-primary"
+                    on:click=move |_| {
+                        if let Some((_, url)) = offer.get_untracked() {
+                            open_link(&url, forward.get_untracked().as_ref())
+                        }
+                        offer.set(None);
+                    }
+                >
+                    "Open link"
+                </button>
             </div>
         </dialog>
     }
+}
+
+/// Keeps `dialog` open (modal) exactly while `open` says so.
+fn show_modal_while(dialog: NodeRef<html::Dialog>, open: impl Fn() -> bool + 'static) {
+    Effect::new(move |_| {
+        if let Some(d) = dialog.get() {
+            match open() {
+                true if !d.open() => {
+                    let _ = d.show_modal();
+                }
+                false if d.open() => d.close(),
+                _ => {}
+            }
+        }
+    });
 }

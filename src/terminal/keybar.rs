@@ -126,20 +126,36 @@ pub fn KeyBar(
     let key_button = move |key: Key, label: &'static str, name: &'static str| {
         let on_key = on_key.clone();
         view! {
-            <button type="button" class="key" aria-label=name title=name
-                on:pointerdown=keep_focus on:mousedown=keep_focus_mouse
-                on:click=move |_| on_key(key)>{label}</button>
+            <button
+                type="button"
+                class="key"
+                aria-label=name
+                title=name
+                on:pointerdown=keep_focus
+                on:mousedown=keep_focus_mouse
+                on:click=move |_| on_key(key)
+            >
+                {label}
+            </button>
         }
     };
     let latch = move |sig: RwSignal<bool>, label: &'static str, name: &'static str| {
         view! {
-            <button type="button" class="key key-latch" aria-label=name title=name
+            <button
+                type="button"
+                class="key key-latch"
+                aria-label=name
+                title=name
                 aria-pressed=move || if sig.get() { "true" } else { "false" }
-                on:pointerdown=keep_focus on:mousedown=keep_focus_mouse
+                on:pointerdown=keep_focus
+                on:mousedown=keep_focus_mouse
                 on:click=move |_| {
                     sig.update(|v| *v = !*v);
                     refocus();
-                }>{label}</button>
+                }
+            >
+                {label}
+            </button>
         }
     };
     view! {

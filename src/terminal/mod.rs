@@ -72,7 +72,7 @@ impl LiveSession {
 #[component]
 pub fn TerminalView() -> impl IntoView {
     crate::ui::use_view_styles("terminal", include_str!("../../style/terminal.css"));
-    view! { <Terminal agent=use_agent().id/> }
+    view! { <Terminal agent=use_agent().id /> }
 }
 
 /// The terminal page for one agent: toolbar, notices, xterm.js, key bar and dialogs.
@@ -264,23 +264,57 @@ fn Terminal(agent: Uuid) -> impl IntoView {
 
     view! {
         <section class="terminal-page" class:embed=shell.embed aria-label="Terminal">
-            <TerminalBar ui live=session font_size show_keys now bar_ref/>
+            <TerminalBar ui live=session font_size show_keys now bar_ref />
             <div class="terminal-alerts" node_ref=alerts_ref>
-                <AgentAlerts new_session/>
-                <ConnectionNotice ui live=session new_session run_plain_shell/>
-                <ClipboardOffer ui/>
-                {move || ui.notice.get().map(|n| view! { <p class="terminal-notice muted" role="status">{n}</p> })}
+                <AgentAlerts new_session />
+                <ConnectionNotice ui live=session new_session run_plain_shell />
+                <ClipboardOffer ui />
+                // Without these reads, links to the agent's ports cannot be forwarded: say why.
+                {move || {
+                    forwarding
+                        .error
+                        .get()
+                        .map(|e| {
+                            view! {
+                                <p class="notice tone-warning terminal-alert" role="note">
+                                    "Links to this agent's ports open as printed, not through port forwarding: "
+                                    {e.to_string()}
+                                </p>
+                            }
+                        })
+                }}
+                {move || {
+                    ui.notice
+                        .get()
+                        .map(|n| {
+                            view! {
+                                <p class="terminal-notice muted" role="status">
+                                    {n}
+                                </p>
+                            }
+                        })
+                }}
             </div>
             <div class="terminal-screen" node_ref=screen_ref>
-                <div class="terminal-host" node_ref=host_ref on:click=move |_| session.with(|s| s.xterm().focus())></div>
+                <div
+                    class="terminal-host"
+                    node_ref=host_ref
+                    on:click=move |_| session.with(|s| s.xterm().focus())
+                ></div>
             </div>
             <div node_ref=keys_ref>
                 <Show when=move || show_keys.get()>
-                    <KeyBar ctrl=ui.ctrl alt=ui.alt on_key=move |k| session.with(|s| s.key(k))
-                        refocus=move || session.with(|s| s.xterm().focus())/>
+                    <KeyBar
+                        ctrl=ui.ctrl
+                        alt=ui.alt
+                        on_key=move |k| session.with(|s| s.key(k))
+                        refocus=move || session.with(|s| s.xterm().focus())
+                    />
                 </Show>
             </div>
-            <ConsentDialog consent agent_name
+            <ConsentDialog
+                consent
+                agent_name
                 on_run=move |cmd| {
                     consent.set(Consent::Given(cmd.clone()));
                     if ready.get_untracked() {
@@ -290,8 +324,9 @@ fn Terminal(agent: Uuid) -> impl IntoView {
                 on_cancel=move || {
                     consent.set(Consent::Declined);
                     ui.state.set(ConnState::Declined);
-                }/>
-            <LinkDialog offer=ui.link_offer forward=ui.forward/>
+                }
+            />
+            <LinkDialog offer=ui.link_offer forward=ui.forward />
         </section>
     }
 }

@@ -40,17 +40,33 @@ where
 fn OutcomeView(outcome: RwSignal<Outcome>) -> impl IntoView {
     move || {
         match outcome.get() {
-        Outcome::Idle => ().into_any(),
-        Outcome::Busy => view! { <p class="muted" role="status">"Sending…"</p> }.into_any(),
-        Outcome::Done(text) => view! { <p class="notice tone-ok outcome" role="status">"✓ " {text}</p> }.into_any(),
-        // A 401 here is about the agent token typed above, not the user's session.
-        Outcome::Failed(ApiError::Unauthorized(body)) => view! {
-            <div class="error-banner" role="alert"><strong>"The server refused this agent token."</strong>
-                <p class="error-message">{body.message}</p>
-                <p class="error-hint">"Check the token printed by the server (or your agent's CODER_AGENT_TOKEN)."</p></div>
-        }.into_any(),
-        Outcome::Failed(e) => view! { <ErrorBanner error=e/> }.into_any(),
-    }
+            Outcome::Idle => ().into_any(),
+            Outcome::Busy => view! {
+                <p class="muted" role="status">
+                    "Sending…"
+                </p>
+            }
+            .into_any(),
+            Outcome::Done(text) => view! {
+                <p class="notice tone-ok outcome" role="status">
+                    "✓ "
+                    {text}
+                </p>
+            }
+            .into_any(),
+            // A 401 here is about the agent token typed above, not the user's session.
+            Outcome::Failed(ApiError::Unauthorized(body)) => view! {
+                <div class="error-banner" role="alert">
+                    <strong>"The server refused this agent token."</strong>
+                    <p class="error-message">{body.message}</p>
+                    <p class="error-hint">
+                        "Check the token printed by the server (or your agent's CODER_AGENT_TOKEN)."
+                    </p>
+                </div>
+            }
+            .into_any(),
+            Outcome::Failed(e) => view! { <ErrorBanner error=e /> }.into_any(),
+        }
     }
 }
 
@@ -65,20 +81,28 @@ pub fn ToolsView() -> impl IntoView {
     view! {
         <section aria-labelledby="tools-title">
             <h1 id="tools-title">"Agent tools"</h1>
-            <p class="muted">"These forms call the agent-side API with an agent token, as the agent itself would. "
-                "The token stays in this page's memory and is gone when you leave it."</p>
+            <p class="muted">
+                "These forms call the agent-side API with an agent token, as the agent itself would. "
+                "The token stays in this page's memory and is gone when you leave it."
+            </p>
             <div class="card form">
                 <label for="agent-token">"Agent token"</label>
-                <input id="agent-token" type="password" autocomplete="off" spellcheck="false"
-                    prop:value=move || token.get() on:input=move |ev| token.set(input_value(&ev))/>
+                <input
+                    id="agent-token"
+                    type="password"
+                    autocomplete="off"
+                    spellcheck="false"
+                    prop:value=move || token.get()
+                    on:input=move |ev| token.set(input_value(&ev))
+                />
             </div>
             <div class="grid">
-                <LogSourceForm token/>
-                <SendLogsForm token/>
-                <GitSshKeyForm token/>
-                <ExternalAuthForm token/>
+                <LogSourceForm token />
+                <SendLogsForm token />
+                <GitSshKeyForm token />
+                <ExternalAuthForm token />
             </div>
-            <InstanceIdentityForms/>
+            <InstanceIdentityForms />
         </section>
     }
 }
@@ -129,11 +153,23 @@ fn LogSourceForm(token: RwSignal<String>) -> impl IntoView {
         <form class="card form" on:submit=submit aria-labelledby="tool-source">
             <h2 id="tool-source">"Create a log source"</h2>
             <label for="source-name">"Display name"</label>
-            <input id="source-name" prop:value=move || name.get() on:input=move |ev| name.set(input_value(&ev))/>
+            <input
+                id="source-name"
+                prop:value=move || name.get()
+                on:input=move |ev| name.set(input_value(&ev))
+            />
             <label for="source-icon">"Icon URL (optional)"</label>
-            <input id="source-icon" prop:value=move || icon.get() on:input=move |ev| icon.set(input_value(&ev))/>
-            <div class="form-actions"><button type="submit" class="btn btn-primary">"Create"</button></div>
-            <OutcomeView outcome/>
+            <input
+                id="source-icon"
+                prop:value=move || icon.get()
+                on:input=move |ev| icon.set(input_value(&ev))
+            />
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary">
+                    "Create"
+                </button>
+            </div>
+            <OutcomeView outcome />
         </form>
     }
 }
@@ -184,17 +220,38 @@ fn SendLogsForm(token: RwSignal<String>) -> impl IntoView {
         <form class="card form" on:submit=submit aria-labelledby="tool-logs">
             <h2 id="tool-logs">"Send log lines"</h2>
             <label for="logs-source">"Log source id (empty: the external source)"</label>
-            <input id="logs-source" placeholder="UUID" prop:value=move || source.get() on:input=move |ev| source.set(input_value(&ev))/>
+            <input
+                id="logs-source"
+                placeholder="UUID"
+                prop:value=move || source.get()
+                on:input=move |ev| source.set(input_value(&ev))
+            />
             <label for="logs-level">"Level"</label>
             <select id="logs-level" on:change=move |ev| level.set(input_value(&ev))>
-                {["trace", "debug", "info", "warn", "error"].into_iter().map(|l| view! {
-                    <option value=l selected=move || level.get() == l>{l}</option>
-                }).collect_view()}
+                {["trace", "debug", "info", "warn", "error"]
+                    .into_iter()
+                    .map(|l| {
+                        view! {
+                            <option value=l selected=move || level.get() == l>
+                                {l}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
             <label for="logs-text">"Lines (one log per line)"</label>
-            <textarea id="logs-text" rows="4" prop:value=move || text.get() on:input=move |ev| text.set(input_value(&ev))></textarea>
-            <div class="form-actions"><button type="submit" class="btn btn-primary">"Send"</button></div>
-            <OutcomeView outcome/>
+            <textarea
+                id="logs-text"
+                rows="4"
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(input_value(&ev))
+            ></textarea>
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary">
+                    "Send"
+                </button>
+            </div>
+            <OutcomeView outcome />
         </form>
     }
 }
@@ -223,12 +280,21 @@ fn GitSshKeyForm(token: RwSignal<String>) -> impl IntoView {
         <form class="card form" on:submit=submit aria-labelledby="tool-ssh">
             <h2 id="tool-ssh">"Git SSH key"</h2>
             <p class="muted">"The public key to add to your git host so the workspace can push."</p>
-            <div class="form-actions"><button type="submit" class="btn btn-primary">"Fetch public key"</button></div>
-            <OutcomeView outcome/>
-            {move || key.get().map(|k| view! {
-                <pre class="ssh-key">{k.clone()}</pre>
-                <CopyButton text=k label="Copy public key".to_string()/>
-            })}
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary">
+                    "Fetch public key"
+                </button>
+            </div>
+            <OutcomeView outcome />
+            {move || {
+                key.get()
+                    .map(|k| {
+                        view! {
+                            <pre class="ssh-key">{k.clone()}</pre>
+                            <CopyButton text=k label="Copy public key".to_string() />
+                        }
+                    })
+            }}
         </form>
     }
 }
@@ -278,13 +344,33 @@ fn ExternalAuthForm(token: RwSignal<String>) -> impl IntoView {
         <form class="card form" on:submit=submit aria-labelledby="tool-ext">
             <h2 id="tool-ext">"External auth"</h2>
             <label for="ext-match">"Match (a URL, e.g. a git remote)"</label>
-            <input id="ext-match" placeholder="https://github.com/org/repo" prop:value=move || matcher.get() on:input=move |ev| matcher.set(input_value(&ev))/>
+            <input
+                id="ext-match"
+                placeholder="https://github.com/org/repo"
+                prop:value=move || matcher.get()
+                on:input=move |ev| matcher.set(input_value(&ev))
+            />
             <label for="ext-id">"Or a provider id"</label>
-            <input id="ext-id" placeholder="github" prop:value=move || provider.get() on:input=move |ev| provider.set(input_value(&ev))/>
-            <label class="checkbox"><input type="checkbox" prop:checked=move || listen.get()
-                on:change=move |ev| listen.set(event_target_checked(&ev))/>" Wait until a token is issued"</label>
-            <div class="form-actions"><button type="submit" class="btn btn-primary">"Query"</button></div>
-            <OutcomeView outcome/>
+            <input
+                id="ext-id"
+                placeholder="github"
+                prop:value=move || provider.get()
+                on:input=move |ev| provider.set(input_value(&ev))
+            />
+            <label class="checkbox">
+                <input
+                    type="checkbox"
+                    prop:checked=move || listen.get()
+                    on:change=move |ev| listen.set(event_target_checked(&ev))
+                />
+                " Wait until a token is issued"
+            </label>
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary">
+                    "Query"
+                </button>
+            </div>
+            <OutcomeView outcome />
         </form>
     }
 }
@@ -358,7 +444,9 @@ fn InstanceIdentityForms() -> impl IntoView {
     view! {
         <form class="card form" on:submit=submit aria-labelledby="tool-identity">
             <h2 id="tool-identity">"Instance identity"</h2>
-            <p class="muted">"A cloud VM proves who it is with a signed identity and gets its agent token back."</p>
+            <p class="muted">
+                "A cloud VM proves who it is with a signed identity and gets its agent token back."
+            </p>
             <label for="identity-cloud">"Cloud"</label>
             <select id="identity-cloud" on:change=move |ev| cloud.set(input_value(&ev))>
                 <option value="aws">"AWS"</option>
@@ -366,13 +454,32 @@ fn InstanceIdentityForms() -> impl IntoView {
                 <option value="google">"Google Cloud"</option>
             </select>
             <label for="identity-a">{first_label}</label>
-            <textarea id="identity-a" rows="3" prop:value=move || a.get() on:input=move |ev| a.set(input_value(&ev))></textarea>
-            {move || (cloud.get() != "google").then(|| view! {
-                <label for="identity-b">"Signature"</label>
-                <textarea id="identity-b" rows="2" prop:value=move || b.get() on:input=move |ev| b.set(input_value(&ev))></textarea>
-            })}
-            <div class="form-actions"><button type="submit" class="btn btn-primary">"Exchange"</button></div>
-            <OutcomeView outcome/>
+            <textarea
+                id="identity-a"
+                rows="3"
+                prop:value=move || a.get()
+                on:input=move |ev| a.set(input_value(&ev))
+            ></textarea>
+            {move || {
+                (cloud.get() != "google")
+                    .then(|| {
+                        view! {
+                            <label for="identity-b">"Signature"</label>
+                            <textarea
+                                id="identity-b"
+                                rows="2"
+                                prop:value=move || b.get()
+                                on:input=move |ev| b.set(input_value(&ev))
+                            ></textarea>
+                        }
+                    })
+            }}
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary">
+                    "Exchange"
+                </button>
+            </div>
+            <OutcomeView outcome />
         </form>
     }
 }

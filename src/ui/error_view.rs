@@ -8,7 +8,7 @@ pub fn ErrorView(#[prop(into)] error: Signal<ApiError>) -> impl IntoView {
     view! {
         <section class="error-view" role="alert">
             <h2>{move || error.get().title()}</h2>
-            <ErrorDetails error/>
+            <ErrorDetails error />
         </section>
     }
 }
@@ -19,7 +19,7 @@ pub fn ErrorBanner(#[prop(into)] error: Signal<ApiError>) -> impl IntoView {
     view! {
         <div class="error-banner" role="alert">
             <strong>{move || error.get().title()}</strong>
-            <ErrorDetails error/>
+            <ErrorDetails error />
         </div>
     }
 }
@@ -43,13 +43,32 @@ fn ErrorDetails(error: Signal<ApiError>) -> impl IntoView {
     view! {
         <p class="error-message">{move || error.get().message()}</p>
         <ul class="error-validations">
-            {move || validations().into_iter().map(|v| view! {
-                <li><code>{v.field}</code>": "{v.detail}</li>
-            }).collect_view()}
+            {move || {
+                validations()
+                    .into_iter()
+                    .map(|v| {
+                        view! {
+                            <li>
+                                <code>{v.field}</code>
+                                ": "
+                                {v.detail}
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
         </ul>
-        {move || detail().map(|d| view! {
-            <details class="error-detail"><summary>"Details"</summary><pre>{d}</pre></details>
-        })}
+        {move || {
+            detail()
+                .map(|d| {
+                    view! {
+                        <details class="error-detail">
+                            <summary>"Details"</summary>
+                            <pre>{d}</pre>
+                        </details>
+                    }
+                })
+        }}
         <p class="error-hint">{move || error.get().hint()}</p>
     }
 }
@@ -61,7 +80,9 @@ pub fn NotFoundView(#[prop(into)] what: String) -> impl IntoView {
         <section class="error-view" role="alert">
             <h2>"Not found"</h2>
             <p>{what}</p>
-            <p><a href="/">"Choose an agent"</a></p>
+            <p>
+                <a href="/">"Choose an agent"</a>
+            </p>
         </section>
     }
 }

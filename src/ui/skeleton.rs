@@ -6,7 +6,16 @@ use leptos::prelude::*;
 pub fn Skeleton(#[prop(default = 3)] lines: usize) -> impl IntoView {
     view! {
         <div class="skeleton" role="status" aria-label="Loading">
-            {(0..lines).map(|i| view! { <div class="skeleton-line" style=format!("width: {}%", 92 - (i * 17) % 40)></div> }).collect_view()}
+            {(0..lines)
+                .map(|i| {
+                    view! {
+                        <div
+                            class="skeleton-line"
+                            style=format!("width: {}%", 92 - (i * 17) % 40)
+                        ></div>
+                    }
+                })
+                .collect_view()}
         </div>
     }
 }

@@ -12,7 +12,9 @@ pub fn Badge(
 ) -> impl IntoView {
     view! {
         <span class=move || format!("badge {}", tone.get().class()) title=move || title.get()>
-            <span class="badge-symbol" aria-hidden="true">{move || tone.get().symbol()}</span>
+            <span class="badge-symbol" aria-hidden="true">
+                {move || tone.get().symbol()}
+            </span>
             <span class="badge-label">{move || label.get()}</span>
         </span>
     }
@@ -28,5 +30,5 @@ pub fn AgentStateBadge(
     let tone = Signal::derive(move || state.with(|s: &StateText| s.tone));
     let label = Signal::derive(move || state.with(|s| s.label.clone()));
     let title = Signal::derive(move || state.with(|s| s.description.clone()));
-    view! { <Badge tone label title/> }
+    view! { <Badge tone label title /> }
 }

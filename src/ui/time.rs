@@ -99,7 +99,9 @@ pub fn Timestamp(#[prop(into)] at: Signal<Option<DateTime<Utc>>>) -> impl IntoVi
         Some(t) => {
             let now = now.clone();
             view! {
-                <time datetime=datetime_attr(t) title=exact(t)>{move || relative(t, now.get())}</time>
+                <time datetime=datetime_attr(t) title=exact(t)>
+                    {move || relative(t, now.get())}
+                </time>
             }
             .into_any()
         }

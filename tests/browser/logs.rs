@@ -11,7 +11,12 @@ use web_sys::HtmlElement;
 fn list_dom(height_px: u32, width_px: u32) -> ListDom {
     let host = mount(move || {
         view! {
-            <div class="log-viewer wrap show-time" style=format!("height:{height_px}px;width:{width_px}px;overflow:auto;position:relative;font:12px monospace")>
+            <div
+                class="log-viewer wrap show-time"
+                style=format!(
+                    "height:{height_px}px;width:{width_px}px;overflow:auto;position:relative;font:12px monospace",
+                )
+            >
                 <div class="log-spacer" style="position:relative">
                     <div class="log-window" style="position:absolute;left:0;right:0;top:0"></div>
                 </div>

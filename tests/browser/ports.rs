@@ -32,7 +32,7 @@ async fn each_port_gets_a_row_with_its_forward_link() {
     let ports = vec![port(3000, "node"), port(8080, "")];
     let ctx = Signal::stored(Some(context("*.apps.example.com", "main")));
     let root = mount(
-        move || view! { <PortList ports=ports.clone() forward=ctx protocol=Signal::stored(Protocol::Https)/> },
+        move || view! { <PortList ports=ports.clone() forward=ctx protocol=Signal::stored(Protocol::Https) /> },
     );
     tick().await;
     let rows = root.query_selector_all("li.port-row").unwrap();
@@ -71,7 +71,7 @@ async fn each_port_gets_a_row_with_its_forward_link() {
 async fn an_empty_list_explains_how_ports_appear() {
     let ctx = Signal::stored(Some(context("*.apps.example.com", "main")));
     let root = mount(
-        move || view! { <PortList ports=vec![] forward=ctx protocol=Signal::stored(Protocol::Http)/> },
+        move || view! { <PortList ports=vec![] forward=ctx protocol=Signal::stored(Protocol::Http) /> },
     );
     tick().await;
     assert!(text_of(&root, ".empty-title").unwrap().contains("No ports"));
@@ -82,9 +82,15 @@ async fn an_empty_list_explains_how_ports_appear() {
 async fn too_long_host_labels_and_missing_wildcards_are_explained() {
     let long = "a".repeat(50); // 5000--{50}--dev--alice is 68 characters
     let ctx = Signal::stored(Some(context("*.apps.example.com", &long)));
-    let root = mount(
-        move || view! { <PortList ports=vec![port(5000, "py")] forward=ctx protocol=Signal::stored(Protocol::Http)/> },
-    );
+    let root = mount(move || {
+        view! {
+            <PortList
+                ports=vec![port(5000, "py")]
+                forward=ctx
+                protocol=Signal::stored(Protocol::Http)
+            />
+        }
+    });
     tick().await;
     assert!(
         root.query_selector("a.port-url").unwrap().is_none(),
@@ -96,9 +102,15 @@ async fn too_long_host_labels_and_missing_wildcards_are_explained() {
         .contains("DNS allows at most 63"));
 
     let ctx = Signal::stored(Some(context("", "main")));
-    let root = mount(
-        move || view! { <PortList ports=vec![port(5000, "py")] forward=ctx protocol=Signal::stored(Protocol::Http)/> },
-    );
+    let root = mount(move || {
+        view! {
+            <PortList
+                ports=vec![port(5000, "py")]
+                forward=ctx
+                protocol=Signal::stored(Protocol::Http)
+            />
+        }
+    });
     tick().await;
     assert!(root
         .text_content()

@@ -28,7 +28,7 @@ fn every_lifecycle_and_an_unknown_one_gets_a_labelled_badge() {
     for lifecycle in lifecycles {
         let expected_unknown = !lifecycle.is_known();
         let root = mount(
-            move || view! { <AgentStateBadge status=S::Connected lifecycle=lifecycle.clone()/> },
+            move || view! { <AgentStateBadge status=S::Connected lifecycle=lifecycle.clone() /> },
         );
         let label = text_of(&root, ".badge-label").unwrap();
         let symbol = text_of(&root, ".badge-symbol").unwrap();
@@ -52,7 +52,7 @@ fn every_status_and_an_unknown_one_gets_a_labelled_badge() {
     let mut labels = Vec::new();
     for status in statuses {
         let root =
-            mount(move || view! { <AgentStateBadge status=status.clone() lifecycle=L::Ready/> });
+            mount(move || view! { <AgentStateBadge status=status.clone() lifecycle=L::Ready /> });
         labels.push(text_of(&root, ".badge-label").unwrap());
     }
     // Connected shows the lifecycle (Ready); the others show the connection problem.
@@ -74,7 +74,7 @@ fn error_view_shows_message_validations_and_hint_as_text() {
         status: 400,
         body: Response::bad_after().with_detail("<img src=x onerror=alert(1)>"),
     };
-    let root = mount(move || view! { <ErrorView error=error.clone()/> });
+    let root = mount(move || view! { <ErrorView error=error.clone() /> });
     assert_eq!(
         text_of(&root, "h2").as_deref(),
         Some("Request refused (400)")

@@ -24,7 +24,14 @@ async fn keys_reach_the_caller_and_latches_toggle() {
     let p = pressed.clone();
     let root = mount(move || {
         let p = p.clone();
-        view! { <KeyBar ctrl alt on_key=move |k| p.borrow_mut().push(k) refocus=move || refocused.update(|n| *n += 1)/> }
+        view! {
+            <KeyBar
+                ctrl
+                alt
+                on_key=move |k| p.borrow_mut().push(k)
+                refocus=move || refocused.update(|n| *n += 1)
+            />
+        }
     });
     tick().await;
     let bar = root.query_selector("[role='toolbar']").unwrap().unwrap();
@@ -63,9 +70,17 @@ async fn keys_reach_the_caller_and_latches_toggle() {
 
 #[wasm_bindgen_test]
 async fn pressing_a_key_does_not_move_the_focus() {
-    let root = mount(
-        || view! { <input id="kb-focus-probe"/> <KeyBar ctrl=RwSignal::new(false) alt=RwSignal::new(false) on_key=|_| () refocus=|| ()/> },
-    );
+    let root = mount(|| {
+        view! {
+            <input id="kb-focus-probe" />
+            <KeyBar
+                ctrl=RwSignal::new(false)
+                alt=RwSignal::new(false)
+                on_key=|_| ()
+                refocus=|| ()
+            />
+        }
+    });
     tick().await;
     let input: web_sys::HtmlElement = root
         .query_selector("#kb-focus-probe")
