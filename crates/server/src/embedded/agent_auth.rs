@@ -27,8 +27,8 @@ pub fn generate_git_ssh_key(comment: &str) -> anyhow::Result<GitSshKey> {
 }
 
 /// `GET /workspaceagents/me/gitsshkey`.
-pub async fn gitsshkey(State(e): State<Embedded>) -> Json<GitSshKey> {
-    Json(e.git_ssh_key().clone())
+pub async fn gitsshkey(State(key): State<GitSshKey>) -> Json<GitSshKey> {
+    Json(key)
 }
 
 /// Tokens users have completed external auth with, by provider id (from the config, or set later

@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::log_store::{
-    AppendError, NewLog, EXTERNAL_LOG_SOURCE_ID, MAX_SOURCES, MAX_SOURCE_ICON_CHARS,
+    AppendError, LogStore, NewLog, EXTERNAL_LOG_SOURCE_ID, MAX_SOURCES, MAX_SOURCE_ICON_CHARS,
     MAX_SOURCE_NAME_CHARS,
 };
 use super::ws::{push_on_change, upgrade, Next, Upgrade};
@@ -73,9 +73,11 @@ async fn follow(socket: WebSocket, e: Embedded, after: i64) {
 }
 
 /// `PATCH /workspaceagents/me/logs`: the body is `coder_api::PatchLogs`.
-pub async fn patch_logs(State(e): State<Embedded>, body: axum::body::Bytes) -> ApiResult<Response> {
+pub async fn patch_logs(
+    State(store): State<LogStore>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
     let (source_id, lines) = validate_patch(read_json(&body)?)?;
-    let store = &e.agent().logs;
     if source_id == EXTERNAL_LOG_SOURCE_ID && !store.has_source(source_id) {
         // With the agent's sources all taken, the append below says "Log source not found."
         let _ = store.upsert_source(source_id, "External", EXTERNAL_ICON);
@@ -139,7 +141,7 @@ fn validate_patch(patch: coder_api::PatchLogs) -> ApiResult<(Uuid, Vec<NewLog>)>
 /// `POST /workspaceagents/me/log-source`: creates (or renames) a log source from a
 /// `coder_api::PostLogSourceRequest`; 201 with the source, as coderd answers.
 pub async fn post_log_source(
-    State(e): State<Embedded>,
+    State(store): State<LogStore>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
     let request: coder_api::PostLogSourceRequest = read_json(&body)?;
@@ -161,9 +163,7 @@ pub async fn post_log_source(
             );
         }
     }
-    let source = e
-        .agent()
-        .logs
+    let source = store
         .upsert_source(request.id, &request.display_name, &request.icon)
         .ok_or_else(|| {
             ApiError::new(StatusCode::BAD_REQUEST, "Too many log sources.").detail(format!(

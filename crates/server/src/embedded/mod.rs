@@ -54,6 +54,20 @@ pub struct Embedded {
     inner: Arc<Inner>,
 }
 
+// A handler takes the part of the backend it needs (axum's substates: `State<LogStore>`); only
+// handlers that need several parts take the whole handle.
+impl axum::extract::FromRef<Embedded> for LogStore {
+    fn from_ref(e: &Embedded) -> Self {
+        e.agent().logs.clone()
+    }
+}
+
+impl axum::extract::FromRef<Embedded> for GitSshKey {
+    fn from_ref(e: &Embedded) -> Self {
+        e.git_ssh_key().clone()
+    }
+}
+
 struct Inner {
     tokens: Tokens,
     file: FileConfig,

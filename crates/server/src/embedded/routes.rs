@@ -12,18 +12,18 @@ use super::instance_identity::Cloud;
 use super::{
     agent_auth, around, instance_identity, logs, network, port_forward, terminal, ws, Embedded,
 };
-use crate::auth::{require_agent, require_session};
+use crate::auth::{require_agent, require_session, Tokens};
 use crate::error::ApiError;
 
-async fn session_auth(State(e): State<Embedded>, req: Request, next: Next) -> Response {
-    match require_session(req.headers(), req.uri(), e.tokens()) {
+async fn session_auth(State(tokens): State<Tokens>, req: Request, next: Next) -> Response {
+    match require_session(req.headers(), req.uri(), &tokens) {
         Ok(()) => next.run(req).await,
         Err(err) => err.into_response(),
     }
 }
 
-async fn agent_auth_mw(State(e): State<Embedded>, req: Request, next: Next) -> Response {
-    match require_agent(req.headers(), req.uri(), e.tokens()) {
+async fn agent_auth_mw(State(tokens): State<Tokens>, req: Request, next: Next) -> Response {
+    match require_agent(req.headers(), req.uri(), &tokens) {
         Ok(()) => next.run(req).await,
         Err(err) => err.into_response(),
     }
@@ -129,7 +129,7 @@ pub fn router(e: Embedded) -> Router {
             "/workspaceagents/{workspaceagent}/coordinate",
             get(coordinate),
         )
-        .route_layer(from_fn_with_state(e.clone(), session_auth));
+        .route_layer(from_fn_with_state(e.tokens().clone(), session_auth));
 
     let agent = Router::new()
         .route("/workspaceagents/me/logs", patch(logs::patch_logs))
@@ -146,7 +146,7 @@ pub fn router(e: Embedded) -> Router {
             "/workspaceagents/me/gitauth",
             get(agent_auth::external_auth),
         )
-        .route_layer(from_fn_with_state(e.clone(), agent_auth_mw));
+        .route_layer(from_fn_with_state(e.tokens().clone(), agent_auth_mw));
 
     public
         .merge(user)
