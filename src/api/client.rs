@@ -28,7 +28,8 @@ pub fn base_path() -> String {
         .flatten()
         .and_then(|b| b.get_attribute("href"))
         .unwrap_or_default();
-    coder_api::routes::normalize_base(&href)
+    // The server writes it normalised (`/coder/`, or `/` at the root).
+    href.trim_end_matches('/').to_owned()
 }
 
 /// The URL of an API path (`/api/v2/...`) under the base path.
