@@ -1,13 +1,12 @@
 //! Agent Console: a web console for Coder workspace agents.
 //!
-//! `shell` is the frame (routes, header, sign-in); each view has its own folder with its
-//! components and the pure logic they need; `state` is the app-wide state below them all; `api`
-//! is the one door to the network.
+//! `shell` is the frame (routes, header, an agent's tabs, sign-in); each view has its own folder
+//! with its components and the pure logic they need; `state` is the app-wide state below them all;
+//! `api` is the one door to the network.
 pub mod api;
 pub mod logs;
 pub mod ui;
 
-mod agent;
 mod network;
 mod overview;
 mod picker;

@@ -1,12 +1,13 @@
 //! The root component: providers, the route table, and the 401 → sign-in rule.
+use super::agent_frame::AgentPage;
 use super::header::Header;
 use super::split::{
     LogsRoute, NetworkRoute, PickerRoute, PortsRoute, SignInRoute, TerminalRoute, ToolsRoute,
 };
 use crate::api::{base_path, token};
+use crate::overview;
 use crate::state::{initial_query_param, Shell, Theme};
 use crate::ui::NotFoundView;
-use crate::{agent, overview};
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::{use_location, use_navigate};
@@ -50,7 +51,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=(Lazy::<PickerRoute>::new()) />
                         <Route path=path!("/signin") view=(Lazy::<SignInRoute>::new()) />
                         <Route path=path!("/tools") view=(Lazy::<ToolsRoute>::new()) />
-                        <ParentRoute path=path!("/agents/:id") view=agent::AgentPage>
+                        <ParentRoute path=path!("/agents/:id") view=AgentPage>
                             <Route path=path!("") view=overview::Overview />
                             <Route path=path!("logs") view=(Lazy::<LogsRoute>::new()) />
                             <Route path=path!("terminal") view=(Lazy::<TerminalRoute>::new()) />

@@ -1,7 +1,7 @@
 //! The frame of one agent's pages: loads the agent (refreshed every few seconds), shows its name
 //! and state, the tabs between its views, and shares the agent with the view below.
+use super::preload_link_target;
 use crate::api::{arrived_json, get_json, use_poll_from, ApiError};
-use crate::shell::preload_link_target;
 use crate::state::{use_agent, use_shell, AgentContext};
 use crate::ui::{AgentStateBadge, ErrorBanner, ErrorView, NotFoundView, Skeleton};
 use coder_api::WorkspaceAgent;
