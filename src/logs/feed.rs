@@ -49,6 +49,10 @@ fn path(route: Route, agent: &Uuid, q: &LogsQuery) -> String {
     }
 }
 
+/// Retry delays of the backlog read and the follow socket: from 500 ms, doubling up to 30 s.
+const RETRY_BASE_MS: u32 = 500;
+const RETRY_CAP_MS: u32 = 30_000;
+
 /// Safari needs `no_compression` (a WebKit bug with compressed WebSocket frames).
 fn is_safari() -> bool {
     let ua = window()
@@ -100,7 +104,7 @@ pub fn start_feed(
     let (state, set_state) = signal(FeedState::Loading);
     let on_batch = Rc::new(on_batch);
     spawn_local_scoped_with_cancellation(async move {
-        let mut backoff = Backoff::new(500, 30_000);
+        let mut backoff = Backoff::new(RETRY_BASE_MS, RETRY_CAP_MS);
         // Backlog over REST (retrying transient failures), falling back to the old route on 404.
         let mut route = Route::Logs;
         let mut last_id: i64 = 0;
@@ -130,7 +134,8 @@ pub fn start_feed(
             }
         }
         // The follow socket: the one reconnecting socket, with this feed's own delays.
-        let mut socket = ReconnectingSocket::new(WsUrlAuth::SessionToken, 500, 30_000);
+        let mut socket =
+            ReconnectingSocket::new(WsUrlAuth::SessionToken, RETRY_BASE_MS, RETRY_CAP_MS);
         loop {
             let q = LogsQuery {
                 after: Some(last_id),

@@ -10,7 +10,7 @@ use super::notices::{FeedProblem, OverflowNotice, WholeLinePanel};
 use super::render::{render_frame, ListDom};
 use super::toolbar::{FilterPanel, LogToolbar};
 use super::virtual_list::Align;
-use crate::state::{use_agent, use_shell};
+use crate::state::{use_agent, use_shell, Shell};
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -44,7 +44,8 @@ pub(super) struct LogsPage {
     pub viewer: NodeRef<html::Div>,
     pub spacer: NodeRef<html::Div>,
     pub window: NodeRef<html::Div>,
-    dark: Signal<bool>,
+    /// The theme the rows are drawn for.
+    shell: Shell,
 }
 
 impl LogsPage {
@@ -65,7 +66,7 @@ impl LogsPage {
             viewer: NodeRef::new(),
             spacer: NodeRef::new(),
             window: NodeRef::new(),
-            dark: Signal::derive(move || shell.dark()),
+            shell,
         }
     }
 
@@ -95,7 +96,7 @@ impl LogsPage {
                 let _ = self.model.try_update_value(|m| m.frame_pending = false);
                 return;
             };
-            let dark = self.dark.try_get_untracked().unwrap_or(false);
+            let dark = self.shell.try_dark_untracked().unwrap_or(false);
             let again = self.model.try_update_value(|m| {
                 m.frame_pending = false;
                 let again = render_frame(m, &d, dark);
@@ -256,7 +257,7 @@ fn relayout_on_display_change(page: LogsPage) {
         page.schedule();
     });
     Effect::new(move |_| {
-        page.dark.track();
+        let _dark = page.shell.dark(); // read to redraw when it changes
         page.schedule();
     });
 }

@@ -66,6 +66,13 @@ impl Shell {
     pub fn dark(&self) -> bool {
         self.theme.get().is_dark(self.system_prefers_dark.get())
     }
+
+    /// [`Shell::dark`] without tracking, for code that may run after the app's signals are gone
+    /// (`None` then).
+    pub fn try_dark_untracked(&self) -> Option<bool> {
+        let theme = self.theme.try_get_untracked()?;
+        Some(theme.is_dark(self.system_prefers_dark.try_get_untracked()?))
+    }
 }
 
 /// The shell's context (panics outside the app, which is a programming error).

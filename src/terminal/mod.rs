@@ -167,16 +167,9 @@ fn Terminal(agent: Uuid) -> impl IntoView {
                 return;
             }
             // The view may have gone while xterm.js loaded; its signals with it.
-            let (Some(dark), Some(size)) = (
-                untrack(|| {
-                    shell
-                        .theme
-                        .try_get()
-                        .zip(shell.system_prefers_dark.try_get())
-                })
-                .map(|(theme, system_dark)| theme.is_dark(system_dark)),
-                font_size.try_get_untracked(),
-            ) else {
+            let (Some(dark), Some(size)) =
+                (shell.try_dark_untracked(), font_size.try_get_untracked())
+            else {
                 return;
             };
             let host: web_sys::HtmlElement = host.into();

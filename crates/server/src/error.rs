@@ -54,10 +54,7 @@ impl ApiError {
 
     /// 400 "Invalid query parameters." with the given validations, as coderd's query parser reports.
     pub fn invalid_query(validations: Vec<Validation>) -> Self {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            body: coder_api::Response::invalid_query(validations),
-        }
+        Self::bad_request(coder_api::Response::invalid_query(validations))
     }
 
     /// 404 for an unknown resource.

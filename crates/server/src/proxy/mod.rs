@@ -23,7 +23,7 @@ use crate::error::ApiError;
 #[derive(Clone)]
 pub struct Proxy {
     upstream: url::Url,
-    base_path: String,
+    base_path: BasePath,
     client: reqwest::Client,
     shutdown: CancellationToken,
 }
@@ -42,7 +42,7 @@ impl Proxy {
             .build()?;
         Ok(Proxy {
             upstream,
-            base_path: base_path.to_owned(),
+            base_path: BasePath::new(base_path),
             client,
             shutdown,
         })
@@ -55,7 +55,7 @@ impl Proxy {
     /// upstream's `/api/v2`, or when it has an encoded slash or backslash, which a server decoding
     /// the path would read as a separator (`/api/v2/..%2f..%2fetc`).
     pub fn upstream_url(&self, path: &str, query: Option<&str>) -> Result<url::Url, ApiError> {
-        let path = match BasePath::new(&self.base_path).strip(path) {
+        let path = match self.base_path.strip(path) {
             Some(rest) if rest.starts_with("/api/v2") => rest,
             _ => path,
         };
