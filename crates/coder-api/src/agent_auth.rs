@@ -73,6 +73,13 @@ pub struct ExternalAuthResponse {
     /// Username for git over HTTPS.
     #[serde(default)]
     pub username: String,
+    /// When the token expires (`None`: never, or no token; written as Go's zero time).
+    #[serde(
+        default,
+        deserialize_with = "crate::de::go_time_opt",
+        serialize_with = "crate::de::write_go_time_opt"
+    )]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ExternalAuthResponse {}

@@ -57,6 +57,46 @@ where
         .transpose()
 }
 
+/// A Go `time.Time` that may be its zero value (`0001-01-01T00:00:00Z`, written when a time was
+/// never set), `null` or absent: all of these read as `None`.
+pub fn go_time_opt<'de, D>(d: D) -> Result<Option<DateTime<Utc>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    use chrono::Datelike as _;
+    Ok(rfc3339_utc_opt(d)?.filter(|t| t.year() > 1))
+}
+
+/// Writes an optional time as Go writes a `time.Time`: `None` is the zero time, never `null`.
+pub fn write_go_time_opt<S>(time: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+{
+    match time {
+        Some(t) => serde::Serialize::serialize(t, s),
+        None => s.serialize_str(GO_ZERO_TIME),
+    }
+}
+
+/// A Go string where empty means "none": `""`, `null` and absent read as `None`.
+pub fn empty_as_none<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(Option::<String>::deserialize(d)?.filter(|s| !s.is_empty()))
+}
+
+/// Writes `None` as Go writes an unset string: `""`.
+pub fn none_as_empty<S>(value: &Option<String>, s: S) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+{
+    s.serialize_str(value.as_deref().unwrap_or_default())
+}
+
+/// Go's zero `time.Time` as encoding/json writes it.
+pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
 fn time_from_text<E: serde::de::Error>(text: &str) -> Result<DateTime<Utc>, E> {
     parse_rfc3339(text).ok_or_else(|| E::custom(format_args!("invalid RFC 3339 time `{text}`")))
 }

@@ -89,6 +89,16 @@ impl Response {
     pub fn bad_after() -> Self {
         Self::message(BAD_AFTER_MESSAGE).with_validation("after", BAD_AFTER_DETAIL)
     }
+    /// coderd's 400 body for a logs `format` other than `json` or `text`.
+    pub fn invalid_log_format() -> Self {
+        Self::message("Invalid format parameter.")
+            .with_detail("Allowed values are \"json\" and \"text\".")
+    }
+    /// coderd's 400 body for `format=text` together with `follow`.
+    pub fn text_logs_not_followed() -> Self {
+        Self::message("Text format is not supported with follow mode.")
+            .with_detail("Use format=json or omit the follow parameter.")
+    }
     /// coderd's 400 body for bad query parameters (PTY and others).
     pub fn invalid_query(validations: Vec<ValidationError>) -> Self {
         Self {

@@ -24,6 +24,7 @@ mod ports;
 mod pty;
 pub mod routes;
 mod scripts;
+mod timings;
 mod users;
 mod workspace;
 
@@ -38,6 +39,7 @@ pub use port_forward::*;
 pub use ports::*;
 pub use pty::*;
 pub use scripts::*;
+pub use timings::*;
 pub use users::*;
 pub use workspace::*;
 

@@ -42,6 +42,29 @@ pub struct WorkspaceAgentLog {
     pub source_id: Uuid,
 }
 
+impl WorkspaceAgentLog {
+    /// The line as coderd's `?format=text` writes it (codersdk `WorkspaceAgentLog.Text`):
+    /// `2026-12-02T10:00:00Z [info] [agent.main|Startup] output`, the time in whole seconds,
+    /// the agent and source names left out when empty, the output unchanged (ANSI kept).
+    pub fn text(&self, agent_name: &str, source_name: &str) -> String {
+        let time = self
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut line = format!("{time} [{}] [agent", self.level.as_str());
+        if !agent_name.is_empty() {
+            line.push('.');
+            line.push_str(agent_name);
+        }
+        if !source_name.is_empty() {
+            line.push('|');
+            line.push_str(source_name);
+        }
+        line.push_str("] ");
+        line.push_str(&self.output);
+        line
+    }
+}
+
 /// Where logs come from (a script, or a tool that posts logs as the agent).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceAgentLogSource {
@@ -117,4 +140,28 @@ pub struct PostLogSourceRequest {
     /// Icon path or URL.
     #[serde(default)]
     pub icon: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_lines_as_coderd_writes_them() {
+        let log = WorkspaceAgentLog {
+            id: 7,
+            created_at: "2026-12-02T10:00:00.123456Z".parse().unwrap(),
+            output: "\u{1b}[31mred\u{1b}[0m <b>".into(),
+            level: LogLevel::Error,
+            source_id: Uuid::nil(),
+        };
+        assert_eq!(
+            log.text("main", "Install"),
+            "2026-12-02T10:00:00Z [error] [agent.main|Install] \u{1b}[31mred\u{1b}[0m <b>"
+        );
+        assert_eq!(
+            log.text("", ""),
+            "2026-12-02T10:00:00Z [error] [agent] \u{1b}[31mred\u{1b}[0m <b>"
+        );
+    }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// A script the agent runs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceAgentScript {
     /// Script id.
     #[serde(default)]
@@ -18,8 +18,12 @@ pub struct WorkspaceAgentScript {
     /// The script text.
     #[serde(default)]
     pub script: String,
-    /// Cron schedule, when it runs periodically.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Cron schedule, when it runs periodically (coderd writes `""` when there is none).
+    #[serde(
+        default,
+        deserialize_with = "crate::de::empty_as_none",
+        serialize_with = "crate::de::none_as_empty"
+    )]
     pub cron: Option<String>,
     /// Runs when the agent starts.
     #[serde(default)]
@@ -36,6 +40,13 @@ pub struct WorkspaceAgentScript {
     /// Human name.
     #[serde(default)]
     pub display_name: String,
+    /// Exit code of its latest run (absent before its first run, or from a coderd too old to
+    /// record it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// How its latest run ended (absent as `exit_code` is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::WorkspaceAgentScriptStatus>,
 }
 
 impl WorkspaceAgentScript {

@@ -77,6 +77,7 @@ fn logs_query_uses_presence_only_flags() {
         before: Some(9),
         follow: true,
         no_compression: true,
+        text: false,
     };
     assert_eq!(
         startup_logs(&id(), &q),
@@ -88,8 +89,14 @@ fn logs_query_uses_presence_only_flags() {
         follow: false,
         no_compression: false,
         before: None,
+        text: false,
     };
     assert_eq!(q.render(), "?after=7");
+    let q = LogsQuery {
+        text: true,
+        ..Default::default()
+    };
+    assert_eq!(logs(&id(), &q), format!("{A}/logs?format=text"));
     assert!(!logs(&id(), &q).contains("follow"));
 }
 
@@ -257,6 +264,32 @@ fn logs_query_parses_like_coderd() {
         LogsQuery::parse(&q.render()[1..]).unwrap(),
         q,
         "render and parse agree"
+    );
+    // format: json (or nothing) and text; text never with follow; checked before `after`.
+    assert!(!LogsQuery::parse("format=json").unwrap().text);
+    assert!(!LogsQuery::parse("format=").unwrap().text);
+    let text = LogsQuery::parse("format=text&after=3").unwrap();
+    assert!(text.text && text.after == Some(3));
+    assert_eq!(LogsQuery::parse(&text.render()[1..]).unwrap(), text);
+    let err = LogsQuery::parse("format=xml&after=-1").unwrap_err();
+    assert_eq!(err.message, "Invalid format parameter.");
+    let err = LogsQuery::parse("format=text&follow").unwrap_err();
+    assert_eq!(
+        err.message,
+        "Text format is not supported with follow mode."
+    );
+    assert_eq!(
+        err.detail.as_deref(),
+        Some("Use format=json or omit the follow parameter.")
+    );
+}
+
+#[test]
+fn timings_route() {
+    let build = id();
+    assert_eq!(
+        coder_api::routes::workspace_build_timings(&build),
+        format!("/api/v2/workspacebuilds/{build}/timings")
     );
 }
 

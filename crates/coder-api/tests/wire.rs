@@ -189,7 +189,10 @@ fn newer_agent_fields() {
         WorkspaceAgentHealth::derive(&agent.status, &agent.lifecycle_state)
     );
     assert_eq!(agent.scripts[0].timeout_seconds(), 300);
-    assert_eq!(agent.scripts[0].cron.as_deref(), Some(""));
+    assert_eq!(
+        agent.scripts[0].cron, None,
+        "coderd writes \"\" for no schedule"
+    );
     assert_eq!(
         StartupScriptBehavior::from_scripts(&agent.scripts),
         StartupScriptBehavior::Blocking

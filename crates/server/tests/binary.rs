@@ -563,6 +563,43 @@ async fn a_restart_keeps_the_agent_and_its_logs() {
     let (child, banner) = spawn(&args);
     let addr = addr_of(&banner);
     let id = agent_id(addr.clone()).await;
+    let build = |addr: String| {
+        let client = client.clone();
+        async move {
+            let list: serde_json::Value = client
+                .get(format!("http://{addr}/api/v2/workspaces"))
+                .header("Coder-Session-Token", session)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let b = &list["workspaces"][0]["latest_build"];
+            (
+                b["id"].as_str().unwrap().to_owned(),
+                b["build_number"].as_i64().unwrap(),
+            )
+        }
+    };
+    let timings = |addr: String, build: String| {
+        let client = client.clone();
+        async move {
+            let resp = client
+                .get(format!(
+                    "http://{addr}/api/v2/workspacebuilds/{build}/timings"
+                ))
+                .header("Coder-Session-Token", session)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.json::<coder_api::WorkspaceBuildTimings>()
+                .await
+                .unwrap()
+        }
+    };
+    let (first_build, first_number) = build(addr.clone()).await;
     let first: Vec<String> = (0..100).map(|i| format!("first-{i:03}")).collect();
     patch(addr.clone(), first.clone()).await;
     let mut follower = outputs_after(addr.clone(), id.clone(), 0).await;
@@ -625,6 +662,17 @@ async fn a_restart_keeps_the_agent_and_its_logs() {
             .count(),
         2,
         "one script line per run"
+    );
+    // Each start is a build of its own; the first one's script run is still answered.
+    let (second_build, second_number) = build(addr.clone()).await;
+    assert_ne!(second_build, first_build);
+    assert_eq!(second_number, first_number + 1);
+    let earlier = timings(addr.clone(), first_build).await;
+    assert_eq!(earlier.agent_script_timings.len(), 1, "{earlier:?}");
+    assert_eq!(earlier.agent_script_timings[0].display_name, "Hello");
+    assert_eq!(
+        earlier.agent_script_timings[0].status,
+        coder_api::WorkspaceAgentScriptStatus::Ok
     );
     terminate(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(20)).success());

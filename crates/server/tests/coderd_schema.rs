@@ -339,6 +339,25 @@ async fn every_embedded_answer_has_coderds_shape() {
     for line in logs.as_array().unwrap() {
         assert_shape(&schema, "codersdk.WorkspaceAgentLog", line);
     }
+    let build = &list["workspaces"][0]["latest_build"]["id"];
+    let timings = check_get(
+        &s,
+        &schema,
+        &format!(
+            "/api/v2/workspacebuilds/{}/timings",
+            build.as_str().unwrap()
+        ),
+        "codersdk.WorkspaceBuildTimings",
+    )
+    .await;
+    assert_eq!(
+        timings["agent_connection_timings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "the connection timing was checked"
+    );
     check_get(
         &s,
         &schema,
@@ -412,4 +431,34 @@ async fn every_embedded_answer_has_coderds_shape() {
     };
     assert!(frame["Regions"].is_object(), "Go's field names: {frame}");
     assert_shape(&schema, "tailcfg.DERPMap", &frame);
+}
+
+/// A script that has run: its outcome in the agent JSON and its run in the build's timings.
+#[tokio::test]
+async fn script_runs_have_coderds_shape() {
+    let schema = Schema::load();
+    let config = "[[scripts]]\ndisplay_name = \"Quick\"\nscript = \"exit 2\"\n";
+    let s = Server::start_with(Mode::Embedded, config, |_| {}).await;
+    let mut agent = Value::Null;
+    for _ in 0..200 {
+        agent = s.get_json(&s.agent_path(""), 200).await;
+        if agent["scripts"][0]["status"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(agent["scripts"][0]["exit_code"], 2, "{agent}");
+    assert_shape(&schema, "codersdk.WorkspaceAgent", &agent);
+    let list = s.get_json("/api/v2/workspaces", 200).await;
+    let build = list["workspaces"][0]["latest_build"]["id"]
+        .as_str()
+        .unwrap();
+    let timings = check_get(
+        &s,
+        &schema,
+        &format!("/api/v2/workspacebuilds/{build}/timings"),
+        "codersdk.WorkspaceBuildTimings",
+    )
+    .await;
+    assert_eq!(timings["agent_script_timings"][0]["status"], "exit_failure");
 }

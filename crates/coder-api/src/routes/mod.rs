@@ -56,23 +56,37 @@ pub struct LogsQuery {
     pub follow: bool,
     /// Ask the server not to compress the WebSocket (Safari; presence-only).
     pub no_compression: bool,
+    /// Plain text instead of JSON (`format=text`: one line per log, see
+    /// [`crate::WorkspaceAgentLog::text`]); coderd refuses it with `follow`.
+    pub text: bool,
 }
 
 impl LogsQuery {
-    /// `?before=…&after=…&follow&no_compression` (only what is set), or empty.
+    /// `?before=…&after=…&follow&no_compression&format=text` (only what is set), or empty.
     pub fn render(&self) -> String {
         Query::default()
             .opt("before", self.before)
             .opt("after", self.after)
             .flag("follow", self.follow)
             .flag("no_compression", self.no_compression)
+            .opt("format", self.text.then_some("text"))
             .render()
     }
 
     /// Reads a raw query (without `?`) as coderd does: `follow` and `no_compression` by presence,
     /// `after` a non-negative integer when given, `before` read when it is one (coderd ignores
-    /// it, so it never fails). The error is coderd's 400 body.
+    /// it, so it never fails), `format` `json` (or empty) or `text`, never `text` with
+    /// `follow`. The error is coderd's 400 body, checked in coderd's order.
     pub fn parse(raw: &str) -> Result<Self, Response> {
+        let follow = has(raw, "follow");
+        let text = match first(raw, "format").as_deref() {
+            None | Some("" | "json") => false,
+            Some("text") => true,
+            Some(_) => return Err(Response::invalid_log_format()),
+        };
+        if text && follow {
+            return Err(Response::text_logs_not_followed());
+        }
         let after = match first(raw, "after").filter(|v| !v.is_empty()) {
             None => None,
             Some(v) => match v.parse::<i64>() {
@@ -83,8 +97,9 @@ impl LogsQuery {
         Ok(Self {
             after,
             before: first(raw, "before").and_then(|v| v.parse().ok()),
-            follow: has(raw, "follow"),
+            follow,
             no_compression: has(raw, "no_compression"),
+            text,
         })
     }
 }
@@ -92,6 +107,10 @@ impl LogsQuery {
 /// `GET /workspaceagents/{id}/logs` (REST, or a WebSocket with `follow`).
 pub fn logs(id: &Uuid, q: &LogsQuery) -> String {
     agent(id, &format!("/logs{}", q.render()))
+}
+/// `GET /workspacebuilds/{build}/timings`.
+pub fn workspace_build_timings(build: &Uuid) -> String {
+    format!("{API}/workspacebuilds/{build}/timings")
 }
 /// `GET /workspaceagents/{id}/startup-logs` (removed in newer coderd; same query).
 pub fn startup_logs(id: &Uuid, q: &LogsQuery) -> String {

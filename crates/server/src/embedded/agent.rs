@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::host::HostInfo;
 use super::log_store::LogStore;
+use super::script_runs::{ScriptRun, ScriptRuns};
 use super::scripts::Script;
 use crate::config::DerpSection;
 
@@ -60,8 +61,14 @@ pub struct Identity {
     pub template_version_id: Uuid,
     /// Deployment id (buildinfo, regions).
     pub deployment_id: Uuid,
-    /// When the server started: creation time of everything.
+    /// When the server first started: creation time of the agent, workspace and user.
     pub created_at: DateTime<Utc>,
+    /// The latest build's number (each server start is a build; 0 before the first).
+    #[serde(default)]
+    pub build_number: i64,
+    /// When the latest build began (this server's start).
+    #[serde(default)]
+    pub build_created_at: Option<DateTime<Utc>>,
 }
 
 impl Identity {
@@ -79,7 +86,14 @@ impl Identity {
             template_version_id: Uuid::new_v4(),
             deployment_id: Uuid::new_v4(),
             created_at: Utc::now(),
+            build_number: 0,
+            build_created_at: None,
         }
+    }
+
+    /// When the latest build began (the agent's creation before any build).
+    pub fn build_started_at(&self) -> DateTime<Utc> {
+        self.build_created_at.unwrap_or(self.created_at)
     }
 }
 
@@ -96,6 +110,10 @@ pub struct Agent {
     pub logs: LogStore,
     /// Regions, for the latency map.
     pub derp: Arc<DerpSection>,
+    /// How the scripts' runs went.
+    pub runs: ScriptRuns,
+    /// When this process's agent came up (its connection, in coderd's terms).
+    pub connected_at: DateTime<Utc>,
     lifecycle: Arc<Mutex<LifecycleState>>,
     lifecycle_tx: watch::Sender<WorkspaceAgentLifecycle>,
 }
@@ -108,6 +126,7 @@ impl Agent {
         scripts: Vec<Script>,
         logs: LogStore,
         derp: DerpSection,
+        runs: ScriptRuns,
     ) -> Self {
         // The config's own scripts: far fewer than the source limit.
         for s in &scripts {
@@ -125,6 +144,8 @@ impl Agent {
             scripts: scripts.into(),
             logs,
             derp: Arc::new(derp),
+            runs,
+            connected_at: now,
             lifecycle: Arc::new(Mutex::new(LifecycleState {
                 state: WorkspaceAgentLifecycle::Created,
                 started_at: None,
@@ -224,7 +245,11 @@ impl Agent {
             health,
             display_apps: vec![DisplayApp::WebTerminal, DisplayApp::PortForwardingHelper],
             log_sources: self.logs.sources(),
-            scripts: self.scripts.iter().map(script_wire).collect(),
+            scripts: self
+                .scripts
+                .iter()
+                .map(|s| script_wire(s, self.runs.latest(s.id)))
+                .collect(),
             startup_script_behavior: Some(if blocking {
                 StartupScriptBehavior::Blocking
             } else {
@@ -234,8 +259,8 @@ impl Agent {
     }
 }
 
-/// `codersdk.WorkspaceAgentScript` of a configured script.
-fn script_wire(s: &Script) -> WorkspaceAgentScript {
+/// `codersdk.WorkspaceAgentScript` of a configured script, with how its latest run ended.
+fn script_wire(s: &Script, latest: Option<ScriptRun>) -> WorkspaceAgentScript {
     let c = &s.config;
     WorkspaceAgentScript {
         id: s.id,
@@ -251,6 +276,8 @@ fn script_wire(s: &Script) -> WorkspaceAgentScript {
             .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
             .unwrap_or(0),
         display_name: c.display_name.clone(),
+        exit_code: latest.as_ref().map(|r| r.exit_code),
+        status: latest.map(|r| r.status),
     }
 }
 

@@ -149,6 +149,7 @@ fn token_response(p: &ExternalAuthProvider, token: &str) -> ExternalAuthResponse
         kind: p.r#type.clone(),
         url: String::new(),
         username: p.username.clone().unwrap_or(user),
+        expires_at: None,
     }
 }
 

@@ -63,6 +63,7 @@ fn user_json(e: &Embedded) -> Value {
             "updated_at": id.created_at,
             "last_seen_at": chrono::Utc::now(),
             "login_type": "token",
+            "has_ai_seat": false,
             "theme_preference": "",
             "organization_ids": [id.organization_id],
             "roles": [{"name": "owner", "display_name": "Owner", "organization_id": ""}],
@@ -153,11 +154,13 @@ pub fn workspace_json(e: &Embedded) -> Value {
     } else {
         vec![id.agent_id]
     };
+    // Each server start is a build: it began when this server started.
+    let build_at = id.build_started_at();
     let job = json!({
         "id": id.job_id,
-        "created_at": id.created_at,
-        "started_at": id.created_at,
-        "completed_at": id.created_at,
+        "created_at": build_at,
+        "started_at": build_at,
+        "completed_at": build_at,
         "status": "succeeded",
         "file_id": uuid::Uuid::nil(),
         "tags": {"scope": "organization"},
@@ -196,7 +199,7 @@ pub fn workspace_json(e: &Embedded) -> Value {
     );
     let build = WorkspaceBuild {
         id: id.build_id,
-        build_number: 1,
+        build_number: id.build_number.max(1),
         status: coder_api::WorkspaceStatus::Running,
         transition: coder_api::WorkspaceTransition::Start,
         resources: Vec::new(),
@@ -204,8 +207,8 @@ pub fn workspace_json(e: &Embedded) -> Value {
     let mut build = extended(
         build,
         json!({
-            "created_at": id.created_at,
-            "updated_at": id.created_at,
+            "created_at": build_at,
+            "updated_at": build_at,
             "workspace_id": id.workspace_id,
             "workspace_name": host.workspace_name,
             "workspace_owner_id": id.user_id,

@@ -8,6 +8,9 @@
 //! cap, so a new run always has room for its own startup logs. Ids continue where they stopped,
 //! so a follower that reconnects after a restart with `after = N` gets exactly what it missed.
 //!
+//! Each start is a new build of the workspace ([`Database::start_build`]); the runs of the
+//! latest [`BUILDS_KEPT`] builds' scripts are kept.
+//!
 //! The data directory holds `agent.sqlite3` and a `lock` file that one server at a time holds:
 //! two servers on one directory would be the same agent.
 
@@ -23,9 +26,12 @@ use rusqlite::{params, Connection, OptionalExtension as _};
 use uuid::Uuid;
 
 use super::agent::Identity;
+use super::script_runs::ScriptRun;
 
 /// Kept logs older than this are dropped at start.
 pub const RETENTION_DAYS: i64 = 7;
+/// How many builds (server starts) keep their script runs.
+pub const BUILDS_KEPT: i64 = 10;
 /// The database file in the data directory.
 pub const DATABASE_FILE: &str = "agent.sqlite3";
 
@@ -42,6 +48,21 @@ const SCHEMA: &str = "
         display_name TEXT NOT NULL,
         icon TEXT NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS builds (
+        id TEXT PRIMARY KEY,
+        number INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS script_runs (
+        build_id TEXT NOT NULL,
+        script_id TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT NOT NULL,
+        exit_code INTEGER NOT NULL,
+        status TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS script_runs_by_build ON script_runs (build_id);
     CREATE TABLE IF NOT EXISTS logs (
         id INTEGER PRIMARY KEY,
         created_at TEXT NOT NULL,
@@ -65,6 +86,7 @@ pub struct Database {
 enum Write {
     Logs(Vec<WorkspaceAgentLog>),
     Source(WorkspaceAgentLogSource),
+    Run(Uuid, ScriptRun),
     Flush(mpsc::Sender<()>),
 }
 
@@ -83,6 +105,11 @@ impl Writer {
     /// Queues a log source (new or renamed) to be stored.
     pub fn source(&self, source: WorkspaceAgentLogSource) {
         let _ = self.tx.send(Write::Source(source));
+    }
+
+    /// Queues a finished script run of build `build_id` to be stored.
+    pub fn script_run(&self, build_id: Uuid, run: ScriptRun) {
+        let _ = self.tx.send(Write::Run(build_id, run));
     }
 
     /// Waits (at most `within`) until everything queued so far is committed.
@@ -148,6 +175,79 @@ impl Database {
             params![serde_json::to_string(&fresh)?],
         )?;
         Ok(fresh)
+    }
+
+    /// Starts a new build of the workspace: `identity` gets a new build and job id, the next
+    /// build number and the time now, is stored, and the builds before the latest
+    /// [`BUILDS_KEPT`] lose their runs.
+    pub fn start_build(&self, mut identity: Identity) -> anyhow::Result<Identity> {
+        identity.build_id = Uuid::new_v4();
+        identity.job_id = Uuid::new_v4();
+        identity.build_number = identity.build_number.max(0) + 1;
+        identity.build_created_at = Some(Utc::now());
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR REPLACE INTO identity (id, json) VALUES (1, ?1)",
+            params![serde_json::to_string(&identity)?],
+        )?;
+        conn.execute(
+            "INSERT INTO builds (id, number, created_at) VALUES (?1, ?2, ?3)",
+            params![
+                identity.build_id.to_string(),
+                identity.build_number,
+                identity.build_started_at().to_rfc3339()
+            ],
+        )?;
+        let oldest_kept = identity.build_number - BUILDS_KEPT + 1;
+        conn.execute(
+            "DELETE FROM script_runs WHERE build_id IN (SELECT id FROM builds WHERE number < ?1)",
+            params![oldest_kept],
+        )?;
+        conn.execute("DELETE FROM builds WHERE number < ?1", params![oldest_kept])?;
+        Ok(identity)
+    }
+
+    /// When build `build_id` began and its stored runs (in the order they ended), or `None`
+    /// when the build is not one of the kept ones.
+    pub fn build(&self, build_id: Uuid) -> anyhow::Result<Option<(DateTime<Utc>, Vec<ScriptRun>)>> {
+        let conn = self.conn();
+        let id = build_id.to_string();
+        let created_at: Option<String> = conn
+            .query_row(
+                "SELECT created_at FROM builds WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(created_at) = created_at else {
+            return Ok(None);
+        };
+        let mut stmt = conn.prepare(
+            "SELECT script_id, stage, started_at, ended_at, exit_code, status FROM script_runs WHERE build_id = ?1 ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map(params![id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i32>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut runs = Vec::new();
+        for row in rows {
+            let (script_id, stage, started_at, ended_at, exit_code, status) = row?;
+            runs.push(ScriptRun {
+                script_id: script_id.parse()?,
+                stage: stage.as_str().into(),
+                started_at: parse_time(&started_at)?,
+                ended_at: parse_time(&ended_at)?,
+                exit_code,
+                status: status.as_str().into(),
+            });
+        }
+        Ok(Some((parse_time(&created_at)?, runs)))
     }
 
     /// The kept log sources and lines (in id order), trimmed to the retention first: lines older
@@ -282,6 +382,9 @@ fn commit(conn: &mut Connection, batch: &[Write]) -> rusqlite::Result<()> {
         let mut line = tx.prepare_cached(
             "INSERT OR REPLACE INTO logs (id, created_at, level, output, source_id) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
+        let mut run = tx.prepare_cached(
+            "INSERT INTO script_runs (build_id, script_id, stage, started_at, ended_at, exit_code, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
         let mut source = tx.prepare_cached(
             "INSERT OR REPLACE INTO log_sources (id, created_at, display_name, icon) VALUES (?1, ?2, ?3, ?4)",
         )?;
@@ -304,6 +407,17 @@ fn commit(conn: &mut Connection, batch: &[Write]) -> rusqlite::Result<()> {
                         s.created_at.to_rfc3339(),
                         s.display_name,
                         s.icon
+                    ])?;
+                }
+                Write::Run(build_id, r) => {
+                    run.execute(params![
+                        build_id.to_string(),
+                        r.script_id.to_string(),
+                        r.stage.as_str(),
+                        r.started_at.to_rfc3339(),
+                        r.ended_at.to_rfc3339(),
+                        r.exit_code,
+                        r.status.as_str()
                     ])?;
                 }
                 Write::Flush(_) => {}

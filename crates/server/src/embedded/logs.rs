@@ -33,6 +33,9 @@ pub async fn get_logs(
     e.check_agent_param(&agent)?;
     let q = LogsQuery::parse(raw.as_deref().unwrap_or_default()).map_err(ApiError::bad_request)?;
     let after = q.after.unwrap_or(0);
+    if q.text {
+        return Ok(text_logs(&e, after));
+    }
     if !q.follow {
         return Ok(Json(e.agent().logs.after(after)).into_response());
     }
@@ -40,6 +43,32 @@ pub async fn get_logs(
     Ok(ws
         .on_upgrade(move |socket| follow(socket, e, after))
         .into_response())
+}
+
+/// `?format=text`: each line as coderd writes it ([`coder_api::WorkspaceAgentLog::text`]), named
+/// after the agent and its source.
+fn text_logs(e: &Embedded, after: i64) -> Response {
+    let store = &e.agent().logs;
+    let names: std::collections::HashMap<Uuid, String> = store
+        .sources()
+        .into_iter()
+        .map(|s| (s.id, s.display_name))
+        .collect();
+    let agent_name = &e.agent().host.agent_name;
+    let mut body = String::new();
+    for line in store.after(after) {
+        let source = names.get(&line.source_id).map_or("", String::as_str);
+        body.push_str(&line.text(agent_name, source));
+        body.push('\n');
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// Lines per follow frame at most: a browser parses a frame in one go, so a large backlog (after

@@ -21,6 +21,7 @@ pub mod port_forward;
 pub mod ports;
 pub mod pty;
 mod routes;
+pub mod script_runs;
 pub mod scripts;
 pub mod terminal;
 pub mod ws;
@@ -84,7 +85,7 @@ struct Inner {
     faults: Option<crate::faults::Faults>,
     scripts: ScriptRunner,
     /// Held for the server's life: it owns the data directory's lock.
-    _database: database::Database,
+    database: database::Database,
 }
 
 /// The console's address for a browser on this machine: the listen address, or `localhost` when
@@ -116,16 +117,18 @@ impl Embedded {
         let host = HostInfo::detect(&file.agent);
         // Identity and logs of earlier runs (a database in memory without a data directory).
         let database = database::Database::open(config.data_dir.as_deref())?;
-        let identity = database.identity_or(Identity::random())?;
+        let identity = database.start_build(database.identity_or(Identity::random())?)?;
         let limit = file.logs.max_output_bytes;
         // Half the cap at most is kept, so this run has room for its own startup logs.
         let (sources, lines) = database.load_logs(chrono::Utc::now(), limit / 2)?;
+        // One writer thread stores the logs and the script runs.
+        let writer = database.writer()?;
         let logs = LogStore::restore(
             identity.agent_id,
             limit,
             sources,
             lines,
-            Some(database.writer()?),
+            Some(writer.clone()),
         );
         // Shells and scripts never see the console's own tokens.
         let hidden_env = tokens.env_vars_holding_them();
@@ -134,7 +137,9 @@ impl Embedded {
             env_remove: hidden_env.clone(),
             ..RunOptions::default()
         };
-        let runner = ScriptRunner::new(file.scripts.clone(), Arc::new(logs.clone()), run_options);
+        let runs = script_runs::ScriptRuns::new(identity.build_id, Some(writer.clone()));
+        let runner = ScriptRunner::new(file.scripts.clone(), Arc::new(logs.clone()), run_options)
+            .with_runs(runs.clone());
         let git_ssh_key =
             agent_auth::generate_git_ssh_key(&format!("{}@{}", host.username, host.agent_name))?;
         let agent = Agent::new(
@@ -143,6 +148,7 @@ impl Embedded {
             runner.scripts().to_vec(),
             logs,
             file.derp.clone(),
+            runs,
         );
         let external: HashMap<String, String> = file
             .external_auth
@@ -181,7 +187,7 @@ impl Embedded {
                 shutdown,
                 faults: config.faults.clone(),
                 scripts: runner.clone(),
-                _database: database,
+                database,
             }),
         };
         let lifecycle_agent = e.inner.agent.clone();
@@ -299,18 +305,27 @@ impl Embedded {
         &self.inner.forward
     }
 
+    /// The agent's database (identity, logs, builds and their script runs).
+    pub fn database(&self) -> &database::Database {
+        &self.inner.database
+    }
+
     /// Checks the `{workspaceagent}` path parameter: 400 when not a UUID, 404 when not this agent.
     pub fn check_agent_param(&self, raw: &str) -> Result<(), ApiError> {
-        let id = Uuid::parse_str(raw).map_err(|err| {
-            ApiError::new(StatusCode::BAD_REQUEST, format!("Invalid UUID {raw:?}."))
-                .detail(err.to_string())
-        })?;
-        if id == self.inner.agent.identity.agent_id {
+        if uuid_param(raw)? == self.inner.agent.identity.agent_id {
             Ok(())
         } else {
             Err(ApiError::not_found())
         }
     }
+}
+
+/// A UUID path parameter as coderd's middleware reads it: 400 with its message when it is not one.
+pub fn uuid_param(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|err| {
+        ApiError::new(StatusCode::BAD_REQUEST, format!("Invalid UUID {raw:?}."))
+            .detail(err.to_string())
+    })
 }
 
 pub use routes::{api_root, router, with_port_forwarding};

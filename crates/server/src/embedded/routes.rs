@@ -110,6 +110,10 @@ pub fn router(e: Embedded) -> Router {
         .route("/workspaceagents/connection", get(network::connection))
         .route("/workspaceagents/{workspaceagent}", get(get_agent))
         .route(
+            "/workspacebuilds/{workspacebuild}/timings",
+            get(super::script_runs::build_timings),
+        )
+        .route(
             "/workspaceagents/{workspaceagent}/connection",
             get(agent_connection),
         )

@@ -19,17 +19,20 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use coder_api::WorkspaceAgentLifecycle as Lifecycle;
+use coder_api::{TimingStage, WorkspaceAgentScriptStatus as Status};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use uuid::Uuid;
 
+use super::script_runs::{ScriptRun, ScriptRuns};
+
 /// The longest single log line; longer output is split into lines of at most this many bytes.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// After a script exits, how long to wait for the output it already wrote before reporting the
-/// result. Processes it left in the background may keep its pipes open; their output keeps being
-/// logged, but the lifecycle does not wait for them.
-const OUTPUT_DRAIN: Duration = Duration::from_secs(1);
+/// After a script exits, how long to wait for its output to close before reporting the result
+/// (Coder's agent's `WaitDelay`). Processes it left in the background may keep its pipes open:
+/// the run is then `pipes_left_open`, a failure, as in Coder. Their output keeps being logged.
+pub const OUTPUT_WAIT: Duration = Duration::from_secs(10);
 
 /// One script, as written in the config file:
 ///
@@ -286,8 +289,25 @@ pub enum ScriptOutcome {
     },
     /// Killed after its timeout.
     TimedOut,
+    /// Exited with 0, but something it started still held its output open after
+    /// [`OUTPUT_WAIT`].
+    PipesLeftOpen,
     /// It could not be started.
     SpawnFailed(String),
+}
+
+impl ScriptOutcome {
+    /// The exit code and status Coder's agent reports for such an end: 255 when the script
+    /// has no exit code of its own (never started, killed at its timeout), -1 for a signal.
+    pub fn exit_code_and_status(&self) -> (i32, Status) {
+        match self {
+            ScriptOutcome::Success => (0, Status::Ok),
+            ScriptOutcome::Failed { code } => (code.unwrap_or(-1), Status::ExitFailure),
+            ScriptOutcome::TimedOut => (255, Status::TimedOut),
+            ScriptOutcome::PipesLeftOpen => (0, Status::PipesLeftOpen),
+            ScriptOutcome::SpawnFailed(_) => (255, Status::ExitFailure),
+        }
+    }
 }
 
 /// How scripts are run.
@@ -301,6 +321,8 @@ pub struct RunOptions {
     pub env: Vec<(String, String)>,
     /// Variables of the server's environment scripts must not inherit (those holding tokens).
     pub env_remove: Vec<String>,
+    /// How long to wait for a script's output to close after it exits; default [`OUTPUT_WAIT`].
+    pub output_wait: Option<Duration>,
 }
 
 /// Runs the agent's scripts and reports their output and the lifecycle. Cheap to clone.
@@ -309,6 +331,7 @@ pub struct ScriptRunner {
     scripts: Arc<[Script]>,
     sink: Arc<dyn LogSink>,
     options: Arc<RunOptions>,
+    runs: ScriptRuns,
 }
 
 impl std::fmt::Debug for ScriptRunner {
@@ -327,7 +350,35 @@ impl ScriptRunner {
             scripts: Script::identify(configs).into(),
             sink,
             options: Arc::new(options),
+            runs: ScriptRuns::default(),
         }
+    }
+
+    /// Records every run in `runs` (instead of a list of its own).
+    pub fn with_runs(mut self, runs: ScriptRuns) -> Self {
+        self.runs = runs;
+        self
+    }
+
+    /// The finished runs.
+    pub fn runs(&self) -> &ScriptRuns {
+        &self.runs
+    }
+
+    /// Runs `script` once as part of `stage`, and records how it went.
+    async fn run_recorded(&self, script: &Script, stage: TimingStage) -> ScriptOutcome {
+        let started_at = Utc::now();
+        let outcome = run_script(script, self.sink.clone(), &self.options).await;
+        let (exit_code, status) = outcome.exit_code_and_status();
+        self.runs.record(ScriptRun {
+            script_id: script.id,
+            stage,
+            started_at,
+            ended_at: Utc::now(),
+            exit_code,
+            status,
+        });
+        outcome
     }
 
     /// Every configured script with its ids, in config order (for the agent JSON).
@@ -340,7 +391,9 @@ impl ScriptRunner {
     /// timed out, else `StartError` if any failed.
     pub async fn run_start(&self, on_lifecycle: impl Fn(Lifecycle)) -> Lifecycle {
         on_lifecycle(Lifecycle::Starting);
-        let outcomes = self.run_matching(|c| c.run_on_start).await;
+        let outcomes = self
+            .run_matching(TimingStage::Start, |c| c.run_on_start)
+            .await;
         let result = summarize(
             &outcomes,
             Lifecycle::Ready,
@@ -355,7 +408,9 @@ impl ScriptRunner {
     /// `ShutdownError` or `ShutdownTimeout`.
     pub async fn run_stop(&self, on_lifecycle: impl Fn(Lifecycle)) -> Lifecycle {
         on_lifecycle(Lifecycle::ShuttingDown);
-        let outcomes = self.run_matching(|c| c.run_on_stop).await;
+        let outcomes = self
+            .run_matching(TimingStage::Stop, |c| c.run_on_stop)
+            .await;
         let result = summarize(
             &outcomes,
             Lifecycle::Off,
@@ -373,7 +428,7 @@ impl ScriptRunner {
     pub async fn run_cron(&self, stop: tokio_util::sync::CancellationToken) {
         let loops = self.scripts.iter().filter_map(|script| {
             let schedule = parse_schedule(script.config.cron.as_deref()?).ok()?;
-            let (sink, options, stop) = (self.sink.clone(), self.options.clone(), stop.clone());
+            let stop = stop.clone();
             Some(async move {
                 loop {
                     let now = chrono::Local::now();
@@ -387,7 +442,7 @@ impl ScriptRunner {
                     }
                     tokio::select! {
                         _ = stop.cancelled() => return,
-                        _ = run_script(script, sink.clone(), &options) => {}
+                        _ = self.run_recorded(script, TimingStage::Cron) => {}
                     }
                 }
             })
@@ -396,12 +451,16 @@ impl ScriptRunner {
     }
 
     /// Runs one script to the end, logging its output; the outcome of each script in order.
-    async fn run_matching(&self, wanted: impl Fn(&ScriptConfig) -> bool) -> Vec<ScriptOutcome> {
+    async fn run_matching(
+        &self,
+        stage: TimingStage,
+        wanted: impl Fn(&ScriptConfig) -> bool,
+    ) -> Vec<ScriptOutcome> {
         let runs = self
             .scripts
             .iter()
             .filter(|s| wanted(&s.config))
-            .map(|s| run_script(s, self.sink.clone(), &self.options));
+            .map(|s| self.run_recorded(s, stage.clone()));
         futures_util::future::join_all(runs).await
     }
 }
@@ -412,6 +471,8 @@ fn summarize(
     error: Lifecycle,
     timeout: Lifecycle,
 ) -> Lifecycle {
+    // As Coder's agent: a timeout makes the start (or stop) time out, any other failure
+    // (pipes left open included) makes it fail.
     if outcomes.contains(&ScriptOutcome::TimedOut) {
         timeout
     } else if outcomes.iter().all(|o| *o == ScriptOutcome::Success) {
@@ -493,12 +554,13 @@ pub async fn run_script(
         None => Waited::from(child.wait().await),
     };
     // Let the readers finish the output written before the exit, so it is logged before the
-    // result is reported.
-    let _ = tokio::time::timeout(
-        OUTPUT_DRAIN,
+    // result is reported; output still open after the wait is something the script left behind.
+    let output_closed = tokio::time::timeout(
+        options.output_wait.unwrap_or(OUTPUT_WAIT),
         futures_util::future::join_all(pumps.iter_mut()),
     )
-    .await;
+    .await
+    .is_ok();
     remove_temp(temp_file);
 
     let name = &script.config.display_name;
@@ -515,7 +577,14 @@ pub async fn run_script(
             note(message.clone());
             ScriptOutcome::SpawnFailed(message)
         }
-        Waited::Exited(status) if status.success() => ScriptOutcome::Success,
+        Waited::Exited(status) if status.success() && output_closed => ScriptOutcome::Success,
+        Waited::Exited(status) if status.success() => {
+            note(format!(
+                "\"{name}\" exited, but its output was still open {} s later: a process it started holds it. Redirect that process's output, or give it a script of its own.",
+                options.output_wait.unwrap_or(OUTPUT_WAIT).as_secs()
+            ));
+            ScriptOutcome::PipesLeftOpen
+        }
         Waited::Exited(status) => {
             let how = match status.code() {
                 Some(code) => format!("exited with code {code}"),
@@ -808,6 +877,11 @@ mod tests {
             ticks.len(),
             "nothing runs after the stop"
         );
+        let runs = runner.runs().all();
+        assert!(runs.len() >= 2, "each scheduled run is recorded: {runs:?}");
+        assert!(runs
+            .iter()
+            .all(|r| r.stage == TimingStage::Cron && r.status == Status::Ok));
     }
 
     async fn run_start(runner: &ScriptRunner) -> (Lifecycle, Vec<Lifecycle>) {
@@ -906,16 +980,62 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn background_processes_do_not_hold_up_ready() {
-        let (_lines, sink) = collector();
+    async fn output_left_open_is_pipes_left_open() {
+        let (lines, sink) = collector();
         let runner = ScriptRunner::new(
-            vec![script("daemon", "sleep 20 & echo started")],
+            vec![
+                script("holds output", "sleep 20 & echo started"),
+                script("redirects", "sleep 20 >/dev/null 2>&1 & echo started"),
+            ],
+            sink,
+            RunOptions {
+                output_wait: Some(Duration::from_millis(500)),
+                ..RunOptions::default()
+            },
+        );
+        let started = std::time::Instant::now();
+        // As in Coder's agent, output left open fails the start (after the wait, not 20 s).
+        assert_eq!(run_start(&runner).await.0, Lifecycle::StartError);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let [holds, redirects] = runner.scripts() else {
+            panic!()
+        };
+        let latest = |id| runner.runs().latest(id).unwrap();
+        assert_eq!(latest(holds.id).status, Status::PipesLeftOpen);
+        assert_eq!(latest(holds.id).exit_code, 0, "it did exit with 0");
+        assert_eq!(latest(redirects.id).status, Status::Ok);
+        assert!(outputs(&lines, holds.log_source_id, LogLevel::Error)[0]
+            .contains("output was still open"));
+        assert!(outputs(&lines, redirects.log_source_id, LogLevel::Error).is_empty());
+    }
+
+    #[tokio::test]
+    async fn every_run_is_recorded_with_its_stage() {
+        let (_lines, sink) = collector();
+        let mut stop = script("stop", "exit 4");
+        stop.run_on_start = false;
+        stop.run_on_stop = true;
+        let runner = ScriptRunner::new(
+            vec![script("start", "sleep 0.2"), stop],
             sink,
             RunOptions::default(),
         );
-        let started = std::time::Instant::now();
-        assert_eq!(run_start(&runner).await.0, Lifecycle::Ready);
-        assert!(started.elapsed() < Duration::from_secs(5));
+        run_start(&runner).await;
+        runner.run_stop(|_| {}).await;
+        let runs = runner.runs().all();
+        let summary: Vec<_> = runs
+            .iter()
+            .map(|r| (r.stage.clone(), r.exit_code, r.status.clone()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (TimingStage::Start, 0, Status::Ok),
+                (TimingStage::Stop, 4, Status::ExitFailure)
+            ]
+        );
+        assert!(runs[0].ended_at - runs[0].started_at >= chrono::Duration::milliseconds(200));
+        assert!(runs[1].started_at >= runs[0].ended_at);
     }
 
     #[tokio::test]

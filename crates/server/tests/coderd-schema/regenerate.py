@@ -15,7 +15,7 @@ codersdk.DERPRegion codersdk.WorkspaceAgentListeningPortsResponse codersdk.Works
 codersdk.RegionsResponse-codersdk_Region codersdk.Region codersdk.AppHostResponse
 workspacesdk.AgentConnectionInfo tailcfg.DERPMap tailcfg.DERPRegion tailcfg.DERPNode
 tailcfg.DERPHomeParams agentsdk.AuthenticateResponse agentsdk.GitSSHKey agentsdk.ExternalAuthResponse
-agentsdk.PatchLogs agentsdk.Log agentsdk.PostLogSourceRequest""".split()
+agentsdk.PatchLogs agentsdk.Log agentsdk.PostLogSourceRequest codersdk.WorkspaceBuildTimings""".split()
 
 # definition name -> (Go package name, file, Go type)
 STRUCTS = [
@@ -47,6 +47,10 @@ STRUCTS = [
  ('agentsdk.PatchLogs', 'agentsdk', 'codersdk/agentsdk/agentsdk.go', 'PatchLogs'),
  ('agentsdk.Log', 'agentsdk', 'codersdk/agentsdk/agentsdk.go', 'Log'),
  ('agentsdk.PostLogSourceRequest', 'agentsdk', 'codersdk/agentsdk/agentsdk.go', 'PostLogSourceRequest'),
+ ('codersdk.WorkspaceBuildTimings', 'codersdk', 'codersdk/workspacebuilds.go', 'WorkspaceBuildTimings'),
+ ('codersdk.ProvisionerTiming', 'codersdk', 'codersdk/workspacebuilds.go', 'ProvisionerTiming'),
+ ('codersdk.AgentScriptTiming', 'codersdk', 'codersdk/workspacebuilds.go', 'AgentScriptTiming'),
+ ('codersdk.AgentConnectionTiming', 'codersdk', 'codersdk/workspacebuilds.go', 'AgentConnectionTiming'),
 ]
 EMBEDDED = {'ReducedUser': 'codersdk/users.go', 'MinimalUser': 'codersdk/users.go'}
 
