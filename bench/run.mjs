@@ -47,13 +47,15 @@ const BUDGETS = {
   terminal_echo_p95_ms: [10, 'max'],
   terminal_ctrl_c_ms: [250, 'max'],
   ansi_hostile_mb_per_s: [50, 'min'],
+  startup_chart_1k_ms: [100, 'max'],
+  logs_permalink_1m_ms: [500, 'max'],
 };
 const ORDER = [
   'bundle_bytes_br', 'terminal_bundle_bytes_br', 'first_render_ms', 'baseline_first_render_ms',
   'first_render_ratio', 'logs_100k_render_ms', 'logs_dom_rows_100k', 'logs_follow_lines_per_s',
   'logs_follow_max_task_ms', 'logs_1m_memory_mb', 'terminal_mb_per_s', 'raw_ws_mb_per_s',
   'terminal_throughput_ratio', 'terminal_echo_p95_ms', 'terminal_ctrl_c_ms', 'ports_detect_ms',
-  'ansi_hostile_mb_per_s',
+  'ansi_hostile_mb_per_s', 'startup_chart_1k_ms', 'logs_permalink_1m_ms',
 ];
 
 const results = {};
@@ -576,6 +578,49 @@ async function logs_metrics(browser, agent) {
       await context.close();
     }
   }
+
+  // Issue 16: a line link (#L<id>) to a line near the end of the million, opened in a new page:
+  // from the backlog response in hand (its responseEnd) to the line highlighted on screen.
+  try {
+    const tail = await api(`/api/v2/workspaceagents/${agent.id}/logs?after=990000`);
+    const line = tail[tail.length - 500];
+    if (!line) throw new Error('the million lines have no line after id 990000');
+    const times = [];
+    const sinceStart = [];
+    for (let run = 0; run < LOGS_RUNS; run++) {
+      const { context, page } = await newPage(browser);
+      try {
+        await page.addInitScript((id) => {
+          const check = () => {
+            const row = document.querySelector(`.log-row.linked[data-id="${id}"]`);
+            const viewer = document.querySelector('.log-viewer');
+            if (row && viewer) {
+              const r = row.getBoundingClientRect();
+              const v = viewer.getBoundingClientRect();
+              if (r.top >= v.top && r.bottom <= v.bottom) { window.__linkedAt = performance.now(); return; }
+            }
+            requestAnimationFrame(check);
+          };
+          requestAnimationFrame(check);
+        }, line.id);
+        await page.goto(`${BASE}/agents/${agent.id}/logs#L${line.id}&token=${SESSION}`);
+        await page.waitForFunction(() => window.__linkedAt !== undefined, null, { timeout: 180_000, polling: 500 });
+        const t = await page.evaluate(() => {
+          const r = performance.getEntriesByType('resource').filter((e) => /\/logs(\?|$)/.test(e.name) && !e.name.includes('follow')).shift();
+          return { at: window.__linkedAt, responseEnd: r?.responseEnd, responseStart: r?.responseStart };
+        });
+        if (t.responseEnd === undefined) throw new Error('no resource timing for the logs request');
+        times.push(t.at - t.responseEnd);
+        sinceStart.push(t.at - t.responseStart);
+      } finally {
+        await context.close();
+      }
+    }
+    results.logs_permalink_1m_ms = round(median(times));
+    note('logs_permalink_1m_ms', `line ${line.id} of 1,000,000; median of ${times.map((t) => round(t)).join(', ')} ms after the backlog's last byte (${sinceStart.map((t) => round(t)).join(', ')} ms after its first)`);
+  } catch (e) {
+    results.logs_permalink_1m_ms = { missing: `failed: ${e.message.split('\n')[0]}` };
+  }
 }
 
 function ansi_hostile_mb_per_s() {
@@ -604,6 +649,55 @@ function verdict(metric, value) {
   return (b[1] === 'max' ? value <= b[0] : value >= b[0]) ? 'pass' : 'FAIL';
 }
 
+const CHART_RUNS = 5;
+const CHART_TIMINGS = 1_000;
+
+/** A build's timings as coderd writes them: the connection, then `n` start scripts of the agent
+ *  with a mix of outcomes, one after another. */
+function manyTimings(agent, n) {
+  const t0 = Date.now() - 60_000;
+  const at = (ms) => new Date(t0 + ms).toISOString();
+  const statuses = [['ok', 0], ['ok', 0], ['exit_failure', 3], ['timed_out', 255], ['pipes_left_open', 0]];
+  const base = { workspace_agent_id: agent.id, workspace_agent_name: agent.name };
+  return {
+    provisioner_timings: [],
+    agent_connection_timings: [{ ...base, started_at: at(0), ended_at: at(800), stage: 'connect' }],
+    agent_script_timings: Array.from({ length: n }, (_, i) => {
+      const [status, exit_code] = statuses[i % statuses.length];
+      return { ...base, started_at: at(1000 + i * 20), ended_at: at(1500 + i * 37), exit_code, stage: 'start', status, display_name: `script ${i}` };
+    }),
+  };
+}
+
+/** Issue 16: from the timings response (1,000 script timings) in the page's hands to the chart
+ *  drawn with all its rows. The response is the bench's own (the bench agent runs no scripts). */
+async function startup_chart_1k_ms(browser, agent) {
+  const body = JSON.stringify(manyTimings(agent, CHART_TIMINGS));
+  const times = [];
+  for (let i = 0; i < CHART_RUNS; i++) {
+    const { context, page } = await newPage(browser);
+    await page.route('**/api/v2/workspacebuilds/*/timings', (route) => route.fulfill({ status: 200, contentType: 'application/json', body }));
+    await page.addInitScript((rows) => {
+      const fetch = window.fetch;
+      window.fetch = async (...args) => {
+        const res = await fetch(...args);
+        if (String(args[0]?.url ?? args[0]).includes('/timings') && window.__timingsAt === undefined) window.__timingsAt = performance.now();
+        return res;
+      };
+      new MutationObserver(() => {
+        if (window.__chartAt === undefined && document.querySelectorAll('.startup-chart .row').length >= rows) window.__chartAt = performance.now();
+      }).observe(document, { subtree: true, childList: true });
+    }, CHART_TIMINGS + 1);
+    await page.goto(appUrl(agent, '/startup'));
+    await page.waitForFunction(() => window.__chartAt !== undefined, null, { timeout: 60_000 });
+    const [got, drawn] = await page.evaluate(() => [window.__timingsAt, window.__chartAt]);
+    times.push(drawn - got);
+    await context.close();
+  }
+  note('startup_chart_1k_ms', `median of ${CHART_RUNS}: ${times.map((t) => round(t)).join(', ')} ms`);
+  return round(median(times));
+}
+
 async function main() {
   prepareDist();
   const server = await startServer();
@@ -628,6 +722,7 @@ async function main() {
     await run('ports_detect_ms', () => ports_detect_ms(browser, agent));
     await run('terminal_mb_per_s', () => terminal_metrics(browser, agent));
     await run('logs_100k_render_ms', () => logs_metrics(browser, agent));
+    await run('startup_chart_1k_ms', () => startup_chart_1k_ms(browser, agent));
   } finally {
     await browser.close();
     server.kill('SIGTERM');

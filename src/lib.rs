@@ -13,6 +13,7 @@ mod picker;
 pub mod ports;
 mod shell;
 mod signin;
+pub mod startup;
 mod state;
 pub mod terminal;
 mod tools;

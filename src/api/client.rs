@@ -72,6 +72,22 @@ pub fn arrived_json<T: DeserializeOwned>(path: &str) -> Option<T> {
     early::take_arrived(&api_url(path)).and_then(|body| decode(&body).ok())
 }
 
+/// GET a document's bytes as they are (a plain-text log), with its content type; not retried.
+pub async fn get_bytes(path: &str) -> Result<(Vec<u8>, String), ApiError> {
+    let (response, _abort) = send(
+        with_auth(Request::get(&api_url(path)), None),
+        None::<&()>,
+        true,
+    )
+    .await?;
+    let content_type = response.headers().get("content-type").unwrap_or_default();
+    let body = response
+        .binary()
+        .await
+        .map_err(|e| ApiError::Network(network_message(&e)))?;
+    Ok((body, content_type))
+}
+
 /// GET a JSON document once with another token (the agent token of the tools page).
 pub async fn get_json_as<T: DeserializeOwned>(
     path: impl Into<String>,

@@ -16,10 +16,10 @@ mod ws;
 
 pub use app_auth::{open_forwarded, signed_in_address};
 pub use client::{
-    api_url, arrived_json, base_path, get_json, get_json_array, get_json_as, get_json_once,
-    random_uuid, send_json, Method,
+    api_url, arrived_json, base_path, get_bytes, get_json, get_json_array, get_json_as,
+    get_json_once, random_uuid, send_json, Method,
 };
 pub use error::ApiError;
-pub use poll::{sleep_ms, tab_hidden, use_fetch, use_poll, use_poll_from, Loaded};
+pub use poll::{sleep_ms, tab_hidden, use_fetch, use_poll, use_poll_from, wait_visible, Loaded};
 pub use socket::{probe, Connection, Ended, Frame, Probe, ReconnectingSocket, Retry};
 pub use ws::{ws_url, WsUrlAuth};

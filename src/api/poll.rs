@@ -111,7 +111,7 @@ where
 }
 
 /// Waits `ms`, then for as long as the tab is hidden.
-async fn wait_visible(ms: u32) {
+pub async fn wait_visible(ms: u32) {
     sleep_ms(ms).await;
     while tab_hidden() {
         sleep_ms(250).await;

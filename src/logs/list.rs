@@ -1,6 +1,7 @@
 //! The virtualized list: the line count, the scrolling viewer whose rows `render.rs` draws, the
 //! empty state, and "jump to latest".
 use super::feed::FeedState;
+use super::line_link::LineRange;
 use super::render::BOTTOM_TOLERANCE_PX;
 use super::view::LogsPage;
 use leptos::prelude::*;
@@ -36,11 +37,24 @@ pub(super) fn LogList(page: LogsPage, feed: ReadSignal<FeedState>) -> impl IntoV
         page.model.update_value(|m| m.following = true);
         page.schedule();
     };
-    // "Show whole line" buttons inside rows: one listener for the whole list.
+    // Line links and "show whole line" buttons inside rows: one listener for the whole list.
     let on_list_click = move |ev: leptos::ev::MouseEvent| {
-        let index = ev
+        let target = ev
             .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let link = target
+            .as_ref()
+            .and_then(|t| t.closest(".log-anchor").ok().flatten())
+            .and_then(|a| a.get_attribute("data-id"))
+            .and_then(|id| id.parse::<i64>().ok());
+        if let Some(id) = link {
+            // The router would navigate; the link only changes the address's fragment.
+            ev.prevent_default();
+            let range = LineRange::clicked(page.link.get_untracked(), id, ev.shift_key());
+            page.set_link(Some(range), false);
+            return;
+        }
+        let index = target
             .and_then(|target| target.closest(".log-more").ok().flatten())
             .and_then(|button| button.get_attribute("data-index"))
             .and_then(|i| i.parse::<usize>().ok());

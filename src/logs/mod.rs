@@ -2,6 +2,7 @@
 pub mod ansi;
 pub mod feed;
 pub mod filter;
+pub mod line_link;
 mod list;
 pub mod long_line;
 pub mod merge;

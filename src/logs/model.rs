@@ -1,6 +1,7 @@
 //! The viewer's state outside the reactive graph (it changes thousands of times a second while
 //! following): the buffer, the filtered view, row heights, the rendered rows, follow-tail.
 use super::filter::{FilterSpec, LogView, MatchPos};
+use super::line_link::LineRange;
 use super::merge::LogBuffer;
 use super::virtual_list::VirtualList;
 use std::collections::HashMap;
@@ -16,6 +17,8 @@ pub struct RenderedRow {
     pub pos: usize,
     /// Whether it is marked as the current search match.
     pub current: bool,
+    /// Whether it is marked as a linked line.
+    pub linked: bool,
 }
 
 /// Everything the render loop works on.
@@ -43,6 +46,13 @@ pub struct Model {
     pub frame_pending: bool,
     /// Whether rows were built for a dark theme.
     pub built_dark: bool,
+    /// The lines the address links to (`#L…`), highlighted.
+    pub linked: Option<LineRange>,
+    /// The linked line has not been scrolled to yet (it may not have arrived).
+    pub link_pending: bool,
+    /// The linked line was scrolled to in the list; the page itself scrolls to show it next
+    /// (on a phone the list may start below the screen).
+    pub link_reveal: bool,
 }
 
 impl Default for Model {
@@ -61,6 +71,9 @@ impl Default for Model {
             programmatic_scroll: None,
             frame_pending: false,
             built_dark: false,
+            linked: None,
+            link_pending: false,
+            link_reveal: false,
         }
     }
 }
@@ -81,6 +94,21 @@ impl Model {
             self.following = false;
             self.len_at_pause = self.view.len();
         }
+    }
+
+    /// Scrolls to the linked line once it is in the filtered view: following pauses there.
+    /// Returns the scrollTop to set, or None while the line is not there yet.
+    pub fn scroll_to_link(&mut self, viewport: f64) -> Option<f64> {
+        let range = self.linked.filter(|_| self.link_pending)?;
+        let index = self.buffer.index_of_id(range.from)?;
+        let pos = self.view.position_of(index).ok()?;
+        self.link_pending = false;
+        self.link_reveal = true;
+        self.pause();
+        Some(
+            self.list
+                .scroll_to_row(pos, super::virtual_list::Align::Center, viewport),
+        )
     }
 
     /// Applies a new filter; rows are rebuilt by the next render.

@@ -8,6 +8,92 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use wasm_bindgen::prelude::*;
 
+/// The linked lines: which, a way to copy the link (the page's address with only the line in its
+/// fragment: never a token) and to clear it; and why the view did not go there, if it did not.
+#[component]
+pub(super) fn LinkBar(page: LogsPage, feed: ReadSignal<FeedState>) -> impl IntoView {
+    let address = move || {
+        let location = window().location();
+        let range = page.link.get();
+        format!(
+            "{}{}{}{}",
+            location.origin().unwrap_or_default(),
+            location.pathname().unwrap_or_default(),
+            location.search().unwrap_or_default(),
+            super::line_link::with_range("", range),
+        )
+    };
+    move || {
+        let range = page.link.get()?;
+        let _ = page.stats.get(); // re-checked as lines arrive
+        let loaded = !matches!(feed.get(), FeedState::Loading);
+        let missing = loaded
+            && page
+                .model
+                .with_value(|m| m.link_pending && m.buffer.index_of_id(range.from).is_none());
+        let label = if range.from == range.to {
+            format!("Line {} linked", range.from)
+        } else {
+            format!("Lines {}–{} linked", range.from, range.to)
+        };
+        Some(view! {
+            <div class="notice tone-neutral link-bar" role="status">
+                <span>{label}</span>
+                {missing
+                    .then(|| {
+                        view! {
+                            <span class="muted">
+                                " — it is not in these logs (the server no longer has it, or it belongs to another agent)."
+                            </span>
+                        }
+                    })}
+                <span class="form-actions">
+                    <crate::ui::CopyButton
+                        text=Signal::derive(address)
+                        label="Copy link".to_string()
+                    />
+                    <button
+                        type="button"
+                        class="btn btn-small"
+                        on:click=move |_| page.set_link(None, false)
+                    >
+                        "Clear"
+                    </button>
+                </span>
+            </div>
+        })
+    }
+}
+
+/// Says that one source is shown alone, and why; a button shows every source again.
+#[component]
+pub(super) fn FocusNotice(page: LogsPage) -> impl IntoView {
+    move || {
+        page.focused.get().map(|f| {
+            let why = if f.failed {
+                ", whose script failed"
+            } else {
+                ""
+            };
+            view! {
+                <p class="notice tone-neutral focus-notice" role="status">
+                    {format!("Showing only {}{why}. ", f.name)}
+                    <button
+                        type="button"
+                        class="btn btn-small"
+                        on:click=move |_| {
+                            page.filters.hidden_sources.set(super::filter::SourceSet::all());
+                            page.focused.set(None);
+                        }
+                    >
+                        "Show all sources"
+                    </button>
+                </p>
+            }
+        })
+    }
+}
+
 /// Shown while the agent's logs are past the server's cap.
 #[component]
 pub(super) fn OverflowNotice() -> impl IntoView {

@@ -115,8 +115,14 @@ pub fn render_frame(m: &mut Model, dom: &ListDom, dark: bool) -> bool {
         set_scroll(m, dom, bottom);
     }
 
+    if let Some(top) = m.scroll_to_link(viewport) {
+        set_spacer_height(m, dom, m.list.scroll_height());
+        set_scroll(m, dom, top);
+    }
+
     let doc = leptos::prelude::document();
     let current_row = m.current.map(|c| c.row);
+    let linked = m.linked;
     for _ in 0..MAX_PASSES {
         let scroll_top = f64::from(dom.viewer.scroll_top());
         let anchor = m.list.anchor(scroll_top, viewport);
@@ -144,6 +150,7 @@ pub fn render_frame(m: &mut Model, dom: &ListDom, dark: bool) -> bool {
                         el: build_row(&ctx, line, pos),
                         pos,
                         current: false,
+                        linked: false,
                     },
                     true,
                 ),
@@ -159,6 +166,11 @@ pub fn render_frame(m: &mut Model, dom: &ListDom, dark: bool) -> bool {
                     .class_list()
                     .toggle_with_force("current-hit", current);
                 row.current = current;
+            }
+            let is_linked = linked.is_some_and(|r| r.contains(line.id));
+            if row.linked != is_linked {
+                let _ = row.el.class_list().toggle_with_force("linked", is_linked);
+                row.linked = is_linked;
             }
             next.push((line.id, fresh, row.el.clone()));
             positions.push(pos);
@@ -187,5 +199,19 @@ pub fn render_frame(m: &mut Model, dom: &ListDom, dark: bool) -> bool {
         };
         set_scroll(m, dom, target);
     }
+    reveal_linked_row(m);
     !report.done
+}
+
+/// Scrolls the page (not the list, which is already there) so the linked line is on screen.
+fn reveal_linked_row(m: &mut Model) {
+    let Some(range) = m.linked.filter(|_| m.link_reveal) else {
+        return;
+    };
+    if let Some((_, el)) = m.on_screen.iter().find(|(id, _)| *id == range.from) {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Center);
+        el.scroll_into_view_with_scroll_into_view_options(&options);
+        m.link_reveal = false;
+    }
 }

@@ -69,6 +69,14 @@ pub fn build_row(ctx: &RowContext, line: LineRef<'_>, pos: usize) -> Element {
     }
     let _ = row.append_child(&dot);
 
+    // The line's link: a click names it in the address (shift-click a range), see list.rs.
+    let anchor = el(doc, "a", "log-anchor");
+    let _ = anchor.set_attribute("href", &format!("#L{}", line.id));
+    let _ = anchor.set_attribute("data-id", &line.id.to_string());
+    let _ = anchor.set_attribute("aria-label", &format!("Link to line {}", line.id));
+    anchor.set_text_content(Some("#"));
+    let _ = row.append_child(&anchor);
+
     let time = el(doc, "time", "log-time");
     time.set_text_content(Some(&clock(line.created_at_ms)));
     let _ = time.set_attribute("title", &super::filter::iso_timestamp(line.created_at_ms));

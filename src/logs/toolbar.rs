@@ -33,6 +33,20 @@ pub(super) fn LogToolbar(page: LogsPage, feed: ReadSignal<FeedState>) -> impl In
             .unwrap_or_else(|| "agent".into());
         page.download(&name);
     };
+    let download_problem = RwSignal::new(None::<String>);
+    let download_all = move |_| {
+        let name = agent
+            .agent
+            .with_untracked(|l| l.value.as_ref().map(|a| a.name.clone()))
+            .unwrap_or_else(|| "agent".into());
+        let id = agent.id;
+        download_problem.set(None);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = page.download_all(id, name).await {
+                let _ = download_problem.try_set(Some(format!("The download failed: {e}")));
+            }
+        });
+    };
     view! {
         <div class="log-toolbar">
             <FeedBadge feed />
@@ -73,9 +87,33 @@ pub(super) fn LogToolbar(page: LogsPage, feed: ReadSignal<FeedState>) -> impl In
                     "↓"
                 </button>
             </div>
-            <button type="button" class="btn btn-small" on:click=download>
-                "Download"
+            <button
+                type="button"
+                class="btn btn-small"
+                on:click=download
+                title="The lines shown, as filtered"
+            >
+                "Download shown"
             </button>
+            <button
+                type="button"
+                class="btn btn-small"
+                on:click=download_all
+                title="Every line, as plain text from the server"
+            >
+                "Download all"
+            </button>
+            {move || {
+                download_problem
+                    .get()
+                    .map(|p| {
+                        view! {
+                            <span class="muted" role="alert">
+                                {p}
+                            </span>
+                        }
+                    })
+            }}
         </div>
     }
 }
@@ -131,7 +169,10 @@ pub(super) fn FilterPanel(page: LogsPage) -> impl IntoView {
                         page.sources
                             .get()
                             .into_iter()
-                            .map(|(idx, name, color)| {
+                            .map(|(idx, id, name, color)| {
+                                let failed = move || {
+                                    page.failed_sources.with(|f| f.contains(&id))
+                                };
                                 view! {
                                     <label>
                                         <input
@@ -140,7 +181,8 @@ pub(super) fn FilterPanel(page: LogsPage) -> impl IntoView {
                                                 f.hidden_sources.with(|h| h.is_shown(idx))
                                             }
                                             on:change=move |_| {
-                                                f.hidden_sources.update(|h| h.toggle(idx))
+                                                f.hidden_sources.update(|h| h.toggle(idx));
+                                                page.focused.set(None);
                                             }
                                         />
                                         <span
@@ -149,6 +191,19 @@ pub(super) fn FilterPanel(page: LogsPage) -> impl IntoView {
                                             aria-hidden="true"
                                         ></span>
                                         {name}
+                                        {move || {
+                                            failed()
+                                                .then(|| {
+                                                    view! {
+                                                        <span
+                                                            class="source-failed"
+                                                            title="Its script's latest run failed"
+                                                        >
+                                                            "✕ failed"
+                                                        </span>
+                                                    }
+                                                })
+                                        }}
                                     </label>
                                 }
                             })

@@ -3,23 +3,34 @@
 //! virtualized list (`list.rs`).
 use super::feed::start_feed;
 use super::filter::{download_parts, FilterSpec, LevelSet, SourceSet};
+use super::line_link::{with_range, LineRange};
 use super::list::LogList;
 use super::merge::{SourceIdx, SOURCE_PALETTE};
 use super::model::{Model, Stats};
-use super::notices::{FeedProblem, OverflowNotice, WholeLinePanel};
+use super::notices::{FeedProblem, FocusNotice, LinkBar, OverflowNotice, WholeLinePanel};
 use super::render::{render_frame, ListDom};
 use super::toolbar::{FilterPanel, LogToolbar};
 use super::virtual_list::Align;
 use crate::state::{use_agent, use_shell, Shell};
 use leptos::html;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 pub(super) type ModelStore = StoredValue<Model, LocalStorage>;
 
-/// A source's chip in the filter panel: its index, name and colour.
-pub(super) type SourceChip = (SourceIdx, String, &'static str);
+/// A source's chip in the filter panel: its index, id, name and colour.
+pub(super) type SourceChip = (SourceIdx, Uuid, String, &'static str);
+
+/// The source the page opened on alone: asked for by the address (`?source=`, the startup
+/// chart's way in) or, without one, the source of a script that failed.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct FocusedSource {
+    pub name: String,
+    pub failed: bool,
+}
 
 /// What the user chose to see.
 #[derive(Clone, Copy)]
@@ -39,6 +50,12 @@ pub(super) struct LogsPage {
     pub stats: RwSignal<Stats>,
     pub sources: RwSignal<Vec<SourceChip>>,
     pub filters: Filters,
+    /// Log sources of scripts whose latest run failed (their chips carry a mark).
+    pub failed_sources: Memo<Vec<Uuid>>,
+    /// Set when the page opened on one source alone.
+    pub focused: RwSignal<Option<FocusedSource>>,
+    /// The lines the address links to (a mirror of the model's, for the link bar).
+    pub link: RwSignal<Option<LineRange>>,
     /// A long line opened whole (plain text).
     pub whole_line: RwSignal<Option<String>>,
     pub viewer: NodeRef<html::Div>,
@@ -55,6 +72,9 @@ impl LogsPage {
             model: StoredValue::new_local(Model::default()),
             stats: RwSignal::new(Stats::default()),
             sources: RwSignal::new(Vec::new()),
+            failed_sources: failed_sources(),
+            focused: RwSignal::new(None),
+            link: RwSignal::new(None),
             filters: Filters {
                 levels: RwSignal::new(LevelSet::all()),
                 hidden_sources: RwSignal::new(SourceSet::all()),
@@ -128,7 +148,12 @@ impl LogsPage {
                 .map(|(i, info)| {
                     let color =
                         SOURCE_PALETTE[usize::from(info.color_index) % SOURCE_PALETTE.len()];
-                    (SourceIdx(i as u16), info.display_name.clone(), color)
+                    (
+                        SourceIdx(i as u16),
+                        info.id,
+                        info.display_name.clone(),
+                        color,
+                    )
                 })
                 .collect();
             let _ = self.sources.try_set(chips);
@@ -158,6 +183,60 @@ impl LogsPage {
         self.schedule();
     }
 
+    /// Links to `range` (or to nothing): highlighted, in the address, scrolled to if `scroll`.
+    pub fn set_link(self, range: Option<LineRange>, scroll: bool) {
+        if self.link.try_get_untracked() == Some(range) && !scroll {
+            return;
+        }
+        self.model.update_value(|m| {
+            m.linked = range;
+            m.link_pending = scroll && range.is_some();
+        });
+        self.link.set(range);
+        let location = window().location();
+        let hash = location.hash().unwrap_or_default();
+        let next = with_range(&hash, range);
+        if next != hash {
+            let path =
+                location.pathname().unwrap_or_default() + &location.search().unwrap_or_default();
+            let _ = window().history().and_then(|h| {
+                h.replace_state_with_url(&JsValue::NULL, "", Some(&format!("{path}{next}")))
+            });
+        }
+        self.schedule();
+    }
+
+    /// Every line as the server writes it in plain text (`format=text`: the same lines as the
+    /// REST backlog, timestamps and ANSI kept). A server that answers JSON instead (older
+    /// coderd ignores the format) gets the lines held here, unfiltered.
+    pub async fn download_all(
+        self,
+        agent: uuid::Uuid,
+        agent_name: String,
+    ) -> Result<(), crate::api::ApiError> {
+        let query = coder_api::routes::LogsQuery {
+            text: true,
+            ..Default::default()
+        };
+        let (body, content_type) =
+            crate::api::get_bytes(&coder_api::routes::logs(&agent, &query)).await?;
+        let parts = js_sys::Array::new();
+        if content_type.starts_with("text/plain") {
+            parts.push(&js_sys::Uint8Array::from(body.as_slice()));
+        } else {
+            self.model.with_value(|m| {
+                let all = super::filter::LogView::new(FilterSpec::default());
+                let mut all = all;
+                all.sync(&m.buffer);
+                for part in download_parts(&m.buffer, &all, 1 << 20) {
+                    parts.push(&JsValue::from_str(&part));
+                }
+            });
+        }
+        save_blob(&parts, &format!("{agent_name}-logs-all.txt"));
+        Ok(())
+    }
+
     /// The lines shown (as filtered), as a text file named after the agent.
     pub fn download(self, agent_name: &str) {
         let parts = js_sys::Array::new();
@@ -176,6 +255,7 @@ pub fn LogsView() -> impl IntoView {
     crate::ui::use_view_styles("logs", include_str!("../../style/logs.css"));
     let agent = use_agent();
     let page = LogsPage::new();
+    follow_line_link(page);
     describe_sources(page);
     // The feed: backlog, then follow, merged by id.
     let feed = start_feed(agent.id, move |batch| {
@@ -197,6 +277,8 @@ pub fn LogsView() -> impl IntoView {
         <section class="logs-page" aria-label="Agent logs">
             <LogToolbar page feed />
             <FilterPanel page />
+            <LinkBar page feed />
+            <FocusNotice page />
             <OverflowNotice />
             <WholeLinePanel page />
             <FeedProblem feed />
@@ -209,6 +291,10 @@ pub fn LogsView() -> impl IntoView {
 /// re-read every few seconds, and only a change of its sources may rebuild the rows.
 fn describe_sources(page: LogsPage) {
     let agent = use_agent();
+    let requested = use_query_map()
+        .with_untracked(|q| q.get("source"))
+        .and_then(|s| Uuid::parse_str(s.trim()).ok());
+    let focus_pending = StoredValue::new(true);
     let log_sources = Memo::new(move |_| {
         agent.agent.with(|l| {
             l.value
@@ -219,14 +305,72 @@ fn describe_sources(page: LogsPage) {
     });
     Effect::new(move |_| {
         let list = log_sources.get();
-        page.model.update_value(|m| {
-            for s in &list {
-                m.buffer.register_source(s.id, &s.display_name, &s.icon);
-            }
-            m.rendered.clear();
-        });
+        let registered: Vec<(SourceIdx, Uuid, String)> = page
+            .model
+            .try_update_value(|m| {
+                let registered = list
+                    .iter()
+                    .map(|s| {
+                        let idx = m.buffer.register_source(s.id, &s.display_name, &s.icon);
+                        (idx, s.id, s.display_name.clone())
+                    })
+                    .collect();
+                m.rendered.clear();
+                registered
+            })
+            .unwrap_or_default();
+        // A line link wins over focusing a source: the line could be in another one.
+        let linked = page.link.get_untracked().is_some();
+        if !registered.is_empty() && focus_pending.get_value() && !linked {
+            focus_pending.set_value(false);
+            focus_source(page, requested, &registered);
+        }
         page.schedule();
     });
+}
+
+/// The address's line link (`#L…`) when the page opens and whenever the fragment changes.
+fn follow_line_link(page: LogsPage) {
+    let read = move || {
+        let hash = window().location().hash().unwrap_or_default();
+        page.set_link(LineRange::from_fragment(&hash), true);
+    };
+    read();
+    let handle = window_event_listener(leptos::ev::hashchange, move |_| read());
+    on_cleanup(move || handle.remove());
+}
+
+/// Shows one source alone: the one the address asks for, else the first whose script failed.
+/// The notice above the list says so and offers every source back.
+fn focus_source(page: LogsPage, requested: Option<Uuid>, registered: &[(SourceIdx, Uuid, String)]) {
+    let failed = page.failed_sources.get_untracked();
+    let wanted = requested.or_else(|| failed.first().copied());
+    let Some((idx, id, name)) = wanted.and_then(|w| registered.iter().find(|(_, id, _)| *id == w))
+    else {
+        return;
+    };
+    page.filters
+        .hidden_sources
+        .set(SourceSet::only(*idx, registered.len()));
+    page.focused.set(Some(FocusedSource {
+        name: name.clone(),
+        failed: failed.contains(id),
+    }));
+}
+
+/// The log sources of the scripts whose latest run did not end well.
+fn failed_sources() -> Memo<Vec<Uuid>> {
+    let agent = use_agent();
+    Memo::new(move |_| {
+        agent.agent.with(|l| {
+            l.value
+                .iter()
+                .flat_map(|a| &a.scripts)
+                .filter(|s| s.status.as_ref().is_some_and(|st| st.failed()))
+                .map(|s| s.log_source_id)
+                .collect()
+        })
+    })
 }
 
 /// The filter controls decide which lines the model shows.

@@ -4,8 +4,9 @@ use super::version::{version_status, VersionStatus};
 use crate::api::{get_json, use_fetch, Loaded};
 use crate::state::use_agent;
 use crate::ui::link::safe_http_url;
-use crate::ui::status::{describe_lifecycle, describe_status, Tone};
-use crate::ui::{Badge, EmptyState, Timestamp};
+use crate::ui::status::{describe_lifecycle, describe_scripts, describe_status, Tone};
+use crate::ui::visible::use_near_viewport;
+use crate::ui::{Badge, Skeleton, Timestamp};
 use coder_api::{BuildInfo, WorkspaceAgent, WorkspaceApp};
 use leptos::prelude::*;
 
@@ -34,36 +35,33 @@ pub fn Overview() -> impl IntoView {
             })
         })
     });
-    // Kept outside the sections, which are rebuilt whenever the agent changes.
-    let env_revealed = RwSignal::new(false);
-    move || {
-        let Some(a) = agent.get() else {
-            return ().into_any();
-        };
-        view! {
-            <div class="overview grid">
-                {summary(&a, buildinfo)} {connection(&a)}
-                {timestamps(&a, last_connected.into(), updated.into())} {latency(&a)}
-            </div>
-            {apps(&a)}
-            <div class="grid">{scripts(&a)} {log_sources(&a)}</div>
-            <div class="grid">
-                {capabilities(&a)}
-                <EnvironmentVariables vars=env_sorted(&a) revealed=env_revealed />
-            </div>
-        }
-        .into_any()
+    let top = move || {
+        agent.get().map(|a| {
+            view! {
+                <div class="overview grid">
+                    {summary(&a, buildinfo)} {connection(&a)}
+                    {timestamps(&a, last_connected.into(), updated.into())} {latency(&a)}
+                </div>
+                {apps(&a)}
+            }
+        })
+    };
+    // Drawn once: the cards below follow the agent by themselves.
+    let loaded = Memo::new(move |_| agent.with(|a| a.is_some()));
+    view! {
+        {top}
+        {move || loaded.get().then(|| view! { <BelowTheFold /> })}
     }
 }
 
-fn fact(label: &'static str, value: impl IntoView) -> impl IntoView {
+pub(crate) fn fact(label: &'static str, value: impl IntoView) -> impl IntoView {
     view! {
         <dt>{label}</dt>
         <dd>{value}</dd>
     }
 }
 
-fn or_dash(s: Option<String>) -> String {
+pub(crate) fn or_dash(s: Option<String>) -> String {
     s.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())
 }
 
@@ -156,8 +154,14 @@ fn summary(a: &WorkspaceAgent, server: ReadSignal<Loaded<BuildInfo>>) -> impl In
                             title=lifecycle.description
                         />
                     },
-                )} {fact("Health", health)} {fact("Version", version)}
-                {fact("API version", a.api_version.clone())}
+                )} {fact("Health", health)}
+                {describe_scripts(&a.scripts, &a.lifecycle_state)
+                    .map(|s| {
+                        fact(
+                            "Scripts",
+                            view! { <Badge tone=s.tone label=s.label title=s.description /> },
+                        )
+                    })} {fact("Version", version)} {fact("API version", a.api_version.clone())}
                 {fact("OS / arch", format!("{} / {}", a.operating_system, a.architecture))}
                 {fact("Directory", or_dash(a.directory.clone()))}
                 {fact("Expanded directory", or_dash(a.expanded_directory.clone()))}
@@ -391,175 +395,26 @@ fn apps(a: &WorkspaceAgent) -> impl IntoView {
     }
 }
 
-fn scripts(a: &WorkspaceAgent) -> impl IntoView {
-    let scripts = a.scripts.clone();
-    view! {
-        <section class="card" aria-labelledby="ov-scripts">
-            <h2 id="ov-scripts">"Scripts"</h2>
-            {if scripts.is_empty() {
-                view! { <p class="muted">"No scripts."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="plain script-list">
-                        {scripts
-                            .into_iter()
-                            .map(|s| {
-                                let mut when = Vec::new();
-                                if s.run_on_start {
-                                    when.push("on start");
-                                }
-                                if s.run_on_stop {
-                                    when.push("on stop");
-                                }
-                                let timeout = match s.timeout_seconds() {
-                                    0 => "none".to_string(),
-                                    t => format!("{t} s"),
-                                };
-                                view! {
-                                    <li class="script">
-                                        <strong>{s.display_name.clone()}</strong>
-                                        {s
-                                            .start_blocks_login
-                                            .then(|| {
-                                                view! {
-                                                    " "
-                                                    <Badge
-                                                        tone=Tone::Neutral
-                                                        label="blocks login".to_string()
-                                                    />
-                                                }
-                                            })}
-                                        <dl class="facts">
-                                            {fact(
-                                                "Runs",
-                                                if when.is_empty() {
-                                                    "—".to_string()
-                                                } else {
-                                                    when.join(", ")
-                                                },
-                                            )} {fact("Schedule", or_dash(s.cron.clone()))}
-                                            {fact("Timeout", timeout)}
-                                            {fact("Log file", or_dash(Some(s.log_path.clone())))}
-                                        </dl>
-                                        <details>
-                                            <summary>"Script"</summary>
-                                            <pre>{s.script.clone()}</pre>
-                                        </details>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
-                }
-                    .into_any()
-            }}
-        </section>
-    }
-}
-
-fn log_sources(a: &WorkspaceAgent) -> impl IntoView {
-    let sources = a.log_sources.clone();
-    view! {
-        <section class="card" aria-labelledby="ov-sources">
-            <h2 id="ov-sources">"Log sources"</h2>
-            {if sources.is_empty() {
-                view! { <p class="muted">"No log sources yet."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="plain">
-                        {sources
-                            .into_iter()
-                            .map(|s| {
-                                view! {
-                                    <li>
-                                        <strong>{s.display_name.clone()}</strong>
-                                        " "
-                                        <span class="muted">"created "</span>
-                                        <Timestamp at=Some(s.created_at) />
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
-                }
-                    .into_any()
-            }}
-        </section>
-    }
-}
-
-fn capabilities(a: &WorkspaceAgent) -> impl IntoView {
-    let list = |items: Vec<String>| {
-        if items.is_empty() {
-            "—".to_string()
-        } else {
-            items.join(", ")
-        }
-    };
-    view! {
-        <section class="card" aria-labelledby="ov-caps">
-            <h2 id="ov-caps">"Capabilities"</h2>
-            <dl class="facts">
-                {fact("Display apps", list(a.display_apps.iter().map(|d| d.to_string()).collect()))}
-                {fact("Subsystems", list(a.subsystems.iter().map(|s| s.to_string()).collect()))}
-            </dl>
-        </section>
-    }
-}
-
-fn env_sorted(a: &WorkspaceAgent) -> Vec<(String, String)> {
-    let mut vars: Vec<_> = a.environment_variables.clone().into_iter().collect();
-    vars.sort();
-    vars
-}
-
-/// Environment variables, values masked until the user reveals them (they often hold secrets).
+/// The cards below the first screen (scripts, log sources, capabilities, environment): their
+/// code loads on its own when they come near the viewport, so the first page stays small.
 #[component]
-fn EnvironmentVariables(vars: Vec<(String, String)>, revealed: RwSignal<bool>) -> impl IntoView {
-    let empty = vars.is_empty();
+fn BelowTheFold() -> impl IntoView {
+    let node = NodeRef::<leptos::html::Div>::new();
+    let near = use_near_viewport(node);
     view! {
-        <section class="card" aria-labelledby="ov-env">
-            <h2 id="ov-env">"Environment variables"</h2>
-            {if empty {
-                view! {
-                    <EmptyState title="None set">
-                        <p>"The template sets no extra variables."</p>
-                    </EmptyState>
+        <div class="overview-details" node_ref=node>
+            {move || {
+                if near.get() {
+                    Suspend::new(super::details()).into_any()
+                } else {
+                    view! {
+                        <section class="card">
+                            <Skeleton lines=3 />
+                        </section>
+                    }
+                        .into_any()
                 }
-                    .into_any()
-            } else {
-                view! {
-                    <button
-                        type="button"
-                        class="btn btn-small"
-                        aria-pressed=move || revealed.get().to_string()
-                        on:click=move |_| revealed.update(|r| *r = !*r)
-                    >
-                        {move || if revealed.get() { "Hide values" } else { "Show values" }}
-                    </button>
-                    <dl class="facts env">
-                        {vars
-                            .into_iter()
-                            .map(|(k, v)| {
-                                let masked = "•".repeat(v.chars().count().clamp(4, 12));
-                                view! {
-                                    <dt>
-                                        <code>{k}</code>
-                                    </dt>
-                                    <dd>
-                                        <code>
-                                            {move || {
-                                                if revealed.get() { v.clone() } else { masked.clone() }
-                                            }}
-                                        </code>
-                                    </dd>
-                                }
-                            })
-                            .collect_view()}
-                    </dl>
-                }
-                    .into_any()
             }}
-        </section>
+        </div>
     }
 }

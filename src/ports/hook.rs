@@ -1,11 +1,10 @@
 //! The one hook that reads what this agent's forwarded URLs need (the deployment's wildcard app
 //! host, the workspace's and owner's names): the ports view and the terminal's links use it.
 use super::forward::{ForwardBase, ForwardOwner};
-use crate::api::{get_json, use_fetch, ApiError, Loaded};
-use crate::state::use_agent;
-use coder_api::{AppHostResponse, Workspace, WorkspacesResponse};
+use crate::api::{get_json, use_fetch, ApiError};
+use crate::state::{use_agent, use_agent_workspace};
+use coder_api::AppHostResponse;
 use leptos::prelude::*;
-use uuid::Uuid;
 
 /// What the forwarded URLs of the current agent are built from.
 #[derive(Clone, Copy)]
@@ -46,23 +45,4 @@ pub fn use_forwarding() -> Forwarding {
             .or_else(|| workspace.with(|w| w.error.clone()))
     });
     Forwarding { base, error }
-}
-
-/// Loads the workspaces once and picks the one whose latest build holds `agent_id`.
-fn use_agent_workspace(agent_id: Uuid) -> ReadSignal<Loaded<Workspace>> {
-    use_fetch(move || async move {
-        let list = get_json::<WorkspacesResponse>(coder_api::routes::workspaces()).await?;
-        find_workspace(list.workspaces, &agent_id).ok_or_else(|| {
-            ApiError::NotFound(coder_api::Response::message(
-                "No workspace lists this agent in its latest build.",
-            ))
-        })
-    })
-}
-
-/// The workspace holding the agent.
-fn find_workspace(workspaces: Vec<Workspace>, agent_id: &Uuid) -> Option<Workspace> {
-    workspaces
-        .into_iter()
-        .find(|w| w.agents().any(|a| a.id == *agent_id))
 }

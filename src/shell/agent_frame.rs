@@ -100,6 +100,7 @@ fn AgentHeader() -> impl IntoView {
                 <A href=base exact=true>
                     "Overview"
                 </A>
+                <A href=move || format!("{}/startup", base())>"Startup"</A>
                 <A href=move || format!("{}/logs", base())>"Logs"</A>
                 <A href=move || format!("{}/terminal", base())>"Terminal"</A>
                 <A href=move || format!("{}/ports", base())>"Ports"</A>

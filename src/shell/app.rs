@@ -2,7 +2,8 @@
 use super::agent_frame::AgentPage;
 use super::header::Header;
 use super::split::{
-    LogsRoute, NetworkRoute, PickerRoute, PortsRoute, SignInRoute, TerminalRoute, ToolsRoute,
+    LogsRoute, NetworkRoute, PickerRoute, PortsRoute, SignInRoute, StartupRoute, TerminalRoute,
+    ToolsRoute,
 };
 use crate::api::{base_path, token};
 use crate::overview;
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/tools") view=(Lazy::<ToolsRoute>::new()) />
                         <ParentRoute path=path!("/agents/:id") view=AgentPage>
                             <Route path=path!("") view=overview::Overview />
+                            <Route path=path!("startup") view=(Lazy::<StartupRoute>::new()) />
                             <Route path=path!("logs") view=(Lazy::<LogsRoute>::new()) />
                             <Route path=path!("terminal") view=(Lazy::<TerminalRoute>::new()) />
                             <Route path=path!("ports") view=(Lazy::<PortsRoute>::new()) />
@@ -75,6 +77,10 @@ fn SignInOnUnauthorized() -> impl IntoView {
         shell.signed_out_reason.set(Some(reason));
         let here = location.pathname.get_untracked();
         if here != "/signin" {
+            // The whole address comes back after sign-in: its query and a line link too.
+            let search = location.search.get_untracked();
+            let query = if search.is_empty() { "" } else { "?" };
+            let here = format!("{here}{query}{search}{}", location.hash.get_untracked());
             let next = js_sys::encode_uri_component(&here);
             navigate(&format!("/signin?next={next}"), Default::default());
         }

@@ -53,6 +53,8 @@ macro_rules! split_routes {
 }
 
 split_routes! {
+    /// The startup timeline (`/agents/:id/startup`).
+    StartupRoute: startup, load_startup, preload_startup, crate::startup::StartupView, "startup";
     /// The logs view (`/agents/:id/logs`).
     LogsRoute: logs, load_logs, preload_logs, crate::logs::LogsView, "logs";
     /// The terminal view (`/agents/:id/terminal`).

@@ -3,6 +3,8 @@
 //! frame and provided as context; views read it and never import the shell.
 mod agent;
 mod shell;
+mod workspace;
 
 pub use agent::{use_agent, AgentContext};
 pub use shell::{initial_query_param, use_shell, Shell, Theme};
+pub use workspace::{agent_workspace, use_agent_workspace};

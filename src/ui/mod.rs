@@ -8,6 +8,7 @@ mod status_badge;
 pub mod storage;
 pub mod time;
 mod view_styles;
+pub mod visible;
 
 pub use copy::CopyButton;
 pub use error_view::{ErrorBanner, ErrorView, NotFoundView};

@@ -1,6 +1,9 @@
 //! What an agent's status and lifecycle mean to a user: one tone, one symbol and one label for
 //! every combination, so colour is never the only signal. Unknown values are shown as they are.
-use coder_api::{WorkspaceAgentLifecycle as Lifecycle, WorkspaceAgentStatus as Status};
+use coder_api::{
+    WorkspaceAgentLifecycle as Lifecycle, WorkspaceAgentScript,
+    WorkspaceAgentScriptStatus as ScriptStatus, WorkspaceAgentStatus as Status,
+};
 
 /// The visual family of a state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,6 +136,78 @@ pub fn describe_agent(status: &Status, lifecycle: &Lifecycle) -> StateText {
     }
 }
 
+/// How one run of a script ended, from its status and exit code (the overview, the startup chart).
+pub fn describe_script_outcome(status: &ScriptStatus, exit_code: i32) -> StateText {
+    match status {
+        ScriptStatus::Ok => text(Tone::Ok, "Succeeded", "It exited with code 0."),
+        ScriptStatus::ExitFailure => StateText {
+            tone: Tone::Danger,
+            label: format!("Failed (exit {exit_code})"),
+            description: format!("It exited with code {exit_code}."),
+        },
+        ScriptStatus::TimedOut => text(
+            Tone::Danger,
+            "Timed out",
+            "Its timeout stopped it before it finished.",
+        ),
+        ScriptStatus::PipesLeftOpen => text(
+            Tone::Warning,
+            "Output left open",
+            "It exited, but a process it started still holds its output open.",
+        ),
+        ScriptStatus::Unknown(s) => text(
+            Tone::Neutral,
+            s,
+            "An outcome this console does not know yet.",
+        ),
+    }
+}
+
+/// The scripts' part of an agent's health, apart from its connection (a failed script is not an
+/// unreachable agent): what failed, or that all went well. `None` without scripts.
+pub fn describe_scripts(
+    scripts: &[WorkspaceAgentScript],
+    lifecycle: &Lifecycle,
+) -> Option<StateText> {
+    if scripts.is_empty() {
+        return None;
+    }
+    let failed: Vec<&str> = scripts
+        .iter()
+        .filter(|s| s.status.as_ref().is_some_and(|st| st.failed()))
+        .map(|s| s.display_name.as_str())
+        .collect();
+    let reported = scripts.iter().filter(|s| s.status.is_some()).count();
+    Some(if !failed.is_empty() {
+        StateText {
+            tone: Tone::Danger,
+            label: format!("{} of {} failed", failed.len(), scripts.len()),
+            description: format!(
+                "Failed: {}. A script problem, not a connection problem.",
+                failed.join(", ")
+            ),
+        }
+    } else if *lifecycle == Lifecycle::Starting {
+        text(
+            Tone::Progress,
+            "Running",
+            "Startup scripts are still running.",
+        )
+    } else if reported == 0 {
+        text(
+            Tone::Neutral,
+            "Not reported",
+            "This server does not report how scripts ended (older Coder), or none has run yet.",
+        )
+    } else {
+        StateText {
+            tone: Tone::Ok,
+            label: format!("{reported} succeeded"),
+            description: "Every script that ran exited with code 0.".into(),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +236,57 @@ mod tests {
         assert_eq!(s.label, "Disconnected");
         let s = describe_agent(&Status::Connected, &Lifecycle::StartError);
         assert_eq!(s.tone, Tone::Danger);
+    }
+
+    #[test]
+    fn script_outcomes_say_what_happened_in_words() {
+        let failed = describe_script_outcome(&ScriptStatus::ExitFailure, 3);
+        assert_eq!(
+            (failed.tone, failed.label.as_str()),
+            (Tone::Danger, "Failed (exit 3)")
+        );
+        assert_eq!(describe_script_outcome(&ScriptStatus::Ok, 0).tone, Tone::Ok);
+        assert_eq!(
+            describe_script_outcome(&ScriptStatus::TimedOut, 255).label,
+            "Timed out"
+        );
+        let odd = describe_script_outcome(&ScriptStatus::Unknown("<b>x</b>".into()), 0);
+        assert_eq!((odd.tone, odd.label.as_str()), (Tone::Neutral, "<b>x</b>"));
+    }
+
+    #[test]
+    fn failed_scripts_are_told_apart_from_connectivity() {
+        let script = |name: &str, status: Option<&str>| {
+            let mut s: WorkspaceAgentScript = serde_json::from_str("{}").unwrap();
+            s.display_name = name.into();
+            s.status = status.map(|st| st.to_string().into());
+            s
+        };
+        let ready = Lifecycle::Ready;
+        let all = [
+            script("a", Some("ok")),
+            script("b", Some("exit_failure")),
+            script("c", Some("timed_out")),
+        ];
+        let s = describe_scripts(&all, &ready).unwrap();
+        assert_eq!((s.tone, s.label.as_str()), (Tone::Danger, "2 of 3 failed"));
+        assert!(
+            s.description.starts_with("Failed: b, c."),
+            "{}",
+            s.description
+        );
+        let s = describe_scripts(&all[..1], &ready).unwrap();
+        assert_eq!((s.tone, s.label.as_str()), (Tone::Ok, "1 succeeded"));
+        let old = [script("a", None)];
+        assert_eq!(
+            describe_scripts(&old, &ready).unwrap().label,
+            "Not reported"
+        );
+        assert_eq!(
+            describe_scripts(&old, &Lifecycle::Starting).unwrap().tone,
+            Tone::Progress
+        );
+        assert!(describe_scripts(&[], &ready).is_none());
     }
 
     #[test]

@@ -50,6 +50,29 @@ pub fn datetime_attr(t: DateTime<Utc>) -> String {
     )
 }
 
+/// "850 ms", "2.4 s", "3 min 05 s", "1 h 02 min": a duration as people read it. Integer
+/// arithmetic only: Rust's float formatting would be the largest part of the first page's code.
+pub fn format_duration(ms: f64) -> String {
+    let ms = if ms.is_finite() {
+        ms.max(0.0).round() as u64
+    } else {
+        0
+    };
+    if ms < 1_000 {
+        return format!("{ms} ms");
+    }
+    if ms < 60_000 {
+        let tenths = (ms + 50) / 100;
+        return format!("{}.{} s", tenths / 10, tenths % 10);
+    }
+    let secs = (ms + 500) / 1_000;
+    if secs < 3_600 {
+        format!("{} min {:02} s", secs / 60, secs % 60)
+    } else {
+        format!("{} h {:02} min", secs / 3_600, (secs % 3_600) / 60)
+    }
+}
+
 /// How often relative times are brought up to date.
 const CLOCK_TICK_MS: u32 = 1_000;
 
@@ -66,8 +89,8 @@ thread_local! {
     static CLOCK: Clock = Clock { now: ArcRwSignal::new(Utc::now()), users: Cell::new(0), timer: Cell::new(None) };
 }
 
-/// The clock's time, counting for as long as the calling component lives.
-fn clock() -> ArcRwSignal<DateTime<Utc>> {
+/// The page clock's time, counting (every second) for as long as the calling component lives.
+pub fn clock() -> ArcRwSignal<DateTime<Utc>> {
     on_cleanup(|| {
         CLOCK.with(|c| {
             c.users.set(c.users.get() - 1);
@@ -111,6 +134,18 @@ pub fn Timestamp(#[prop(into)] at: Signal<Option<DateTime<Utc>>>) -> impl IntoVi
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_read_well() {
+        use super::format_duration;
+        assert_eq!(format_duration(850.4), "850 ms");
+        assert_eq!(format_duration(2_449.0), "2.4 s");
+        assert_eq!(format_duration(185_000.0), "3 min 05 s");
+        assert_eq!(format_duration(3_720_000.0), "1 h 02 min");
+        assert_eq!(format_duration(-5.0), "0 ms");
+        assert_eq!(format_duration(59_960.0), "60.0 s");
+        assert_eq!(format_duration(f64::NAN), "0 ms");
+    }
+
     use super::*;
     use chrono::Duration;
 

@@ -102,7 +102,7 @@ test.describe('a 1 MB log line', () => {
 
     const [all] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Download', exact: true }).click(),
+      page.getByRole('button', { name: 'Download shown', exact: true }).click(),
     ]);
     const downloaded = (await readFile(await all.path(), 'utf8')).split('\n').filter((l) => l.includes(run));
     expect(downloaded).toHaveLength(152);
@@ -125,7 +125,11 @@ test('javascript: and OSC 8 links in a log line are plain text that runs nothing
   await expect(rows).toHaveCount(2);
   await expect(rows.nth(0).locator('.log-text')).toHaveText(`${run} click me`);
   await expect(rows.nth(1)).toContainText('javascript:window.__pwned=2');
-  expect(await page.locator('.log-viewer a, .log-viewer script, .log-viewer iframe').count()).toBe(0);
+  expect(await page.locator('.log-viewer a:not(.log-anchor), .log-viewer script, .log-viewer iframe').count()).toBe(0);
+  // The only links are the console's own line links, to a fragment of this page.
+  const anchors = await page.locator('.log-viewer a.log-anchor').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  expect(anchors.length).toBeGreaterThan(0);
+  for (const href of anchors) expect(href).toMatch(/^#L\d+$/);
   await rows.nth(0).getByText('click me').click();
   await rows.nth(1).getByText(/javascript:/).click();
   await page.waitForTimeout(300);
@@ -353,6 +357,8 @@ test.describe('an agent with unknown values, missing and null fields, and markup
     const timeline = page.locator('section', { has: page.getByRole('heading', { name: 'Timeline' }) });
     await expect(timeline.locator('dt', { hasText: 'First connected' }).locator('+ dd')).toHaveText('—');
     await expect(page.getByText('No latency reported yet.')).toBeVisible();
+    // The cards below the first screen load when they come into view.
+    await page.locator('.overview-details').scrollIntoViewIfNeeded();
     await expect(page.getByText('No scripts.')).toBeVisible();
     await expect(page.getByText('No log sources yet.')).toBeVisible();
     const caps = page.locator('section', { has: page.getByRole('heading', { name: 'Capabilities' }) });
@@ -389,6 +395,19 @@ test.describe('an agent with unknown values, missing and null fields, and markup
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     await card.locator('a.agent-link').first().click();
     await expect(page.locator('h1.agent-name')).toHaveText('agent<img src=x onerror=window.__pwned=1>');
+    expect(await pwned(page)).toBeUndefined();
+    watch.check();
+  });
+
+  test('the startup view says this coderd reports no timings, instead of failing', async ({ page }) => {
+    const watch = watchPage(page);
+    await page.goto(`${proxy.url}/agents/${FAKE.agentId}/startup#token=${FAKE.token}`);
+    const notice = page.getByRole('status').filter({ hasText: 'This server does not report startup timings' });
+    await expect(notice).toBeVisible();
+    await expect(notice).toContainText(FAKE.workspaceId);
+    // It asked for the timings of the workspace's latest build, through the proxy.
+    expect(fake.seen).toContain(`/api/v2/workspacebuilds/${FAKE.workspaceId}/timings`);
+    await expect(page.locator('.startup-chart')).toHaveCount(0);
     expect(await pwned(page)).toBeUndefined();
     watch.check();
   });

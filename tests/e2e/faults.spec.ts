@@ -179,7 +179,7 @@ test('ports: a failing workspace read is explained, and the rows say there is no
 async function downloadLines(page: Page): Promise<string[]> {
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download', exact: true }).click(),
+    page.getByRole('button', { name: 'Download shown', exact: true }).click(),
   ]);
   return (await readFile(await download.path(), 'utf8')).split('\n').filter((l) => l.length > 0);
 }

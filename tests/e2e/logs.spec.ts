@@ -24,7 +24,7 @@ async function openLogs(page: Page, agentId: string) {
 async function downloadText(page: Page): Promise<string[]> {
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: /Download/ }).click(),
+    page.getByRole('button', { name: 'Download shown' }).click(),
   ]);
   return (await readFile(await download.path(), 'utf8')).split('\n').filter((l) => l.length > 0);
 }
@@ -184,4 +184,96 @@ test('100k lines scroll to the very last one', async ({ page, request }) => {
   await expect(page.locator('.log-row', { hasText: last })).toHaveCount(0);
   await page.getByRole('button', { name: /Jump to latest/ }).click();
   await expect(page.locator('.log-row', { hasText: last })).toBeVisible();
+});
+
+/** Lines with a marker, the ids the server gave them, in order. */
+async function linesWithIds(request: APIRequestContext, agentId: string, marker: string) {
+  const res = await request.get(`${SERVER.url}/api/v2/workspaceagents/${agentId}/logs`, {
+    headers: { 'Coder-Session-Token': SERVER.sessionToken },
+  });
+  expect(res.ok()).toBeTruthy();
+  return ((await res.json()) as { id: number; output: string }[]).filter((l) => l.output.includes(marker));
+}
+
+test('a line link copied on one page lands on that line in another, after a reload, embedded and on a phone', async ({ page, context, browser, request }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: SERVER.url });
+  const agent = await embeddedAgent(request);
+  const run = `link-${Date.now()}`;
+  await patchLines(request, Array.from({ length: 3000 }, (_, i) => `${run} line ${i}`));
+  const lines = await linesWithIds(request, agent.id, run);
+  const [target, second, third] = [lines[1500], lines[1501], lines[1502]];
+  await openLogs(page, agent.id);
+  // Bring line 1500 on screen with the search, then link it and shift-click to line 1502.
+  await page.getByLabel('Search the logs').fill(`${run} line 1500`);
+  await page.getByLabel('Search the logs').press('Enter');
+  const row = (l: { id: number }) => page.locator(`.log-row[data-id="${l.id}"]`);
+  await row(target).hover();
+  await row(target).locator('.log-anchor').click();
+  await expect(page).toHaveURL(new RegExp(`#L${target.id}$`));
+  await page.getByLabel('Search the logs').fill('');
+  await row(third).hover();
+  await row(third).locator('.log-anchor').click({ modifiers: ['Shift'] });
+  await expect(page).toHaveURL(new RegExp(`#L${target.id}-L${third.id}$`));
+  await expect(page.locator('.log-row.linked')).toHaveCount(3);
+  await expect(page.locator('.link-bar')).toContainText(`Lines ${target.id}–${third.id} linked`);
+  await page.locator('.link-bar').getByRole('button', { name: 'Copy link' }).click();
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  expect(link).toBe(`${SERVER.url}/agents/${agent.id}/logs#L${target.id}-L${third.id}`);
+  expect(link).not.toContain(SERVER.sessionToken);
+
+  // Another page, signed in by its own link: it opens at the linked lines, highlighted.
+  const lands = async (p: typeof page) => {
+    await expect(p.locator('.log-row.linked')).toHaveCount(3, { timeout: 20_000 });
+    for (const l of [target, second, third]) await expect(p.locator(`.log-row.linked[data-id="${l.id}"]`)).toBeInViewport();
+    await expect(p.locator('.link-bar')).toContainText(`Lines ${target.id}–${third.id} linked`);
+  };
+  const other = await context.newPage();
+  await other.goto(`${link}&token=${SERVER.sessionToken}`);
+  await lands(other);
+  // The token left the address; the link stayed.
+  expect(other.url()).toBe(link);
+  await other.reload();
+  await lands(other);
+  // Embedded, the address keeps its query.
+  await other.goto(`${SERVER.url}/agents/${agent.id}/logs?embed=1#L${target.id}-L${third.id}`);
+  await lands(other);
+  await other.close();
+  const phone = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true });
+  try {
+    const p = await phone.newPage();
+    await p.goto(`${link}&token=${SERVER.sessionToken}`);
+    await lands(p);
+    // A tap on a line's link names that line.
+    await p.locator(`.log-row[data-id="${second.id}"] .log-anchor`).tap();
+    await expect(p).toHaveURL(new RegExp(`#L${second.id}$`));
+    await expect(p.locator('.log-row.linked')).toHaveCount(1);
+  } finally {
+    await phone.close();
+  }
+});
+
+test('"Download all" is the server\'s plain-text log, line for line the REST backlog', async ({ page, request }) => {
+  const agent = await embeddedAgent(request);
+  const run = `text-${Date.now()}`;
+  await patchLines(request, [`${run} \u001b[31mred\u001b[0m`, `${run} <b>bold</b>`], 'warn');
+  await openLogs(page, agent.id);
+  await expect(page.locator('.log-row', { hasText: `${run} <b>bold</b>` })).toBeVisible();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download all' }).click(),
+  ]);
+  const file = (await readFile(await download.path(), 'utf8')).replace(/\n$/, '').split('\n');
+  const res = await request.get(`${SERVER.url}/api/v2/workspaceagents/${agent.id}`, { headers: { 'Coder-Session-Token': SERVER.sessionToken } });
+  const sources = new Map(((await res.json()).log_sources as { id: string; display_name: string }[]).map((s) => [s.id, s.display_name]));
+  const backlog = await request.get(`${SERVER.url}/api/v2/workspaceagents/${agent.id}/logs`, { headers: { 'Coder-Session-Token': SERVER.sessionToken } });
+  const expected = ((await backlog.json()) as { created_at: string; level: string; output: string; source_id: string }[]).map((l) => {
+    const time = new Date(l.created_at).toISOString().replace(/\.\d+Z$/, 'Z');
+    const source = sources.get(l.source_id);
+    return `${time} [${l.level}] [agent.${agent.name}${source ? `|${source}` : ''}] ${l.output}`;
+  }).join('\n').split('\n');
+  // Lines may have arrived after the download: it is the backlog's beginning, every line equal.
+  expect(file.length).toBeGreaterThan(0);
+  expect(file).toEqual(expected.slice(0, file.length));
+  // ANSI is kept as the server wrote it.
+  expect(file.some((l) => l.includes('[warn]') && l.endsWith(`${run} \u001b[31mred\u001b[0m`))).toBe(true);
 });

@@ -268,3 +268,24 @@ test('a refused session token leads to sign-in with the reason', async ({ page, 
     await close();
   }
 });
+
+test('the startup timeline draws the demo agent\'s connection and scripts', async ({ page, request }, info) => {
+  const agent = await embeddedAgent(request);
+  const { root, close } = await openApp(page, info.project.name, `/agents/${agent.id}/startup`);
+  try {
+    const rows = root.locator('.startup-chart .row');
+    await expect(rows.filter({ hasText: 'Agent connection' })).toHaveCount(1);
+    await expect.poll(() => rows.count()).toBeGreaterThan(1);
+    // The demo's scripts succeed; each says so in words and gives its duration.
+    await expect(rows.filter({ hasText: '✓ Succeeded' }).first()).toContainText(/· [\d.]+ (ms|s)/);
+    await expect(root.locator('.startup-summary')).toContainText('None failed');
+    await rows.first().focus();
+    await expect(root.locator('.bar-details')).toContainText('Agent connection');
+    if (info.project.name === 'phone') {
+      await expectNoHorizontalScroll(page);
+      expect(await root.locator('.chart-frame').evaluate((f) => f.scrollWidth > f.clientWidth)).toBe(true);
+    }
+  } finally {
+    await close();
+  }
+});

@@ -19,6 +19,7 @@ export const PRIVATE_PORTS = {
   fakeCoderd: SERVER.port + 23,
   basePath: SERVER.port + 24,
   restart: SERVER.port + 25,
+  startup: SERVER.port + 26,
 };
 
 export interface PrivateServer {
