@@ -1,9 +1,8 @@
 //! The overview's cards below the first screen: scripts (their outcomes and durations, from
 //! `startup`), log sources, capabilities and environment variables. Loaded with code of their own
 //! when they come near the viewport (see `sections::BelowTheFold`).
-use super::sections::fact;
+use super::sections::{fact, steady_agent};
 use crate::startup::ScriptsList;
-use crate::state::use_agent;
 use crate::ui::{EmptyState, Timestamp};
 use coder_api::WorkspaceAgent;
 use leptos::prelude::*;
@@ -11,16 +10,7 @@ use leptos::prelude::*;
 /// The cards, following the agent (a heartbeat alone redraws nothing).
 #[component]
 pub fn Details() -> impl IntoView {
-    let ctx = use_agent();
-    let agent = Memo::new(move |_| {
-        ctx.agent.with(|l| {
-            l.value.clone().map(|mut a| {
-                a.last_connected_at = None;
-                a.updated_at = Default::default();
-                a
-            })
-        })
-    });
+    let agent = steady_agent();
     // Kept outside the cards, which are rebuilt whenever the agent changes.
     let env_revealed = RwSignal::new(false);
     view! {

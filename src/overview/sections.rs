@@ -26,15 +26,7 @@ pub fn Overview() -> impl IntoView {
             .with(|l| l.value.as_ref().and_then(|a| a.last_connected_at))
     });
     let updated = Memo::new(move |_| ctx.agent.with(|l| l.value.as_ref().map(|a| a.updated_at)));
-    let agent = Memo::new(move |_| {
-        ctx.agent.with(|l| {
-            l.value.clone().map(|mut a| {
-                a.last_connected_at = None;
-                a.updated_at = Default::default();
-                a
-            })
-        })
-    });
+    let agent = steady_agent();
     let top = move || {
         agent.get().map(|a| {
             view! {
@@ -52,6 +44,21 @@ pub fn Overview() -> impl IntoView {
         {top}
         {move || loaded.get().then(|| view! { <BelowTheFold /> })}
     }
+}
+
+/// The agent without `last_connected_at` and `updated_at`, which its heartbeat moves on nearly
+/// every re-read: what the overview's cards are drawn from.
+pub(crate) fn steady_agent() -> Memo<Option<WorkspaceAgent>> {
+    let ctx = use_agent();
+    Memo::new(move |_| {
+        ctx.agent.with(|l| {
+            l.value.clone().map(|mut a| {
+                a.last_connected_at = None;
+                a.updated_at = Default::default();
+                a
+            })
+        })
+    })
 }
 
 pub(crate) fn fact(label: &'static str, value: impl IntoView) -> impl IntoView {

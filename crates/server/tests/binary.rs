@@ -564,17 +564,9 @@ async fn a_restart_keeps_the_agent_and_its_logs() {
     let addr = addr_of(&banner);
     let id = agent_id(addr.clone()).await;
     let build = |addr: String| {
-        let client = client.clone();
         async move {
-            let list: serde_json::Value = client
-                .get(format!("http://{addr}/api/v2/workspaces"))
-                .header("Coder-Session-Token", session)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let list =
+                common::get_value(&format!("http://{addr}"), "/api/v2/workspaces", session).await;
             let b = &list["workspaces"][0]["latest_build"];
             (
                 b["id"].as_str().unwrap().to_owned(),
@@ -646,15 +638,13 @@ async fn a_restart_keeps_the_agent_and_its_logs() {
         "{ids:?}"
     );
     // The REST backlog holds both runs.
-    let all: Vec<serde_json::Value> = client
-        .get(format!("http://{addr}/api/v2/workspaceagents/{id}/logs"))
-        .header("Coder-Session-Token", session)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all = common::get_value(
+        &format!("http://{addr}"),
+        &format!("/api/v2/workspaceagents/{id}/logs"),
+        session,
+    )
+    .await;
+    let all = all.as_array().expect("a JSON array of logs");
     assert!(all.iter().any(|l| l["output"] == "first-000"));
     assert_eq!(
         all.iter()

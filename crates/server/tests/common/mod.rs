@@ -289,17 +289,22 @@ impl Drop for TempDir {
     }
 }
 
-/// The id of the first agent `GET /api/v2/workspaces` lists on the server at `base`.
-pub async fn first_agent_id(base: &str, session: &str) -> String {
-    let ws: Value = reqwest::Client::new()
-        .get(format!("{base}/api/v2/workspaces"))
+/// `GET {base}{path}` with the session token, read as JSON.
+pub async fn get_value(base: &str, path: &str, session: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{base}{path}"))
         .header("Coder-Session-Token", session)
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The id of the first agent `GET /api/v2/workspaces` lists on the server at `base`.
+pub async fn first_agent_id(base: &str, session: &str) -> String {
+    let ws = get_value(base, "/api/v2/workspaces", session).await;
     ws["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("no agent listed: {ws}"))
