@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds the app's WebAssembly into a Trunk-built dist/ (run after `trunk build`), split so that
 // the first page downloads only the frame and the overview:
-//   1. cargo builds the release wasm with `--cfg split_views` (src/shell/split.rs marks each
-//      route's view as a split point) and `--emit-relocs`, which the splitter needs;
+//   1. cargo builds the wasm (profile wasm-release) with `--cfg split_views` (src/shell/split.rs
+//      marks each route's view as a split point) and `--emit-relocs`, which the splitter needs;
 //   2. wasm-split-cli moves the code that only one split point reaches into its own module
 //      (split_<view>.wasm, shared pieces in chunk_<n>.wasm) and writes their loader,
 //      __wasm_split.js;
@@ -23,32 +23,38 @@ import { join, relative } from 'node:path';
 import { minify } from 'terser';
 import { bundleViews } from './view-bundles.mjs';
 import { walk } from './walk.mjs';
-import { Reader, sections, stripCustomSections, uleb } from './wasm-bytes.mjs';
+import { shortenImports } from './shorten-imports.mjs';
+import { stripCustomSections } from './wasm-bytes.mjs';
+import { checkTools } from './tool-versions.mjs';
 
 const dist = process.argv[2] ?? 'dist';
 const NAME = 'agent-console-app';
+// Cargo.toml's profile for the wasm (size first, panics abort); `release` is the server's.
+const PROFILE = 'wasm-release';
 // A target dir of its own: the split build's rustflags differ from the tests', and sharing one
 // directory would rebuild every crate each time the two alternate.
 const targetDir = 'target/split';
 const work = join(targetDir, 'pkg');
+
+checkTools();
 
 function run(cmd, args, env = {}) {
   console.log(`==> ${cmd} ${args.join(' ')}`);
   execFileSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
 }
 
-run('cargo', ['build', '--release', '--locked', '--target', 'wasm32-unknown-unknown',
+run('cargo', ['build', '--profile', PROFILE, '--locked', '--target', 'wasm32-unknown-unknown',
   '-p', NAME, '--bin', NAME, '--target-dir', targetDir], {
   // RUSTFLAGS replaces .cargo/config.toml's flags, so erase_components is repeated here.
   RUSTFLAGS: '--cfg erase_components --cfg split_views -Clink-args=--emit-relocs',
   // Stripping at link time would drop the relocations; wasm-bindgen and stripCustomSections()
   // remove the names instead.
-  CARGO_PROFILE_RELEASE_STRIP: 'false',
+  CARGO_PROFILE_WASM_RELEASE_STRIP: 'false',
 });
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
-const input = join(targetDir, 'wasm32-unknown-unknown/release', `${NAME}.wasm`);
+const input = join(targetDir, 'wasm32-unknown-unknown', PROFILE, `${NAME}.wasm`);
 run('wasm-split-cli', ['--target', 'web', '--out-name', NAME, input, work]);
 const keepNames = process.env.KEEP_NAMES === '1';
 run('wasm-bindgen', ['--target', 'web', '--keep-lld-exports', ...(keepNames ? [] : ['--remove-name-section']),
@@ -109,63 +115,3 @@ if (!html.includes('</head>')) throw new Error(`${indexPath} has no </head>`);
 writeFileSync(indexPath, html.replace('</head>', `    <!-- wasm -->\n    ${tags}\n    <!-- /wasm -->\n  </head>`));
 const total = files.reduce((s, f) => s + readFileSync(join(work, f)).length, 0);
 console.log(`==> ${dirName}: ${files.length} files, ${total} bytes (before compression)`);
-
-
-/**
- * Renames the main module's imports from the JS glue (`__wbg_body_5f971cbc6950ca4f` becomes
- * `__wbg_body`, or `__wbg_body_2` when that is taken) in the wasm import section and in the glue.
- * wasm-bindgen adds the hashes to keep the shims of different crates apart; once linked, they
- * are 320 random 16-digit strings written twice, which brotli cannot shrink (about 5 KB of the
- * first page).
- */
-function shortenImports(wasmPath, jsPath, glueModule) {
-  const bytes = readFileSync(wasmPath);
-  let js = readFileSync(jsPath, 'utf8');
-  const out = [bytes.subarray(0, 8)];
-  let renamed = 0;
-  for (const section of sections(bytes)) {
-    if (section.id !== 2) { out.push(bytes.subarray(section.start, section.end)); continue; }
-    const r = new Reader(bytes, section.body);
-    const count = r.leb();
-    const entries = [];
-    for (let i = 0; i < count; i++) {
-      const moduleStart = r.p;
-      const module = r.str();
-      const moduleBytes = bytes.subarray(moduleStart, r.p);
-      const field = r.str();
-      const restStart = r.p;
-      const kind = bytes[r.p++];
-      if (kind === 0) r.leb();
-      else if (kind === 1) { r.p++; const flags = r.leb(); r.leb(); if (flags & 1) r.leb(); }
-      else if (kind === 2) { const flags = r.leb(); r.leb(); if (flags & 1) r.leb(); }
-      else if (kind === 3) r.p += 2;
-      else throw new Error(`import ${module}.${field}: unknown kind ${kind}`);
-      entries.push({ module, moduleBytes, field, rest: bytes.subarray(restStart, r.p) });
-    }
-    if (r.p !== section.end) throw new Error('import section not read to its end');
-    const taken = new Set(entries.map((e) => e.field));
-    const parts = [uleb(count)];
-    for (const e of entries) {
-      let field = e.field;
-      const short = e.module === glueModule && /^(__wbg_\w+)_[0-9a-f]{16}$/.exec(field)?.[1];
-      if (short) {
-        field = short;
-        for (let n = 2; taken.has(field); n++) field = `${short}_${n}`;
-        taken.add(field);
-        // The glue names each shim once, as a key of its imports object.
-        const key = new RegExp(`\\b${e.field}\\b`, 'g');
-        const uses = js.match(key)?.length ?? 0;
-        if (uses !== 1) throw new Error(`${e.field} appears ${uses} times in the glue`);
-        js = js.replace(key, field);
-        renamed++;
-      }
-      const name = Buffer.from(field);
-      parts.push(e.moduleBytes, uleb(name.length), name, e.rest);
-    }
-    const content = Buffer.concat(parts);
-    out.push(Buffer.from([2]), uleb(content.length), content);
-  }
-  writeFileSync(wasmPath, Buffer.concat(out));
-  writeFileSync(jsPath, js);
-  console.log(`==> shortened ${renamed} import names`);
-}

@@ -4,10 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-WASM_BINDGEN_VERSION=0.2.130
-TRUNK_VERSION=0.21.14
-WASM_SPLIT_VERSION=0.2.4
-LEPTOSFMT_VERSION=0.1.33
+# WASM_BINDGEN_VERSION, TRUNK_VERSION, WASM_SPLIT_VERSION, LEPTOSFMT_VERSION
+source scripts/tool-versions.env
 want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
