@@ -13,7 +13,7 @@ SERVER := target/release/agent-console
 
 ## run: install what is missing, build the app and start the console against the embedded backend
 run: build
-	$(SERVER) serve --listen $(LISTEN) --dist dist $(ARGS)
+	$(SERVER) serve --listen $(LISTEN) $(ARGS)
 
 ## build: release build of the web app (dist/) and of the server
 build: setup app server

@@ -335,6 +335,29 @@ test('terminal: a refused connection (503) is shown as reconnecting, then the sh
   watch.check();
 });
 
+test('a panic while answering one request ends only that request: the open terminal and the API go on', async ({ page }) => {
+  const watch = watchPage(page);
+  await open(page, '/terminal');
+  await termConnected(page);
+  await type(page, 'export AC_PANIC=kept-$((40+2))');
+  // The release binary: with panics aborting, the first of these would end the process.
+  await setFaults('panic,path=/api/v2/buildinfo');
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(`${srv.url}/api/v2/buildinfo`);
+    expect(res.status).toBe(500);
+    expect((await res.json()).message).toBe('Internal error.');
+  }
+  expect((await faultCounters()).affected_requests).toBe(3);
+  await clearFaults();
+  const res = await fetch(`${srv.url}/api/v2/buildinfo`);
+  expect(res.status).toBe(200);
+  // The same shell, never disconnected.
+  await type(page, 'echo still-$AC_PANIC');
+  await expect.poll(async () => (await lines(page)).includes('still-kept-42')).toBe(true);
+  await expect(termStatus(page)).toHaveText('Connected');
+  watch.check();
+});
+
 // ---- network ----
 
 test('network: the DERP map socket dropped after every map says so, reconnects and keeps the regions', async ({ page }) => {

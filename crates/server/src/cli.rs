@@ -35,9 +35,10 @@ pub struct ServeArgs {
     /// Address to listen on. Non-loopback addresses need both tokens set explicitly.
     #[arg(long, default_value = "127.0.0.1:7080", env = "AGENT_CONSOLE_LISTEN")]
     pub listen: SocketAddr,
-    /// Directory holding the built web app (Trunk's dist/).
-    #[arg(long, default_value = "dist", env = "AGENT_CONSOLE_DIST")]
-    pub dist: PathBuf,
+    /// Serve the web app from this directory (a built dist/) instead of the copy built into the
+    /// binary.
+    #[arg(long, env = "AGENT_CONSOLE_DIST")]
+    pub dist: Option<PathBuf>,
     /// Proxy /api/v2 to this coderd instead of running the embedded backend.
     #[arg(long, env = "AGENT_CONSOLE_CODER_URL")]
     pub coder_url: Option<String>,

@@ -14,8 +14,8 @@ use crate::auth::Tokens;
 pub struct Config {
     /// Address to bind.
     pub listen: SocketAddr,
-    /// Directory of the built web app.
-    pub dist: PathBuf,
+    /// Directory of a built web app (`--dist`); `None`: the app built into the binary.
+    pub dist: Option<PathBuf>,
     /// Path prefix of the app: empty, or `/seg[/seg...]` without a trailing slash.
     pub base_path: String,
     /// Value of the CSP `frame-ancestors` directive.
@@ -53,7 +53,7 @@ impl Config {
     pub fn embedded(listen: SocketAddr, tokens: Tokens, file: FileConfig) -> Self {
         Config {
             listen,
-            dist: PathBuf::from("dist"),
+            dist: None,
             base_path: String::new(),
             frame_ancestors: "'self'".into(),
             mode: Mode::Embedded {
@@ -70,7 +70,7 @@ impl Config {
     pub fn proxy(listen: SocketAddr, upstream: url::Url) -> Self {
         Config {
             listen,
-            dist: PathBuf::from("dist"),
+            dist: None,
             base_path: String::new(),
             frame_ancestors: "'self'".into(),
             mode: Mode::Proxy { upstream },

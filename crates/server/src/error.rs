@@ -76,6 +76,20 @@ impl ApiError {
     }
 }
 
+/// What a request whose handler panicked is answered (500): the panic is logged, never sent to
+/// the client; the process, and every other request and session, goes on.
+pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    tracing::error!("a request handler panicked: {what}");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error.")
+        .detail("The server failed while answering this request; other requests are unaffected.")
+        .into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(self.body)).into_response()

@@ -17,6 +17,7 @@
 //! | `status=500` / `status=503` | matching requests are answered with that status and a coderd-style JSON error, without reaching the handler |
 //! | `malformed-json` | matching 200 responses with a JSON content type get a broken JSON body (valid start, then garbage) |
 //! | `truncate` / `truncate=N` | matching response bodies announce their full `Content-Length` but only the first half (or N bytes) is sent, then the connection is closed |
+//! | `panic` | matching requests panic in the HTTP layer (shows that a panic ends only its request) |
 //! | `path=/prefix` | the HTTP faults apply only to paths starting with it (default `/api/v2/`) |
 //! | `every=K` | ... only to every K-th matching request (the K-th, 2K-th, ...) |
 //! | `fraction=F` | ... only to a random fraction F (0..=1) of matching requests |
@@ -71,6 +72,8 @@ pub struct FaultSpec {
     pub malformed_json: bool,
     /// Truncate matching bodies: `Some(0)` means half, `Some(n)` the first n bytes.
     pub truncate: Option<usize>,
+    /// Panic while handling matching requests.
+    pub panic: bool,
     /// Only paths with this prefix (default `/api/v2/`).
     pub path: Option<String>,
     /// Only every K-th matching request.
@@ -110,6 +113,7 @@ impl FaultSpec {
                 "truncate" => {
                     spec.truncate = Some(value.map(num).transpose()?.unwrap_or(0) as usize)
                 }
+                "panic" => spec.panic = !matches!(value, Some("0" | "false" | "off")),
                 "path" => spec.path = Some(need()?.to_owned()),
                 "every" => spec.every = Some(num(need()?)?),
                 "fraction" => {
@@ -157,7 +161,11 @@ impl FaultSpec {
 
     /// Whether any HTTP fault is set.
     fn has_http_faults(&self) -> bool {
-        self.delay_ms > 0 || self.status.is_some() || self.malformed_json || self.truncate.is_some()
+        self.delay_ms > 0
+            || self.status.is_some()
+            || self.malformed_json
+            || self.truncate.is_some()
+            || self.panic
     }
 }
 
@@ -328,6 +336,9 @@ pub async fn fault_layer(State(faults): State<Faults>, req: Request, next: Next)
     if spec.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(spec.delay_ms)).await;
     }
+    if spec.panic {
+        panic!("injected fault: panic while handling {}", req.uri().path());
+    }
     if let Some(code) = spec.status {
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         let mut resp = ApiError::new(status, format!("Injected fault: {code}."))
@@ -475,6 +486,7 @@ mod tests {
         assert_eq!(s.path.as_deref(), Some("/api/v2/workspaces"));
         assert_eq!(FaultSpec::parse("").unwrap(), FaultSpec::default());
         assert_eq!(FaultSpec::parse("truncate").unwrap().truncate, Some(0));
+        assert!(FaultSpec::parse("panic").unwrap().panic);
         for bad in [
             "status=200",
             "ws-drop-every=0",

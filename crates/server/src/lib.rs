@@ -141,10 +141,15 @@ pub fn app(state: AppState) -> Router {
             ))
             .merge(faults::control_router(faults.clone(), tokens.clone()));
     }
-    let router = router.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        security::security_headers,
-    ));
+    // A handler that panics answers 500 with the security headers, and nothing else stops.
+    let router = router
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panicked,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ));
     let router = match state.backend() {
         Backend::Embedded(e) => embedded::with_port_forwarding(router, e.clone()),
         Backend::Proxy(_) => router,

@@ -1,11 +1,12 @@
-//! The built web app: files of `dist/` (pre-compressed `.br`/`.gz` siblings preferred when the
-//! client accepts them), `index.html` for every client-side route (SPA fallback), all under the
-//! configured base path.
+//! The built web app: its files (pre-compressed `.br`/`.gz` siblings preferred when the client
+//! accepts them), `index.html` for every client-side route (SPA fallback), all under the
+//! configured base path. The files come from the copy built into the binary ([`AppFiles`]), or
+//! from a directory given with `--dist`.
 //!
-//! `index.html` is read on each request (it is small and a rebuilt `dist/` must be picked up), its
-//! root-absolute asset URLs are moved under the base path, and the hashes of its inline scripts go
-//! into its CSP so Trunk's loader runs without `'unsafe-inline'`.
+//! `index.html` gets `<base href>` for the base path, and the hashes of its inline scripts go
+//! into its CSP so the page's scripts run without `'unsafe-inline'`.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use axum::body::Body;
@@ -53,29 +54,16 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let files = AppFiles::new(config.dist.as_deref());
     if rel == "/" || rel == "/index.html" {
-        return index(&config.dist, base, host.as_deref(), &config.frame_ancestors).await;
+        return index(&files, base, host.as_deref(), &config.frame_ancestors).await;
     }
-
-    let (mut parts, body) = req.into_parts();
-    let mut new_uri = rel.to_owned();
-    if let Some(q) = parts.uri.query() {
-        new_uri.push('?');
-        new_uri.push_str(q);
-    }
-    parts.uri = new_uri
-        .parse::<Uri>()
-        .unwrap_or_else(|_| Uri::from_static("/"));
-    let dir = ServeDir::new(&config.dist)
-        .precompressed_br()
-        .precompressed_gzip()
-        .append_index_html_on_directories(false);
-    let mut resp = match dir.oneshot(Request::from_parts(parts, body)).await {
-        Ok(r) => r.map(Body::new),
-        Err(never) => match never {},
+    let mut resp = match &files {
+        AppFiles::Dir(dir) => from_dir(dir, rel, req).await,
+        AppFiles::Built => from_binary(rel, req.headers()),
     };
     if resp.status() == StatusCode::NOT_FOUND && is_client_route(rel) {
-        return index(&config.dist, base, host.as_deref(), &config.frame_ancestors).await;
+        return index(&files, base, host.as_deref(), &config.frame_ancestors).await;
     }
     if resp.status().is_success() {
         let cache = if is_content_addressed(rel) {
@@ -89,6 +77,143 @@ pub async fn serve_static(State(state): State<AppState>, req: Request) -> Respon
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     resp
+}
+
+/// Where the app's files come from.
+pub enum AppFiles<'a> {
+    /// A directory holding a built app (`--dist`).
+    Dir(&'a Path),
+    /// The app built into this binary (`make app` before the server's release build); in debug
+    /// builds, read from the repository's `dist/` at run time.
+    Built,
+}
+
+/// The app as `make app` left it in `dist/` when the server was built.
+#[derive(rust_embed::Embed)]
+#[folder = "../../dist"]
+#[allow_missing = true]
+struct BuiltApp;
+
+impl<'a> AppFiles<'a> {
+    /// `--dist` when given, else the built-in copy.
+    pub fn new(dist: Option<&'a Path>) -> Self {
+        dist.map_or(AppFiles::Built, AppFiles::Dir)
+    }
+
+    /// The text of one file (`index.html`), if there is such a file.
+    async fn read_text(&self, name: &str) -> Option<String> {
+        match self {
+            AppFiles::Dir(dir) => tokio::fs::read_to_string(dir.join(name)).await.ok(),
+            AppFiles::Built => BuiltApp::get(name).and_then(|f| match f.data {
+                Cow::Borrowed(b) => std::str::from_utf8(b).ok().map(str::to_owned),
+                Cow::Owned(b) => String::from_utf8(b).ok(),
+            }),
+        }
+    }
+
+    /// What is shown when there is no app to serve, and how to get one.
+    fn not_built(&self) -> String {
+        match self {
+            AppFiles::Dir(dir) => format!(
+                "{} holds no built web app (no index.html). Build it with `make app`, or start \
+                 agent-console without --dist to serve the app built into it.",
+                dir.display()
+            ),
+            AppFiles::Built => "This agent-console was built without its web app. Build the app \
+                 and then the server (`make app server`, or `make build`), or start it with \
+                 --dist <the directory of a built app>."
+                .to_owned(),
+        }
+    }
+}
+
+/// A file of a `--dist` directory, through tower-http's `ServeDir` (pre-compressed siblings,
+/// conditional and range requests).
+async fn from_dir(dir: &Path, rel: &str, req: Request) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let mut new_uri = rel.to_owned();
+    if let Some(q) = parts.uri.query() {
+        new_uri.push('?');
+        new_uri.push_str(q);
+    }
+    parts.uri = new_uri
+        .parse::<Uri>()
+        .unwrap_or_else(|_| Uri::from_static("/"));
+    let dir = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .append_index_html_on_directories(false);
+    match dir.oneshot(Request::from_parts(parts, body)).await {
+        Ok(r) => r.map(Body::new),
+        Err(never) => match never {},
+    }
+}
+
+/// A file of the built-in app: its brotli or gzip sibling when the client takes it, with an ETag
+/// (the SHA-256 of the file) for conditional requests.
+fn from_binary(rel: &str, request: &HeaderMap) -> Response {
+    let name = rel.trim_start_matches('/');
+    // `.br`/`.gz` siblings are the encodings of a file, not files of their own.
+    let Some(file) =
+        BuiltApp::get(name).filter(|_| !name.ends_with(".br") && !name.ends_with(".gz"))
+    else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let etag = format!(
+        "\"{}\"",
+        file.metadata
+            .sha256_hash()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let fresh = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut resp = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let encoded = [("br", ".br"), ("gzip", ".gz")]
+            .into_iter()
+            .filter(|(coding, _)| accepts_encoding(request, coding))
+            .find_map(|(coding, ext)| Some((coding, BuiltApp::get(&format!("{name}{ext}"))?)));
+        match encoded {
+            Some((coding, sibling)) => (
+                [(header::CONTENT_ENCODING, coding)],
+                Body::from(sibling.data.into_owned()),
+            )
+                .into_response(),
+            None => Body::from(file.data.into_owned()).into_response(),
+        }
+    };
+    let headers = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(file.metadata.mimetype()) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, v);
+    }
+    resp
+}
+
+/// Whether `Accept-Encoding` takes `coding` (named, or `*`, without `q=0`).
+fn accepts_encoding(headers: &HeaderMap, coding: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
+        })
 }
 
 /// A file whose name changes with its content, so it may be cached for good: everything under
@@ -133,19 +258,14 @@ fn redirect(to: &str) -> Response {
     resp
 }
 
-async fn index(dist: &Path, base: &str, host: Option<&str>, frame_ancestors: &str) -> Response {
-    let html = match tokio::fs::read_to_string(dist.join("index.html")).await {
-        Ok(html) => html,
-        Err(_) => {
-            return (
-                StatusCode::NOT_FOUND,
-                format!(
-                    "The web app is not built: {} has no index.html (run `trunk build`).",
-                    dist.display()
-                ),
-            )
-                .into_response()
-        }
+async fn index(
+    files: &AppFiles<'_>,
+    base: &str,
+    host: Option<&str>,
+    frame_ancestors: &str,
+) -> Response {
+    let Some(html) = files.read_text("index.html").await else {
+        return not_built_page(&files.not_built());
     };
     let html = with_base_element(&html, base);
     let csp = content_security_policy(host, frame_ancestors, &inline_script_hashes(&html));
@@ -157,6 +277,33 @@ async fn index(dist: &Path, base: &str, host: Option<&str>, frame_ancestors: &st
         headers.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     resp
+}
+
+/// The page shown instead of the app when there is none (503: the API still answers).
+fn not_built_page(why: &str) -> Response {
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Agent Console: \
+         the web app is not built</title></head><body><h1>The web app is not built</h1><p>{}</p>\
+         <p>The API under <code>/api/v2</code> answers as usual.</p></body></html>",
+        html_escape(why)
+    );
+    let mut resp = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+/// Text made safe to put in HTML (a `--dist` path is the operator's, but still text).
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Puts `<base href="{base}/">` first in the page's `<head>`: the page's relative URLs (assets,
@@ -217,6 +364,22 @@ mod tests {
         assert!(!is_content_addressed("/favicon.svg"));
         assert!(!is_content_addressed("/main.css"));
         assert!(!is_content_addressed("/vendor/x-16c77449c62e85a3.css"));
+    }
+
+    #[test]
+    fn encodings_are_taken_unless_refused() {
+        let with = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
+            h
+        };
+        assert!(accepts_encoding(&with("gzip, deflate, br, zstd"), "br"));
+        assert!(accepts_encoding(&with("GZIP;q=0.5"), "gzip"));
+        assert!(accepts_encoding(&with("*"), "br"));
+        assert!(!accepts_encoding(&with("gzip, br;q=0"), "br"));
+        assert!(!accepts_encoding(&with("*;q=0"), "gzip"));
+        assert!(!accepts_encoding(&with("identity"), "gzip"));
+        assert!(!accepts_encoding(&HeaderMap::new(), "br"));
     }
 
     #[test]

@@ -563,16 +563,14 @@ async fn a_restart_keeps_the_agent_and_its_logs() {
     let (child, banner) = spawn(&args);
     let addr = addr_of(&banner);
     let id = agent_id(addr.clone()).await;
-    let build = |addr: String| {
-        async move {
-            let list =
-                common::get_value(&format!("http://{addr}"), "/api/v2/workspaces", session).await;
-            let b = &list["workspaces"][0]["latest_build"];
-            (
-                b["id"].as_str().unwrap().to_owned(),
-                b["build_number"].as_i64().unwrap(),
-            )
-        }
+    let build = |addr: String| async move {
+        let list =
+            common::get_value(&format!("http://{addr}"), "/api/v2/workspaces", session).await;
+        let b = &list["workspaces"][0]["latest_build"];
+        (
+            b["id"].as_str().unwrap().to_owned(),
+            b["build_number"].as_i64().unwrap(),
+        )
     };
     let timings = |addr: String, build: String| {
         let client = client.clone();

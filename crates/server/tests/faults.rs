@@ -419,3 +419,55 @@ async fn the_state_refuses_faults_on_a_non_loopback_address() {
     let err = agent_console_server::AppState::new(config, "0.0.0.0:7999".parse().unwrap()).err();
     assert!(err.is_some_and(|e| e.to_string().contains("loopback")));
 }
+
+/// Reads the PTY's output until it holds `needle` (10 s at most).
+async fn pty_until(ws: &mut Ws, needle: &str) -> String {
+    let mut seen = String::new();
+    while !seen.contains(needle) {
+        match common::next_msg(ws).await {
+            Some(Message::Binary(b)) => seen.push_str(&String::from_utf8_lossy(&b)),
+            Some(Message::Text(t)) => seen.push_str(&t),
+            Some(_) => {}
+            None => panic!("the PTY ended before printing {needle:?}: {seen:?}"),
+        }
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_answers_500_and_nothing_else_stops() {
+    let (s, faults) = start("").await;
+    let url = s.ws_url(&format!(
+        "{}?reconnect={}&coder_session_token={SESSION}",
+        s.agent_path("/pty"),
+        uuid::Uuid::new_v4()
+    ));
+    let mut pty = ws_connect(&url, &[]).await.unwrap();
+    common::send_text(
+        &mut pty,
+        &json!({"data": "echo before-$((40+2))\r"}).to_string(),
+    )
+    .await;
+    pty_until(&mut pty, "before-42").await;
+
+    faults.set(FaultSpec::parse("panic,path=/api/v2/buildinfo").unwrap());
+    for _ in 0..3 {
+        let resp = s.get("/api/v2/buildinfo").await;
+        assert_eq!(resp.status(), 500);
+        // The answer still carries the security headers, and says nothing of the panic itself.
+        assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["message"], "Internal error.");
+        assert!(!body.to_string().contains("injected"), "{body}");
+    }
+    // Other requests, and the terminal session opened before, go on.
+    assert_eq!(status_of(&s, "/api/v2/workspaces").await, 200);
+    common::send_text(
+        &mut pty,
+        &json!({"data": "echo after-$((40+2))\r"}).to_string(),
+    )
+    .await;
+    pty_until(&mut pty, "after-42").await;
+    faults.set(FaultSpec::default());
+    assert_eq!(status_of(&s, "/api/v2/buildinfo").await, 200);
+}

@@ -129,7 +129,7 @@ async fn small_defects_are_fixed() {
     let path = dist.0.clone();
     for mode in [Mode::Embedded, Mode::Proxy] {
         let path = path.clone();
-        let s = Server::start_with(mode, TEST_CONFIG, move |c| c.dist = path.clone()).await;
+        let s = Server::start_with(mode, TEST_CONFIG, move |c| c.dist = Some(path.clone())).await;
 
         // A path segment longer than any file name is missing (404), not a server error.
         let long = format!("/{}.txt", "a".repeat(300));

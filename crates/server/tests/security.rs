@@ -201,7 +201,7 @@ async fn the_app_page_and_api_answers_carry_the_csp() {
     .unwrap();
     let d = dist.0.clone();
     let s = Server::start_with(Mode::Embedded, common::TEST_CONFIG, move |c| {
-        c.dist = d.clone()
+        c.dist = Some(d.clone())
     })
     .await;
     for path in [

@@ -39,7 +39,7 @@ async fn start(mode: Mode, dist: &TempDir, base: &str) -> Server {
     let path = dist.0.clone();
     let base = base.to_owned();
     Server::start_with(mode, TEST_CONFIG, move |c| {
-        c.dist = path.clone();
+        c.dist = Some(path.clone());
         c.base_path = base.clone();
         c.frame_ancestors = "'self' https://dash.example".into();
     })
@@ -257,7 +257,17 @@ async fn hashed_files_are_immutable() {
 async fn missing_dist_says_so() {
     let d = TempDir::new("empty");
     let s = start(Mode::Embedded, &d, "").await;
-    let resp = s.client.get(s.url("/")).send().await.unwrap();
-    assert_eq!(resp.status(), 404);
-    assert!(resp.text().await.unwrap().contains("not built"));
+    for path in ["/", "/agents/x/logs"] {
+        let resp = s.client.get(s.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 503);
+        assert!(resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        let page = resp.text().await.unwrap();
+        assert!(page.contains("The web app is not built"), "{page}");
+        assert!(page.contains("make app"), "{page}");
+    }
+    // The API answers all the same.
+    assert_eq!(s.get("/api/v2/buildinfo").await.status(), 200);
 }

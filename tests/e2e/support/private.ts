@@ -20,6 +20,7 @@ export const PRIVATE_PORTS = {
   basePath: SERVER.port + 24,
   restart: SERVER.port + 25,
   startup: SERVER.port + 26,
+  binary: SERVER.port + 27,
 };
 
 export interface PrivateServer {
@@ -32,19 +33,27 @@ export interface PrivateServer {
   stop: () => Promise<void>;
 }
 
+/** Where the server runs from: by default the release binary in the repository, serving dist/. */
+export interface ServerPlace {
+  /** Another copy of the binary, which then serves the app built into it (no --dist). */
+  binary?: string;
+  /** Its working directory (default: the repository). */
+  cwd?: string;
+}
+
 /** Starts `target/release/agent-console serve` on `port` with `args`; resolves once `/api/v2/buildinfo` answers. */
-export async function startServer(port: number, args: string[] = []): Promise<PrivateServer> {
+export async function startServer(port: number, args: string[] = [], place: ServerPlace = {}): Promise<PrivateServer> {
   const sessionToken = `e2e-private-session-${port}-0123456789`;
   const agentToken = `e2e-private-agent-${port}-0123456789`;
   const url = `http://127.0.0.1:${port}`;
   // Its own data directory (the agent's identity and logs), unless the spec gives one.
   const dataDir = args.includes('--data-dir') ? undefined : mkdtempSync(join(tmpdir(), 'agent-console-e2e-data-'));
   const child: ChildProcess = spawn(
-    'target/release/agent-console',
-    ['serve', '--listen', `127.0.0.1:${port}`, '--dist', 'dist',
+    place.binary ?? join(ROOT, 'target/release/agent-console'),
+    ['serve', '--listen', `127.0.0.1:${port}`, ...(place.binary ? [] : ['--dist', join(ROOT, 'dist')]),
       '--session-token', sessionToken, '--agent-token', agentToken,
       ...(dataDir ? ['--data-dir', dataDir] : []), ...args],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: place.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stdout!.on('data', (d) => { output += d; });

@@ -20,7 +20,8 @@ export const SERVER = (() => {
       'target/release/agent-console', 'serve',
       '--data-dir', 'target/e2e-data',
       '--listen', `127.0.0.1:${port}`,
-      '--dist', process.env.E2E_DIST ?? 'dist',
+      // The app built into the binary, as users run it (E2E_DIST: a directory instead).
+      ...(process.env.E2E_DIST ? ['--dist', process.env.E2E_DIST] : []),
       '--session-token', sessionToken,
       '--agent-token', agentToken,
       '--config', 'tests/e2e/support/server.toml',
