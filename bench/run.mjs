@@ -11,7 +11,8 @@
 //    and prints a table with the budgets.
 //
 // Environment: BENCH_PORT (default 17480), BENCH_RUNS (first-render runs, default 7),
-// BENCH_DIST (the built app to measure, default dist/), BENCH_ONLY (comma-separated parts of metric names: run only those groups, e.g. `terminal,raw_ws`).
+// BENCH_DIST (the built app to measure, default dist/), BENCH_BIN (the server binary, default
+// target/release/agent-console), BENCH_ONLY (comma-separated parts of metric names: run only those groups, e.g. `terminal,raw_ws`).
 import { chromium } from '@playwright/test';
 import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { brotliCompressSync, constants } from 'node:zlib';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'target/bench');
 const DIST = join(OUT, 'dist');
-const BIN = join(ROOT, 'target/release/agent-console');
+const BIN = process.env.BENCH_BIN ?? join(ROOT, 'target/release/agent-console');
 const PORT = Number(process.env.BENCH_PORT ?? 17480);
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -49,6 +50,9 @@ const BUDGETS = {
   ansi_hostile_mb_per_s: [50, 'min'],
   startup_chart_1k_ms: [100, 'max'],
   logs_permalink_1m_ms: [500, 'max'],
+  proxy_terminal_ratio: [0.9, 'min'],
+  proxy_echo_p95_ms: [10, 'max'],
+  proxy_logs_follow_ratio: [0.9, 'min'],
 };
 const ORDER = [
   'bundle_bytes_br', 'terminal_bundle_bytes_br', 'first_render_ms', 'baseline_first_render_ms',
@@ -56,6 +60,7 @@ const ORDER = [
   'logs_follow_max_task_ms', 'logs_1m_memory_mb', 'terminal_mb_per_s', 'raw_ws_mb_per_s',
   'terminal_throughput_ratio', 'terminal_echo_p95_ms', 'terminal_ctrl_c_ms', 'ports_detect_ms',
   'ansi_hostile_mb_per_s', 'startup_chart_1k_ms', 'logs_permalink_1m_ms',
+  'proxy_terminal_ratio', 'proxy_echo_p95_ms', 'proxy_logs_follow_ratio',
 ];
 
 const results = {};
@@ -95,6 +100,21 @@ async function startServer() {
   }
   child.kill();
   throw new Error('the server did not start');
+}
+
+/** A second console in proxy mode (`--coder-url`) in front of the first: what users of a real
+ *  coderd go through. */
+const PROXY_PORT = PORT + 1;
+const PROXY = `http://127.0.0.1:${PROXY_PORT}`;
+async function startProxy() {
+  const child = spawn(BIN, ['serve', '--listen', `127.0.0.1:${PROXY_PORT}`, '--dist', DIST, '--coder-url', BASE],
+    { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, RUST_LOG: 'warn' } });
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(`${PROXY}/api/v2/buildinfo`)).ok) return child; } catch { /* not yet */ }
+    await sleep(100);
+  }
+  child.kill();
+  throw new Error('the proxy did not start');
 }
 
 async function api(path, init = {}) {
@@ -281,9 +301,9 @@ const RAW_BYTES = 30_000_000;
 const THROUGHPUT_RUNS = 3;
 /** One raw WebSocket run: the PTY's output of RAW_BYTES, received by a bare page (the ceiling
  *  for the terminal's throughput). Returns MB/s, or { missing }. */
-async function rawWsOnce(browser, agent) {
+async function rawWsOnce(browser, agent, base = BASE) {
   const { context, page } = await newPage(browser);
-  await page.goto(`${BASE}/bench-baseline.html?agent=${agent.id}#token=${SESSION}`);
+  await page.goto(`${base}/bench-baseline.html?agent=${agent.id}#token=${SESSION}`);
   const r = await page.evaluate(async ({ id, token, bytes }) => {
     const cmd = `head -c ${bytes} /dev/zero | tr '\\0' a | fold -w 100`;
     const q = new URLSearchParams({ reconnect: crypto.randomUUID(), width: '200', height: '50', command: cmd, coder_session_token: token });
@@ -698,9 +718,123 @@ async function startup_chart_1k_ms(browser, agent) {
   return round(median(times));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Proxy mode: the same server reached directly and through a second console with --coder-url.
+
+const PROXY_RUNS = 3;
+const ECHO_KEYS = 50;
+const FOLLOW_PROXY_LINES = 100_000;
+
+/** Echo through a bare page's PTY socket: keydown-free, from the frame sent to its echo received. */
+async function rawEcho(browser, agent, base) {
+  const { context, page } = await newPage(browser);
+  try {
+    await page.goto(`${base}/bench-baseline.html?agent=${agent.id}#token=${SESSION}`);
+    return await page.evaluate(async ({ id, token, keys }) => {
+      const q = new URLSearchParams({ reconnect: crypto.randomUUID(), width: '80', height: '24', coder_session_token: token });
+      const ws = new WebSocket(`ws://${location.host}/api/v2/workspaceagents/${id}/pty?${q}`);
+      ws.binaryType = 'arraybuffer';
+      let waiting = null;
+      ws.onmessage = (e) => { if (waiting && new Uint8Array(e.data).includes(waiting.code)) { const w = waiting; waiting = null; w.done(performance.now()); } };
+      await new Promise((r, j) => { ws.onopen = r; ws.onerror = () => j(new Error('the PTY socket failed')); });
+      await new Promise((r) => setTimeout(r, 1000));
+      const times = [];
+      for (let i = 0; i < keys; i++) {
+        const ch = String.fromCharCode(97 + (i % 26));
+        const t0 = performance.now();
+        const t1 = await new Promise((done) => {
+          waiting = { code: ch.charCodeAt(0), done };
+          ws.send(JSON.stringify({ data: ch }));
+          setTimeout(() => done(null), 5000);
+        });
+        if (t1 === null) throw new Error(`no echo of ${ch}`);
+        times.push(t1 - t0);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      ws.close();
+      return times;
+    }, { id: agent.id, token: SESSION, keys: ECHO_KEYS });
+  } finally {
+    await context.close();
+  }
+}
+
+/** Two follow sockets at once, one direct and one through the proxy (each from a page of its own
+ *  origin, as the WebSocket Origin check wants), while FOLLOW_PROXY_LINES are PATCHed: the time
+ *  each takes to receive the last line, from the first PATCH. */
+async function followBoth(browser, agent, source) {
+  const after = (await api(`/api/v2/workspaceagents/${agent.id}/logs`)).at(-1)?.id ?? 0;
+  const pages = [];
+  try {
+    for (const base of [BASE, PROXY]) {
+      const { context, page } = await newPage(browser);
+      pages.push({ context, page });
+      await page.goto(`${base}/bench-baseline.html?agent=${agent.id}#token=${SESSION}`);
+      await page.evaluate(({ id, token, after, total }) => {
+        const q = new URLSearchParams({ follow: 'true', after: String(after), coder_session_token: token });
+        const ws = new WebSocket(`ws://${location.host}/api/v2/workspaceagents/${id}/logs?${q}`);
+        window.__follow = { lines: 0, end: null };
+        ws.onmessage = (e) => {
+          window.__follow.lines += JSON.parse(e.data).length;
+          if (window.__follow.lines >= total && window.__follow.end === null) window.__follow.end = Date.now();
+        };
+        return new Promise((r, j) => { ws.onopen = r; ws.onerror = () => j(new Error('the follow socket failed')); });
+      }, { id: agent.id, token: SESSION, after, total: FOLLOW_PROXY_LINES });
+    }
+    const t0 = Date.now();
+    await appendLogs(FOLLOW_PROXY_LINES, 'P', 1_000, source);
+    const ends = [];
+    for (const { page } of pages) {
+      await page.waitForFunction(() => window.__follow.end !== null, null, { timeout: 120000 });
+      ends.push(await page.evaluate(() => window.__follow.end));
+    }
+    return { direct: ends[0] - t0, proxied: ends[1] - t0 };
+  } finally {
+    for (const { context } of pages) await context.close();
+  }
+}
+
+async function proxy_metrics(browser, agent) {
+  try {
+    await proxy_figures(browser, agent);
+  } catch (e) {
+    for (const m of ['proxy_terminal_ratio', 'proxy_echo_p95_ms', 'proxy_logs_follow_ratio']) {
+      if (results[m] === undefined) results[m] = { missing: `failed: ${e.message.split('\n')[0]}` };
+    }
+  }
+}
+
+async function proxy_figures(browser, agent) {
+  // Throughput of the PTY's output, direct and proxied alternately (same conditions for both).
+  const direct = [];
+  const proxied = [];
+  for (let i = 0; i < PROXY_RUNS; i++) {
+    for (const [base, list] of [[BASE, direct], [PROXY, proxied]]) {
+      const v = await rawWsOnce(browser, agent, base);
+      if (typeof v !== 'number') throw new Error(`${base === BASE ? 'direct' : 'proxied'}: ${v.missing}`);
+      list.push(v);
+    }
+  }
+  results.proxy_terminal_ratio = round(median(proxied) / median(direct), 2);
+  note('proxy_terminal_ratio', `${RAW_BYTES / 1e6} MB of PTY output to a bare page: through the proxy ${proxied.join(', ')} MB/s, direct ${direct.join(', ')} MB/s (medians divided)`);
+
+  const echoProxied = await rawEcho(browser, agent, PROXY);
+  const echoDirect = await rawEcho(browser, agent, BASE);
+  results.proxy_echo_p95_ms = round(p95(echoProxied), 2);
+  note('proxy_echo_p95_ms', `a key sent on the PTY socket until its echo arrives, ${ECHO_KEYS} keys; direct p95 ${round(p95(echoDirect), 2)} ms`);
+
+  const source = await appendLogs(1, 'P-start', 1);
+  const runs = [];
+  for (let i = 0; i < PROXY_RUNS; i++) runs.push(await followBoth(browser, agent, source));
+  const ratios = runs.map((r) => round(r.direct / r.proxied, 3));
+  results.proxy_logs_follow_ratio = round(median(ratios), 2);
+  note('proxy_logs_follow_ratio', `${FOLLOW_PROXY_LINES} lines PATCHed in batches of 1,000, followed at once directly and through the proxy: lines/s proxied ÷ direct per run ${ratios.join(', ')} (direct ${runs.map((r) => r.direct).join(', ')} ms, proxied ${runs.map((r) => r.proxied).join(', ')} ms)`);
+}
+
 async function main() {
   prepareDist();
   const server = await startServer();
+  const proxy = await startProxy();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   // BENCH_ONLY=terminal,logs,... runs only the matching groups (while working on one figure).
   const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -723,8 +857,10 @@ async function main() {
     await run('terminal_mb_per_s', () => terminal_metrics(browser, agent));
     await run('logs_100k_render_ms', () => logs_metrics(browser, agent));
     await run('startup_chart_1k_ms', () => startup_chart_1k_ms(browser, agent));
+    await run('proxy_terminal_ratio', () => proxy_metrics(browser, agent));
   } finally {
     await browser.close();
+    proxy.kill('SIGTERM');
     server.kill('SIGTERM');
   }
   await run('ansi_hostile_mb_per_s', () => ansi_hostile_mb_per_s());
