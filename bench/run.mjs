@@ -89,33 +89,31 @@ async function startServer() {
   const cfg = join(OUT, 'bench.toml');
   // The log limit is raised from coderd's 1 MiB so that a million lines can be held.
   writeFileSync(cfg, 'scripts = []\n[agent]\nname = "bench-agent"\nworkspace = "bench"\n[logs]\nmax_output_bytes = 268435456\n');
-  const child = spawn(BIN, ['serve', '--listen', `127.0.0.1:${PORT}`, '--dist', DIST,
-    '--session-token', SESSION, '--agent-token', AGENT, '--config', cfg,
+  return spawnServer(['--listen', `127.0.0.1:${PORT}`, '--session-token', SESSION, '--agent-token', AGENT,
+    '--config', cfg,
     // A fresh data directory: logs of an earlier run would change the figures.
-    '--data-dir', join(OUT, `data-${Date.now()}`)],
-  { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, RUST_LOG: 'warn' } });
+    '--data-dir', join(OUT, `data-${Date.now()}`)], `${BASE}/healthz`, 'the server');
+}
+
+/** Starts `agent-console serve` on the bench's copy of the app; resolves once `ready` answers. */
+async function spawnServer(args, ready, what) {
+  const child = spawn(BIN, ['serve', '--dist', DIST, ...args],
+    { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, RUST_LOG: 'warn' } });
   for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${BASE}/healthz`)).ok) return child; } catch { /* not yet */ }
+    try { if ((await fetch(ready)).ok) return child; } catch { /* not yet */ }
     await sleep(100);
   }
   child.kill();
-  throw new Error('the server did not start');
+  throw new Error(`${what} did not start`);
 }
 
 /** A second console in proxy mode (`--coder-url`) in front of the first: what users of a real
  *  coderd go through. */
 const PROXY_PORT = PORT + 1;
 const PROXY = `http://127.0.0.1:${PROXY_PORT}`;
-async function startProxy() {
-  const child = spawn(BIN, ['serve', '--listen', `127.0.0.1:${PROXY_PORT}`, '--dist', DIST, '--coder-url', BASE],
-    { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, RUST_LOG: 'warn' } });
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${PROXY}/api/v2/buildinfo`)).ok) return child; } catch { /* not yet */ }
-    await sleep(100);
-  }
-  child.kill();
-  throw new Error('the proxy did not start');
-}
+// Ready when an API read goes through it (its /healthz is its own, never proxied).
+const startProxy = () => spawnServer(['--listen', `127.0.0.1:${PROXY_PORT}`, '--coder-url', BASE],
+  `${PROXY}/api/v2/buildinfo`, 'the proxy');
 
 async function api(path, init = {}) {
   const res = await fetch(`${BASE}${path}`, { ...init, headers: { 'Coder-Session-Token': SESSION, 'content-type': 'application/json', ...(init.headers ?? {}) } });
@@ -149,6 +147,8 @@ async function newPage(browser) {
 }
 
 const appUrl = (agent, view = '') => `${BASE}/agents/${agent.id}${view}#token=${SESSION}`;
+/** The bare page (bench/baseline.html) of the server at `base`, signed in. */
+const baselineUrl = (agent, base = BASE) => `${base}/bench-baseline.html?agent=${agent.id}#token=${SESSION}`;
 
 /** Records performance.now() when h1.agent-name first shows `name`. */
 const RENDER_WATCH = (name) => {
@@ -250,7 +250,7 @@ async function first_render(browser, agent) {
   await renderTime(browser, appUrl(agent), agent.name);
   for (let i = 0; i < RUNS; i++) {
     app.push(await renderTime(browser, appUrl(agent), agent.name));
-    base.push(await renderTime(browser, `${BASE}/bench-baseline.html?agent=${agent.id}#token=${SESSION}`, agent.name));
+    base.push(await renderTime(browser, baselineUrl(agent), agent.name));
   }
   const code = (runs) => round(median(runs.map((r) => r.codeArrived)));
   const after = (runs) => round(median(runs.map((r) => r.ms - r.codeArrived)));
@@ -303,7 +303,7 @@ const THROUGHPUT_RUNS = 3;
  *  for the terminal's throughput). Returns MB/s, or { missing }. */
 async function rawWsOnce(browser, agent, base = BASE) {
   const { context, page } = await newPage(browser);
-  await page.goto(`${base}/bench-baseline.html?agent=${agent.id}#token=${SESSION}`);
+  await page.goto(baselineUrl(agent, base));
   const r = await page.evaluate(async ({ id, token, bytes }) => {
     const cmd = `head -c ${bytes} /dev/zero | tr '\\0' a | fold -w 100`;
     const q = new URLSearchParams({ reconnect: crypto.randomUUID(), width: '200', height: '50', command: cmd, coder_session_token: token });
@@ -731,7 +731,7 @@ const FOLLOW_PROXY_LINES = 100_000;
 async function rawEcho(browser, agent, base) {
   const { context, page } = await newPage(browser);
   try {
-    await page.goto(`${base}/bench-baseline.html?agent=${agent.id}#token=${SESSION}`);
+    await page.goto(baselineUrl(agent, base));
     return await page.evaluate(async ({ id, token, keys }) => {
       const q = new URLSearchParams({ reconnect: crypto.randomUUID(), width: '80', height: '24', coder_session_token: token });
       const ws = new WebSocket(`ws://${location.host}/api/v2/workspaceagents/${id}/pty?${q}`);
@@ -771,7 +771,7 @@ async function followBoth(browser, agent, source) {
     for (const base of [BASE, PROXY]) {
       const { context, page } = await newPage(browser);
       pages.push({ context, page });
-      await page.goto(`${base}/bench-baseline.html?agent=${agent.id}#token=${SESSION}`);
+      await page.goto(baselineUrl(agent, base));
       await page.evaluate(({ id, token, after, total }) => {
         const q = new URLSearchParams({ follow: 'true', after: String(after), coder_session_token: token });
         const ws = new WebSocket(`ws://${location.host}/api/v2/workspaceagents/${id}/logs?${q}`);

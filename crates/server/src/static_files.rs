@@ -6,7 +6,6 @@
 //! `index.html` gets `<base href>` for the base path, and the hashes of its inline scripts go
 //! into its CSP so the page's scripts run without `'unsafe-inline'`.
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use axum::body::Body;
@@ -104,10 +103,9 @@ impl<'a> AppFiles<'a> {
     async fn read_text(&self, name: &str) -> Option<String> {
         match self {
             AppFiles::Dir(dir) => tokio::fs::read_to_string(dir.join(name)).await.ok(),
-            AppFiles::Built => BuiltApp::get(name).and_then(|f| match f.data {
-                Cow::Borrowed(b) => std::str::from_utf8(b).ok().map(str::to_owned),
-                Cow::Owned(b) => String::from_utf8(b).ok(),
-            }),
+            AppFiles::Built => {
+                BuiltApp::get(name).and_then(|f| String::from_utf8(f.data.into_owned()).ok())
+            }
         }
     }
 
@@ -181,10 +179,11 @@ fn from_binary(rel: &str, request: &HeaderMap) -> Response {
         match encoded {
             Some((coding, sibling)) => (
                 [(header::CONTENT_ENCODING, coding)],
-                Body::from(sibling.data.into_owned()),
+                // Borrowed from the binary, not copied: `Body` takes the static bytes as they are.
+                Body::from(sibling.data),
             )
                 .into_response(),
-            None => Body::from(file.data.into_owned()).into_response(),
+            None => Body::from(file.data).into_response(),
         }
     };
     let headers = resp.headers_mut();

@@ -420,20 +420,6 @@ async fn the_state_refuses_faults_on_a_non_loopback_address() {
     assert!(err.is_some_and(|e| e.to_string().contains("loopback")));
 }
 
-/// Reads the PTY's output until it holds `needle` (10 s at most).
-async fn pty_until(ws: &mut Ws, needle: &str) -> String {
-    let mut seen = String::new();
-    while !seen.contains(needle) {
-        match common::next_msg(ws).await {
-            Some(Message::Binary(b)) => seen.push_str(&String::from_utf8_lossy(&b)),
-            Some(Message::Text(t)) => seen.push_str(&t),
-            Some(_) => {}
-            None => panic!("the PTY ended before printing {needle:?}: {seen:?}"),
-        }
-    }
-    seen
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_handler_answers_500_and_nothing_else_stops() {
     let (s, faults) = start("").await;
@@ -448,7 +434,7 @@ async fn a_panicking_handler_answers_500_and_nothing_else_stops() {
         &json!({"data": "echo before-$((40+2))\r"}).to_string(),
     )
     .await;
-    pty_until(&mut pty, "before-42").await;
+    common::read_until(&mut pty, "before-42").await;
 
     faults.set(FaultSpec::parse("panic,path=/api/v2/buildinfo").unwrap());
     for _ in 0..3 {
@@ -467,7 +453,7 @@ async fn a_panicking_handler_answers_500_and_nothing_else_stops() {
         &json!({"data": "echo after-$((40+2))\r"}).to_string(),
     )
     .await;
-    pty_until(&mut pty, "after-42").await;
+    common::read_until(&mut pty, "after-42").await;
     faults.set(FaultSpec::default());
     assert_eq!(status_of(&s, "/api/v2/buildinfo").await, 200);
 }

@@ -183,13 +183,7 @@ async fn an_oversized_terminal_message_gets_a_close_reason() {
     let mut ws = common::ws_connect(&url, &[]).await.unwrap();
     let marker = "echo hardening-$((6*7))\r";
     common::send_text(&mut ws, &json!({ "data": marker }).to_string()).await;
-    let mut seen = String::new();
-    while !seen.contains("hardening-42") {
-        match common::next_msg(&mut ws).await {
-            Some(Message::Binary(b)) => seen.push_str(&String::from_utf8_lossy(&b)),
-            other => panic!("expected output, got {other:?}"),
-        }
-    }
+    common::read_until(&mut ws, "hardening-42").await;
     // Sent while reading, as a browser does: the server refuses the message from its header.
     let too_big = vec![b' '; agent_console_server::embedded::terminal::MAX_PTY_MESSAGE + 1];
     let (mut sink, mut stream) = futures_util::StreamExt::split(ws);

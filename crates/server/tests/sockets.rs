@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{next_msg, ws_connect, ws_refused, Server, Ws, SESSION};
+use common::{next_msg, read_until, ws_connect, ws_refused, Server, Ws, SESSION};
 use futures_util::SinkExt;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -93,22 +93,6 @@ fn pty_url(s: &Server, query: &str) -> String {
         "{}?{query}&coder_session_token={SESSION}",
         s.agent_path("/pty")
     ))
-}
-
-/// Reads binary output until `needle` shows up; returns everything read.
-async fn read_until(ws: &mut Ws, needle: &str) -> String {
-    let mut out = String::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while !out.contains(needle) {
-        let msg = tokio::time::timeout_at(deadline, next_msg(ws))
-            .await
-            .unwrap_or_else(|_| panic!("no {needle:?} in output: {out:?}"));
-        match msg {
-            Some(Message::Binary(b)) => out.push_str(&String::from_utf8_lossy(&b)),
-            other => panic!("expected binary output, got {other:?} after {out:?}"),
-        }
-    }
-    out
 }
 
 async fn send_input(ws: &mut Ws, data: &str, binary: bool) {

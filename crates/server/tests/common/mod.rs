@@ -259,6 +259,22 @@ pub async fn next_msg(ws: &mut Ws) -> Option<Message> {
     }
 }
 
+/// Reads a PTY's binary output until `needle` shows up; returns everything read.
+pub async fn read_until(ws: &mut Ws, needle: &str) -> String {
+    let mut out = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !out.contains(needle) {
+        let msg = tokio::time::timeout_at(deadline, next_msg(ws))
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in output: {out:?}"));
+        match msg {
+            Some(Message::Binary(b)) => out.push_str(&String::from_utf8_lossy(&b)),
+            other => panic!("expected binary output, got {other:?} after {out:?}"),
+        }
+    }
+    out
+}
+
 /// Next text frame parsed as JSON.
 pub async fn next_json(ws: &mut Ws) -> Value {
     match next_msg(ws).await {
