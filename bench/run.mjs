@@ -690,10 +690,14 @@ function manyTimings(agent, n) {
 }
 
 /** Issue 16: from the timings response (1,000 script timings) in the page's hands to the chart
- *  drawn with all its rows. The response is the bench's own (the bench agent runs no scripts). */
+ *  drawn. The chart is as tall as all its rows but puts in the page only the rows near its frame's
+ *  visible band (src/startup/svg.rs), so "drawn" means: the SVG is as tall as every row, and the
+ *  drawn rows reach the frame's bottom edge (what a person sees is complete). The response is
+ *  the bench's own (the bench agent runs no scripts). */
 async function startup_chart_1k_ms(browser, agent) {
   const body = JSON.stringify(manyTimings(agent, CHART_TIMINGS));
   const times = [];
+  let domRows = 0;
   for (let i = 0; i < CHART_RUNS; i++) {
     const { context, page } = await newPage(browser);
     await page.route('**/api/v2/workspacebuilds/*/timings', (route) => route.fulfill({ status: 200, contentType: 'application/json', body }));
@@ -705,18 +709,26 @@ async function startup_chart_1k_ms(browser, agent) {
         return res;
       };
       new MutationObserver(() => {
-        if (window.__chartAt === undefined && document.querySelectorAll('.startup-chart .row').length >= rows) window.__chartAt = performance.now();
+        if (window.__chartAt !== undefined) return;
+        const svg = document.querySelector('.startup-chart');
+        const frame = svg?.parentElement;
+        // Every row (the connection and the scripts, up to the chart's cap: src/startup/chart.rs
+        // MAX_ROWS) has its place: at least 10 px each.
+        if (!frame || svg.height.baseVal.value < rows * 10) return;
+        // The drawn rows reach the frame's bottom edge.
+        const edge = frame.scrollTop + frame.clientHeight;
+        const reach = Math.max(0, ...[...svg.querySelectorAll('.row .row-hit')].map((r) => r.y.baseVal.value + r.height.baseVal.value));
+        if (reach >= edge) window.__chartAt = performance.now();
       }).observe(document, { subtree: true, childList: true });
-    // The connection and every script: a row each, up to the chart's cap of 1,000 drawn rows
-    // (src/startup/chart.rs MAX_ROWS; the rest are counted in a note).
     }, Math.min(CHART_TIMINGS + 1, 1000));
     await page.goto(appUrl(agent, '/startup'));
     await page.waitForFunction(() => window.__chartAt !== undefined, null, { timeout: 60_000 });
-    const [got, drawn] = await page.evaluate(() => [window.__timingsAt, window.__chartAt]);
+    const [got, drawn, rows] = await page.evaluate(() => [window.__timingsAt, window.__chartAt, document.querySelectorAll('.startup-chart .row').length]);
     times.push(drawn - got);
+    domRows = rows;
     await context.close();
   }
-  note('startup_chart_1k_ms', `median of ${CHART_RUNS}: ${times.map((t) => round(t)).join(', ')} ms`);
+  note('startup_chart_1k_ms', `median of ${CHART_RUNS}: ${times.map((t) => round(t)).join(', ')} ms; ${domRows} of 1,000 rows in the page`);
   return round(median(times));
 }
 

@@ -5,6 +5,8 @@ use super::chart::{tick_label, ticks, Bar, Chart, Outcome, Row, RowKind};
 use crate::ui::status::{describe_script_outcome, StateText, Tone};
 use crate::ui::time::format_duration;
 use leptos::prelude::*;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// The drawing's width in its own units; narrower screens scroll it inside its frame.
 pub const WIDTH: f64 = 960.0;
@@ -71,34 +73,113 @@ fn x(chart: &Chart, ms: f64) -> f64 {
     PLOT_X + (ms / chart.span_ms).clamp(0.0, 1.0) * PLOT_W
 }
 
-/// The drawing's height.
-pub fn height(chart: &Chart) -> f64 {
-    let rows: usize = chart.groups.iter().map(|g| g.rows.len()).sum();
-    AXIS_H + chart.groups.len() as f64 * GROUP_H + rows as f64 * ROW_H + FOOT_H
+/// Rows drawn beyond each edge of the frame's visible band, so that Tab and a short scroll always
+/// meet drawn rows (the browser scrolls a focused row into view, and the band follows).
+const OVERSCAN: usize = 12;
+
+/// Where everything sits in the drawing. The SVG is as tall as every row, but only the rows near
+/// the frame's visible band are in the page: 1,000 scripts draw as fast as 30.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layout {
+    /// Each stage's heading and its top.
+    pub titles: Vec<(String, f64)>,
+    /// Each row's top, in drawing order (ascending).
+    pub row_tops: Vec<f64>,
+    pub height: f64,
 }
 
-/// The whole drawing.
-pub fn chart_svg(chart: &Chart, io: Interaction) -> impl IntoView {
-    let h = height(chart);
+/// Lays the stages and their rows out one below the other.
+pub fn layout(chart: &Chart) -> Layout {
     let mut y = AXIS_H;
-    let mut index = 0;
-    let mut parts = Vec::new();
+    let mut titles = Vec::new();
+    let mut row_tops = Vec::new();
     for group in &chart.groups {
-        parts.push(
-            view! {
-                <text class="stage-title" x=LABEL_X y=y + GROUP_H * 0.7>
-                    {group.title.clone()}
-                </text>
-            }
-            .into_any(),
-        );
+        titles.push((group.title.clone(), y));
         y += GROUP_H;
-        for row in &group.rows {
-            parts.push(row_view(chart, row, index, y, io).into_any());
-            index += 1;
+        for _ in &group.rows {
+            row_tops.push(y);
             y += ROW_H;
         }
     }
+    Layout {
+        titles,
+        row_tops,
+        height: y + FOOT_H,
+    }
+}
+
+/// The rows to draw for a visible band `[top, top + height)` of the drawing, with [`OVERSCAN`]
+/// rows on each side.
+pub fn rows_in_band(row_tops: &[f64], top: f64, height: f64) -> Range<usize> {
+    let first = row_tops.partition_point(|t| t + ROW_H <= top);
+    let end = row_tops.partition_point(|t| *t < top + height.max(0.0));
+    first.saturating_sub(OVERSCAN)..(end + OVERSCAN).min(row_tops.len())
+}
+
+/// The chart in its frame, which scrolls it (never the page) and tells it which rows are in view.
+#[component]
+pub fn ChartFrame(chart: Chart, io: Interaction) -> impl IntoView {
+    let frame = NodeRef::<leptos::html::Div>::new();
+    // Before the frame is measured, the window's height is a safe guess of the band.
+    let band = RwSignal::new((0.0, window_height()));
+    let measure = move || {
+        if let Some(f) = frame.get_untracked() {
+            band.set((f64::from(f.scroll_top()), f64::from(f.client_height())));
+        }
+    };
+    Effect::new(move |_| {
+        if frame.get().is_some() {
+            measure();
+        }
+    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
+    view! {
+        <div class="chart-frame" tabindex="-1" node_ref=frame on:scroll=move |_| measure()>
+            {chart_svg(chart, band.into(), io)}
+        </div>
+    }
+}
+
+fn window_height() -> f64 {
+    window()
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(1000.0)
+}
+
+/// The whole drawing; rows are drawn for the visible `band` (top, height) of it.
+fn chart_svg(chart: Chart, band: Signal<(f64, f64)>, io: Interaction) -> impl IntoView {
+    let Layout {
+        titles,
+        row_tops,
+        height: h,
+    } = layout(&chart);
+    let titles = titles
+        .into_iter()
+        .map(|(title, y)| {
+            view! {
+                <text class="stage-title" x=LABEL_X y=y + GROUP_H * 0.7>
+                    {title}
+                </text>
+            }
+        })
+        .collect_view();
+    let axis = axis(&chart, h);
+    let ready = ready_marker(&chart, h);
+    let chart = Arc::new(chart);
+    let row_tops = Arc::new(row_tops);
+    let in_band = {
+        let row_tops = row_tops.clone();
+        Memo::new(move |_| band.with(|(top, height)| rows_in_band(&row_tops, *top, *height)))
+    };
+    // Keyed by index: rows that stay in the band keep their elements (and the keyboard focus).
+    let rows = view! {
+        <For each=move || in_band.get() key=|i| *i let:index>
+            {chart.rows().nth(index).map(|row| row_view(&chart, row, index, row_tops[index], io))}
+        </For>
+    };
     view! {
         <svg
             class="startup-chart"
@@ -108,9 +189,10 @@ pub fn chart_svg(chart: &Chart, io: Interaction) -> impl IntoView {
             role="group"
             aria-label="Startup timeline"
         >
-            {axis(chart, h)}
-            {parts}
-            {ready_marker(chart, h)}
+            {axis}
+            {titles}
+            {rows}
+            {ready}
         </svg>
     }
 }
@@ -251,5 +333,44 @@ fn bar_view(chart: &Chart, bar: &Bar, pick: Pick, y: f64, io: Interaction) -> im
                 }
             }
         />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tops(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| AXIS_H + GROUP_H + i as f64 * ROW_H)
+            .collect()
+    }
+
+    #[test]
+    fn the_band_draws_the_rows_it_shows_and_a_margin() {
+        let t = tops(1_000);
+        // The frame's top shows rows 0..=21 (560 px): those and the overscan below.
+        let r = rows_in_band(&t, 0.0, 560.0);
+        assert_eq!(r.start, 0);
+        let last_seen = t.iter().rposition(|y| *y < 560.0).unwrap();
+        assert_eq!(r.end, last_seen + 1 + OVERSCAN);
+        // Scrolled to the middle: a margin on both sides.
+        let top = t[500];
+        let r = rows_in_band(&t, top, 260.0);
+        assert_eq!(r, 500 - OVERSCAN..510 + OVERSCAN);
+        // A row cut by the band's top edge is still drawn.
+        let r = rows_in_band(&t, t[500] + 1.0, 260.0);
+        assert_eq!(r.start, 500 - OVERSCAN);
+    }
+
+    #[test]
+    fn the_band_stays_within_the_rows() {
+        let t = tops(5);
+        assert_eq!(rows_in_band(&t, 0.0, 10_000.0), 0..5);
+        // Scrolled past the end (a shrinking chart): the last rows, never an empty drawing.
+        assert_eq!(rows_in_band(&tops(100), 1e9, 500.0), 100 - OVERSCAN..100);
+        assert_eq!(rows_in_band(&[], 0.0, 500.0), 0..0);
+        // A frame not laid out yet (no height) still draws the first rows.
+        assert_eq!(rows_in_band(&t, 0.0, 0.0), 0..5);
     }
 }

@@ -2,7 +2,7 @@
 //! the details of the bar under the pointer, the keyboard focus or the last tap.
 use super::chart::{build_chart, Chart, Outcome, Row, RowKind, MAX_ROWS};
 use super::feed::{start_timings_feed, TimingsState};
-use super::svg::{chart_svg, describe_bar, Interaction, Pick};
+use super::svg::{describe_bar, ChartFrame, Interaction, Pick};
 use crate::state::{use_agent, use_shell};
 use crate::ui::time::{clock, exact, format_duration};
 use crate::ui::{Badge, EmptyState, ErrorBanner, ErrorView, Skeleton};
@@ -70,9 +70,7 @@ pub fn StartupView() -> impl IntoView {
                 Some(c) => {
                     view! {
                         <StartupSummary chart=c.clone() />
-                        <div class="chart-frame" tabindex="-1">
-                            {chart_svg(&c, io)}
-                        </div>
+                        <ChartFrame chart=c io />
                         <BarDetails chart selected logs_link />
                     }
                         .into_any()
@@ -166,11 +164,11 @@ fn StartupSummary(chart: Chart) -> impl IntoView {
     let outcome = if failed.is_empty() {
         view! { <span>"None failed"</span> }.into_any()
     } else {
-        let names: Vec<_> = failed.iter().map(|r| r.label.clone()).collect();
+        let names = first_names(failed.iter().map(|r| r.label.as_str()), NAMES_SHOWN);
         view! {
             <Badge tone=crate::ui::status::Tone::Danger label=format!("{} failed", failed.len()) />
             " "
-            <span>{names.join(", ")}</span>
+            <span>{names}</span>
         }
         .into_any()
     };
@@ -217,6 +215,19 @@ fn StartupSummary(chart: Chart) -> impl IntoView {
         {left_out}
         {unplaced}
     }
+}
+
+/// Failed scripts named in the summary; the chart and its details have the rest.
+const NAMES_SHOWN: usize = 5;
+
+/// `a, b, c and 4 more`: the first `shown` names, and how many are left.
+fn first_names<'a>(names: impl ExactSizeIterator<Item = &'a str>, shown: usize) -> String {
+    let total = names.len();
+    let mut text = names.take(shown).collect::<Vec<_>>().join(", ");
+    if total > shown {
+        text.push_str(&format!(" and {} more", total - shown));
+    }
+    text
 }
 
 /// The selected bar's facts, with a way to its logs (the way in on a phone).
@@ -310,5 +321,19 @@ fn BarDetails(
                     })
             }}
         </aside>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_names;
+
+    #[test]
+    fn a_long_list_of_names_is_cut_with_a_count() {
+        let names = ["a", "b", "c"];
+        assert_eq!(first_names(names.iter().copied(), 5), "a, b, c");
+        assert_eq!(first_names(names.iter().copied(), 3), "a, b, c");
+        assert_eq!(first_names(names.iter().copied(), 2), "a, b and 1 more");
+        assert_eq!(first_names([].iter().copied(), 2), "");
     }
 }

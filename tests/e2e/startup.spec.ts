@@ -6,6 +6,8 @@ import { test, expect, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { embeddedAgent } from './support/app';
+import { SERVER } from './support/server';
 import { PRIVATE_PORTS, firstAgent, startServer, watchPage, type PrivateServer } from './support/private';
 
 const CONFIG = `
@@ -159,4 +161,64 @@ test.describe('the startup timeline of three scripts', () => {
       await context.close();
     }
   });
+});
+
+/** Ten thousand script timings as a hostile coderd could send them: markup, escape sequences and
+ *  a 10,000-character name, an end before its start, one still running, unknown stage and status. */
+function hostileTimings(agent: { id: string; name: string }) {
+  const t0 = Date.now() - 600_000;
+  const at = (ms: number) => new Date(t0 + ms).toISOString();
+  const base = { workspace_agent_id: agent.id, workspace_agent_name: agent.name };
+  const names = ['<img src=x onerror=window.__pwned=16>', '\x1b[31mred\x1b[0m \x07bell', 'n'.repeat(10_000)];
+  return {
+    provisioner_timings: [],
+    agent_connection_timings: [{ ...base, started_at: at(0), ended_at: at(800), stage: 'connect' }],
+    agent_script_timings: Array.from({ length: 10_000 }, (_, i) => ({
+      ...base,
+      started_at: at(1000 + i * 20),
+      ended_at: i === 3 ? at(500) : i === 4 ? null : at(1500 + i * 37),
+      exit_code: i % 7 === 0 ? 2 : 0,
+      stage: i === 5 ? 'warmup' : 'start',
+      status: i === 6 ? 'exploded' : i % 7 === 0 ? 'exit_failure' : 'ok',
+      display_name: names[i] ?? `script ${i}`,
+    })),
+  };
+}
+
+test('ten thousand hostile timings: drawn as text, only the rows in view are in the page, scroll and Tab reach the rest', async ({ page, request }) => {
+  const watch = watchPage(page);
+  const agent = await embeddedAgent(request);
+  // The answer is crafted; the page and the server are the real ones.
+  const body = JSON.stringify(hostileTimings(agent));
+  await page.route('**/api/v2/workspacebuilds/*/timings', (route) => route.fulfill({ status: 200, contentType: 'application/json', body }));
+  await page.goto(`${SERVER.url}/agents/${agent.id}/startup#token=${SERVER.sessionToken}`);
+  const chart = page.locator('.startup-chart');
+  await expect(chart.locator('.row').first()).toContainText('Agent connection');
+  await expect(page.getByRole('note').filter({ hasText: 'more scripts are not drawn' })).toBeVisible();
+  // Markup and escape sequences are text.
+  await expect(chart.locator('.row-label', { hasText: '<img src=x' })).toHaveCount(1);
+  expect(await page.locator('img[src="x"]').count()).toBe(0);
+  expect(await chart.locator('.row-label').allTextContents()).not.toContainEqual(expect.stringContaining('\x1b'));
+  // The summary names a few failed scripts and counts the rest.
+  await expect(page.locator('.startup-summary')).toContainText(/and \d+ more/);
+  // A thousand rows have their place, a few dozen are in the page.
+  const frame = page.locator('.chart-frame');
+  expect(await chart.evaluate((svg: SVGSVGElement) => svg.height.baseVal.value)).toBeGreaterThan(1000 * 20);
+  const inPage = await chart.locator('.row').count();
+  expect(inPage).toBeGreaterThan(5);
+  expect(inPage).toBeLessThan(100);
+  // Scrolled to its end, the frame shows the last drawn row.
+  await frame.evaluate((f) => { f.scrollTop = f.scrollHeight; });
+  await expect(chart.locator('.row[data-row="999"]')).toBeVisible();
+  await frame.evaluate((f) => { f.scrollTop = 0; });
+  await expect(chart.locator('.row[data-row="0"]')).toBeVisible();
+  // Tab walks down past the first band: each focused row is drawn, in view and in the details.
+  await chart.locator('.row[data-row="0"]').focus();
+  for (let i = 0; i < 60; i++) await page.keyboard.press('Tab');
+  await expect(chart.locator('.row[data-row="60"]')).toBeFocused();
+  const label = await chart.locator('.row[data-row="60"] .row-label').textContent();
+  await expect(page.locator('.bar-details .details-name')).toContainText(label!);
+  expect(await frame.evaluate((f) => f.scrollTop)).toBeGreaterThan(0);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  watch.check();
 });
