@@ -18,10 +18,9 @@ run: build
 ## build: release build of the web app (dist/) and of the server
 build: setup app server
 
+## app: the web app into dist/ (Trunk runs scripts/build-wasm.mjs as its post_build hook)
 app:
-	trunk build --release --offline
-	node scripts/build-wasm.mjs dist
-	node scripts/precompress.mjs dist
+	trunk build --release
 
 server:
 	cargo build --release --locked -p agent-console-server

@@ -1,4 +1,4 @@
-//! The page's early read. `web/index.html` starts the first request of the page it opens on
+//! The page's early read. `index.html` starts the first request of the page it opens on
 //! (`GET /api/v2/workspaceagents/{id}` for an agent page, `GET /api/v2/workspaces` for the agent
 //! list) while the app's code is still downloading, and leaves `{url, token, body, settled}` on
 //! `window.__agentConsoleEarly`; the app takes that answer over once instead of asking again.

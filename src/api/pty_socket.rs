@@ -77,6 +77,41 @@ struct StreamState {
     writer: RefCell<Option<StreamWriter>>,
     /// Fulfilled to wake a paused reader.
     resume: RefCell<Option<oneshot::Sender<()>>>,
+    /// Frames sent before the connection proved alive, in order (see [`PROVE_MS`]).
+    held: RefCell<Option<Vec<String>>>,
+}
+
+/// How long after the upgrade frames are held back unless the server speaks first. Chromium's
+/// renderer crashes (the whole tab, about one time in two on Chromium 156) when a
+/// WebSocketStream loses its connection without a close frame while a write is in flight: the
+/// case of a proxy that accepts the upgrade and then fails to reach the agent (`trunk serve`'s
+/// does). A connection that drops at once has dropped by then, and its frames are discarded;
+/// the agent's first output (its replay or the shell's prompt) usually proves it sooner.
+const PROVE_MS: u32 = 150;
+
+impl StreamState {
+    /// Writes one frame now; the promise settles once it is handed to the connection.
+    fn write(&self, text: &str) -> Option<Promise> {
+        let p = self
+            .writer
+            .borrow()
+            .as_ref()?
+            .write(&JsValue::from_str(text));
+        // A write to a closing stream rejects; the close is reported separately.
+        let quiet = p.clone();
+        spawn_local(async move {
+            let _ = JsFuture::from(quiet).await;
+        });
+        Some(p)
+    }
+
+    /// The connection proved alive: frames held so far go out, later ones at once.
+    fn prove(&self) {
+        let held = self.held.borrow_mut().take();
+        for text in held.into_iter().flatten() {
+            self.write(&text);
+        }
+    }
 }
 
 struct ClassicState {
@@ -114,14 +149,11 @@ impl PtySocket {
     pub fn send(&self, text: &str) -> Option<Promise> {
         match &self.transport {
             Transport::Stream(s) => {
-                let w = s.writer.borrow();
-                let p = w.as_ref()?.write(&JsValue::from_str(text));
-                // A write to a closing stream rejects; the close is reported separately.
-                let quiet = p.clone();
-                spawn_local(async move {
-                    let _ = JsFuture::from(quiet).await;
-                });
-                Some(p)
+                if let Some(held) = s.held.borrow_mut().as_mut() {
+                    held.push(text.to_owned());
+                    return None;
+                }
+                s.write(text)
             }
             Transport::Classic(c) => {
                 if c.ws.ready_state() == web_sys::WebSocket::OPEN {
@@ -210,6 +242,7 @@ fn open_stream(
         stream,
         writer: RefCell::new(None),
         resume: RefCell::new(None),
+        held: RefCell::new(Some(Vec::new())),
     });
     let st = state.clone();
     spawn_local(async move {
@@ -240,6 +273,16 @@ fn open_stream(
         if gone() {
             return;
         }
+        let dropped = Rc::new(Cell::new(false));
+        {
+            let (st, dropped, closed_by_us) = (st.clone(), dropped.clone(), closed_by_us.clone());
+            spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(PROVE_MS).await;
+                if !dropped.get() && !closed_by_us.get() {
+                    st.prove();
+                }
+            });
+        }
         owner.event(SocketEvent::Open);
         loop {
             if gone() {
@@ -256,12 +299,16 @@ fn open_stream(
             let Ok(Some(value)) = reader.next().await else {
                 break;
             };
+            st.prove();
             if let Some(bytes) = message_bytes(&value) {
                 if !gone() {
                     owner.event(SocketEvent::Data(bytes));
                 }
             }
         }
+        // Whatever is still held never goes out.
+        dropped.set(true);
+        st.held.borrow_mut().take();
         let (code, reason) = stream_close_info(&st.stream).await;
         if !gone() {
             owner.event(SocketEvent::Closed { code, reason });

@@ -1,6 +1,6 @@
 //! The session token, kept for the tab in sessionStorage and never put in a URL except the
 //! WebSocket query coderd requires. A sign-in link's token (`#token=…`) is moved there from the
-//! address bar by the page's first script (`web/index.html`), before the app's code loads.
+//! address bar by the page's first script (`index.html`), before the app's code loads.
 use std::cell::RefCell;
 
 const STORAGE_KEY: &str = "agent-console.session-token";

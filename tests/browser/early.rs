@@ -1,4 +1,4 @@
-//! The page's early read of an agent (`window.__agentConsoleEarly`, left by `web/index.html`):
+//! The page's early read of an agent (`window.__agentConsoleEarly`, left by `index.html`):
 //! used once, only for its own address and token, and never in place of a failed answer.
 use agent_console_app::api::{arrived_json, get_json_once, token, ApiError};
 use serde_json::{json, Value};

@@ -1,5 +1,5 @@
 // An agent page reads its agent, and the agent list its workspaces, while the app's code
-// downloads (the script in web/index.html); the app shows that answer in its first render
+// downloads (the script in index.html); the app shows that answer in its first render
 // instead of asking again, and asks itself when the early read failed. Checked at the root and
 // under a base path, under the page's CSP.
 import { test, expect, type Page, type Request } from '@playwright/test';

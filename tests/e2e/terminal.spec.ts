@@ -6,10 +6,14 @@
 // only in automated browsers: it returns xterm's buffer lines whichever renderer draws them
 // (the DOM renderer's `.xterm-rows`, or WebGL where a GPU exists).
 import { test, expect, type Page, type APIRequestContext } from '@playwright/test';
+import http from 'node:http';
+import net from 'node:net';
+import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVER } from './support/server';
+import { PRIVATE_PORTS } from './support/private';
 import { clickTerminalText } from './support/terminal';
 
 declare global {
@@ -154,6 +158,72 @@ test('a dropped socket reattaches to the same shell', async ({ page, request }) 
   expect(new URL(page.url()).searchParams.get('reconnect')).toBe(reconnectId);
   await run(page, 'echo got-$AC_MARK pid-$$');
   await seeLine(page, new RegExp(`^got-kept-42 ${pid}$`));
+});
+
+/** A front proxy before the shared server: HTTP is passed on; a WebSocket upgrade is accepted
+ *  and then cut without a close frame while `cut` is set (a proxy that accepts first and then
+ *  cannot reach the agent, as `trunk serve`'s does), else relayed. */
+async function startCuttingFront(port: number) {
+  const backend = new URL(SERVER.url);
+  const state = { cut: true, cuts: 0 };
+  const server = http.createServer((req, res) => {
+    const up = http.request({ host: backend.hostname, port: backend.port, method: req.method, path: req.url,
+      headers: { ...req.headers, host: backend.host } }, (r) => { res.writeHead(r.statusCode ?? 502, r.headers); r.pipe(res); });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  const relayed = new Set<net.Socket>();
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    socket.on('error', () => {});
+    if (state.cut) {
+      const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      state.cuts++;
+      socket.destroy();
+      return;
+    }
+    const up = net.connect(Number(backend.port), backend.hostname, () => {
+      relayed.add(socket).add(up);
+      const headers = { ...req.headers, host: backend.host, origin: backend.origin };
+      up.write(`${req.method} ${req.url} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
+      up.write(head);
+      up.pipe(socket).pipe(up);
+    });
+    up.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { state, url: `http://127.0.0.1:${port}`, stop: () => new Promise<void>((r) => {
+    // Upgraded sockets are no longer the server's: closeAllConnections() does not see them.
+    for (const s of relayed) s.destroy();
+    server.closeAllConnections();
+    server.close(() => r());
+  }) };
+}
+
+test('a socket accepted and then cut at once: the terminal retries, the tab survives, and it connects once the path works', async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const front = await startCuttingFront(PRIVATE_PORTS.cuttingFront);
+  try {
+    let crashed = false;
+    page.on('crash', () => { crashed = true; });
+    const id = await agentId(request);
+    await page.goto(`${front.url}/agents/${id}/terminal#token=${SERVER.sessionToken}`);
+    // Chromium 156 crashed the whole tab about every other time a WebSocketStream was cut while
+    // the terminal's first frame (its size) was in flight (src/api/pty_socket.rs, PROVE_MS).
+    await expect.poll(() => (crashed ? 'the tab crashed' : front.state.cuts), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
+    await expect(status(page)).toHaveText(/Reconnecting|Connecting/);
+    // The path works again: the next attempt connects, and the shell answers.
+    front.state.cut = false;
+    await page.getByRole('button', { name: 'Reconnect now' }).click();
+    await connected(page);
+    // It was the WebSocketStream transport all along (the one that crashed).
+    expect((await info(page)).transport).toBe('stream');
+    await run(page, 'echo front-$((40+2))');
+    await seeLine(page, /^front-42$/);
+    expect(crashed).toBe(false);
+  } finally {
+    await front.stop();
+  }
 });
 
 test('a reload, or leaving the view and coming back, resumes the same shell', async ({ page, request }) => {

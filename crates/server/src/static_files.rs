@@ -403,7 +403,7 @@ mod tests {
     /// path (it reads the base from the `<base>` element), so its CSP hash stays valid.
     #[test]
     fn the_shipped_page_script_survives_the_base_path() {
-        let page = include_str!("../../../web/index.html");
+        let page = include_str!("../../../index.html");
         assert!(
             page.contains("base[href]"),
             "the early read finds the base path"

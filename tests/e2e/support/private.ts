@@ -21,6 +21,9 @@ export const PRIVATE_PORTS = {
   restart: SERVER.port + 25,
   startup: SERVER.port + 26,
   binary: SERVER.port + 27,
+  trunkBackend: SERVER.port + 28,
+  trunkServe: SERVER.port + 29,
+  cuttingFront: SERVER.port + 30,
 };
 
 export interface PrivateServer {
