@@ -46,9 +46,11 @@ impl Drop for Server {
     }
 }
 
-/// A config file with no startup scripts (tests add their own lines) and a few providers.
+/// A config file with no startup scripts and no metadata (tests add their own lines) and a few
+/// providers.
 pub const TEST_CONFIG: &str = r#"
 scripts = []
+metadata = []
 
 [agent]
 name = "dev"
