@@ -186,16 +186,8 @@ async fn values_errors_and_timeouts(mode: Mode) {
     assert_eq!(later.len(), 4);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn websocket_values_errors_and_timeouts_embedded() {
-    values_errors_and_timeouts(Mode::Embedded).await;
-}
-
-/// The proxy passes the WebSocket through unchanged.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn websocket_values_errors_and_timeouts_through_the_proxy() {
-    values_errors_and_timeouts(Mode::Proxy).await;
-}
+// The proxy passes the WebSocket through unchanged.
+both_modes!(mode websocket_values_errors_and_timeouts, values_errors_and_timeouts);
 
 /// Reads the event stream until `count` events have come (within 20 s); returns the raw text.
 async fn read_events(resp: &mut reqwest::Response, count: usize) -> (String, Vec<ServerSentEvent>) {
@@ -253,16 +245,8 @@ async fn server_sent_events(mode: Mode) {
     assert!(collected, "{events:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_sent_events_embedded() {
-    server_sent_events(Mode::Embedded).await;
-}
-
-/// The proxy streams the events as they come.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_sent_events_through_the_proxy() {
-    server_sent_events(Mode::Proxy).await;
-}
+// The proxy streams the events as they come.
+both_modes!(mode server_sent_events_framing, server_sent_events);
 
 /// Both routes want the session token, like every user route; the agent token is not one, and
 /// another agent or another site's page gets nothing.
