@@ -311,6 +311,18 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
         "{banner:?}"
     );
 
+    // A child's environment: the harmless variable (positive control), no token.
+    let inherited_nothing_secret = |child_env: &str| {
+        assert!(
+            child_env.contains("HARMLESS_MARKER=visible-to-children"),
+            "positive control: {child_env}"
+        );
+        assert!(
+            !child_env.contains(session) && !child_env.contains(agent),
+            "{child_env}"
+        );
+    };
+
     // The environments of the startup script and of the metadata script.
     for dump in [&env_dump, &metadata_dump] {
         let start = Instant::now();
@@ -323,14 +335,7 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
                 _ => std::thread::sleep(Duration::from_millis(50)),
             }
         };
-        assert!(
-            script_env.contains("HARMLESS_MARKER=visible-to-children"),
-            "positive control"
-        );
-        assert!(
-            !script_env.contains(session) && !script_env.contains(agent),
-            "{script_env}"
-        );
+        inherited_nothing_secret(&script_env);
     }
 
     // A terminal shell's environment.
@@ -345,14 +350,7 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
     while let Some(Message::Binary(b)) = common::next_msg(&mut ws).await {
         shell_env.push_str(&String::from_utf8_lossy(&b));
     }
-    assert!(
-        shell_env.contains("HARMLESS_MARKER=visible-to-children"),
-        "positive control: {shell_env}"
-    );
-    assert!(
-        !shell_env.contains(session) && !shell_env.contains(agent),
-        "{shell_env}"
-    );
+    inherited_nothing_secret(&shell_env);
     terminate(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 
