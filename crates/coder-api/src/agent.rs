@@ -267,6 +267,16 @@ pub struct WorkspaceAgent {
     /// Scripts it runs.
     #[serde(default, deserialize_with = "null_as_default")]
     pub scripts: Vec<WorkspaceAgentScript>,
+    /// Metadata items with their latest values: only in the workspaces list, only when the
+    /// search asks for them (`include_agent_metadata:KEY`, repeatable), only those keys, with
+    /// empty scripts (newer coderd; omitted otherwise). The live values come from
+    /// [`crate::routes::watch_metadata_ws`].
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub metadata: Vec<crate::WorkspaceAgentMetadata>,
     /// Deprecated summary of the scripts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub startup_script_behavior: Option<StartupScriptBehavior>,

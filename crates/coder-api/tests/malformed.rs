@@ -21,7 +21,8 @@ fn parse_all(text: &str) {
         | any::<Response>(text)
         | any::<ExternalAuthResponse>(text)
         | any::<User>(text)
-        | any::<ReconnectingPtyRequest>(text);
+        | any::<ReconnectingPtyRequest>(text)
+        | MetadataEvent::from_ws_frame(text).is_ok();
 }
 
 fn all_fixtures() -> Vec<(String, String)> {

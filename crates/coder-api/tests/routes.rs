@@ -34,6 +34,8 @@ fn every_seed_route() {
     assert_eq!(connection(&id()), format!("{A}/connection"));
     assert_eq!(coordinate(&id()), format!("{A}/coordinate"));
     assert_eq!(listening_ports(&id()), format!("{A}/listening-ports"));
+    assert_eq!(watch_metadata_ws(&id()), format!("{A}/watch-metadata-ws"));
+    assert_eq!(watch_metadata(&id()), format!("{A}/watch-metadata"));
     assert_eq!(logs(&id(), &LogsQuery::default()), format!("{A}/logs"));
     assert_eq!(
         pty(

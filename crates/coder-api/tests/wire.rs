@@ -19,6 +19,9 @@ const WIRE: &[Check] = &[
     ("logs_frame.json", |j| {
         drop(round_trip::<Vec<WorkspaceAgentLog>>(j))
     }),
+    ("metadata_frame.json", |j| {
+        drop(round_trip::<ServerSentEvent>(j))
+    }),
     ("regions.json", |j| drop(round_trip::<RegionsResponse>(j))),
     ("signed_out.json", |j| drop(round_trip::<Response>(j))),
     ("users_me.json", |j| drop(round_trip::<User>(j))),
@@ -435,4 +438,53 @@ fn error_bodies_keep_omitempty() {
     let v = serde_json::to_value(Response::bad_after()).unwrap();
     assert_eq!(v["validations"][0]["field"], "after");
     assert!(v.get("detail").is_none());
+}
+
+/// A `watch-metadata-ws` frame as coderd writes it: the envelope, an item collected, one never
+/// collected (Go's zero time and saturated age, which are written back unchanged) and a hostile
+/// value kept as text.
+#[test]
+fn metadata_frame_from_coderd() {
+    let text = wire("metadata_frame.json");
+    let MetadataEvent::Data(items) = MetadataEvent::from_ws_frame(&text).unwrap() else {
+        panic!("a data event");
+    };
+    let keys: Vec<&str> = items.iter().map(|i| i.description.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["0_cpu_usage", "6_load_host", "9_hostile"],
+        "coderd's order kept"
+    );
+    assert_eq!(items[0].result.value, "1.2/4 cores (30%)");
+    assert!(!items[1].result.is_collected());
+    assert_eq!(items[1].result.age, AGE_NEVER_COLLECTED);
+    assert!(items[2].result.is_error());
+    assert!(items[2].result.value.contains("<b>") && items[2].result.value.contains('\u{1b}'));
+    // Written back, the never-collected item is what coderd wrote.
+    let again = serde_json::to_value(ServerSentEvent::data(&items)).unwrap();
+    let original: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(again, original);
+}
+
+/// The workspaces list of a newer coderd asked for `include_agent_metadata`: the agent carries
+/// the asked items (without scripts); without it, the key is absent.
+#[test]
+fn agent_metadata_in_the_workspaces_list() {
+    let mut agent: Value = serde_json::from_str(&wire("agent.json")).unwrap();
+    let plain: WorkspaceAgent = parse(&agent.to_string()).unwrap();
+    assert!(plain.metadata.is_empty());
+    assert!(serde_json::to_value(&plain)
+        .unwrap()
+        .get("metadata")
+        .is_none());
+    agent["metadata"] = json!([{"result": {"collected_at": "2026-08-22T10:00:03Z", "age": 0,
+        "value": "3.1/15.5 GiB (20%)", "error": ""}, "description": {"display_name": "RAM Usage",
+        "key": "1_ram_usage", "script": "", "interval": 10, "timeout": 1}}]);
+    let with: WorkspaceAgent = round_trip(&agent.to_string());
+    assert_eq!(with.metadata[0].result.value, "3.1/15.5 GiB (20%)");
+    agent["metadata"] = Value::Null;
+    assert!(parse::<WorkspaceAgent>(&agent.to_string())
+        .unwrap()
+        .metadata
+        .is_empty());
 }

@@ -131,6 +131,10 @@ pub struct FileConfig {
     pub derp: DerpSection,
     /// The agent's log store.
     pub logs: LogsSection,
+    /// `[[metadata]]`: live values shown on the overview, shaped like a template's `metadata`
+    /// blocks; absent → [`crate::embedded::metadata::default_metadata`] (this machine's CPU,
+    /// memory, disk and load); `metadata = []` → none.
+    pub metadata: Vec<crate::embedded::metadata::MetadataConfig>,
 }
 
 impl Default for FileConfig {
@@ -142,6 +146,7 @@ impl Default for FileConfig {
             instance_identity: InstanceIdentitySection::default(),
             derp: DerpSection::default(),
             logs: LogsSection::default(),
+            metadata: crate::embedded::metadata::default_metadata(),
         }
     }
 }
@@ -168,6 +173,7 @@ impl FileConfig {
                 })?;
             }
         }
+        crate::embedded::metadata::validate(&file.metadata).map_err(anyhow::Error::msg)?;
         Ok(file)
     }
 }
@@ -362,5 +368,33 @@ mod tests {
             .scripts
             .is_empty());
         assert!(FileConfig::parse("[[external_auth]]\nid='x'\nmatch='('").is_err());
+    }
+
+    #[test]
+    fn metadata_defaults_to_this_machine_and_is_checked() {
+        let keys = |cfg: &FileConfig| -> Vec<String> {
+            cfg.metadata.iter().map(|m| m.key.clone()).collect()
+        };
+        let default = FileConfig::parse("").unwrap();
+        assert_eq!(
+            keys(&default),
+            ["cpu_usage", "memory_usage", "disk_usage", "load_average"]
+        );
+        assert!(FileConfig::parse("metadata = []")
+            .unwrap()
+            .metadata
+            .is_empty());
+        let one = "[[metadata]]\nkey = 'k'\nscript = 'date'\ninterval = 5\n";
+        let cfg = FileConfig::parse(one).unwrap();
+        assert_eq!(keys(&cfg), ["k"]);
+        assert_eq!((cfg.metadata[0].timeout, cfg.metadata[0].order), (0, 0));
+        let twice = format!("{one}{one}");
+        let err = FileConfig::parse(&twice).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("duplicate metadata key"),
+            "{err:#}"
+        );
+        assert!(FileConfig::parse("[[metadata]]\nkey = 'k'\nscript = 'date'\n").is_err());
+        assert!(FileConfig::parse(&format!("{one}colour = 1\n")).is_err());
     }
 }

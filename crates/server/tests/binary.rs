@@ -268,19 +268,22 @@ fn rejects_bad_flags() {
     }
 }
 
-/// Issue 15, item 8: tokens given in the environment are not inherited by scripts or terminal
-/// shells (nor is a copy exported under another name); tokens given in files stay out of `ps`
-/// and the banner, and work.
+/// Issue 15, item 8: tokens given in the environment are not inherited by scripts, metadata
+/// scripts (issue 17) or terminal shells (nor is a copy exported under another name); tokens
+/// given in files stay out of `ps` and the banner, and work.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_stay_out_of_children_ps_and_the_banner() {
     use tokio_tungstenite::tungstenite::Message;
     let dir = common::TempDir::new("tokens");
     let env_dump = dir.0.join("script-env");
+    let metadata_dump = dir.0.join("metadata-env");
     std::fs::write(
         dir.0.join("config.toml"),
         format!(
-            "[[scripts]]\ndisplay_name = \"Dump\"\nscript = \"env > '{}'\"\n",
-            env_dump.display()
+            "[[scripts]]\ndisplay_name = \"Dump\"\nscript = \"env > '{}'\"\n\
+             [[metadata]]\nkey = \"env\"\nscript = \"env > '{}'\"\ninterval = 0\n",
+            env_dump.display(),
+            metadata_dump.display()
         ),
     )
     .unwrap();
@@ -308,23 +311,32 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
         "{banner:?}"
     );
 
-    // The startup script's environment.
-    let start = Instant::now();
-    let script_env = loop {
-        match std::fs::read_to_string(&env_dump) {
-            Ok(text) if text.contains("HARMLESS_MARKER") => break text,
-            _ if start.elapsed() > Duration::from_secs(10) => panic!("the script never ran"),
-            _ => std::thread::sleep(Duration::from_millis(50)),
-        }
+    // A child's environment: the harmless variable (positive control), no token.
+    let inherited_nothing_secret = |child_env: &str| {
+        assert!(
+            child_env.contains("HARMLESS_MARKER=visible-to-children"),
+            "positive control: {child_env}"
+        );
+        assert!(
+            !child_env.contains(session) && !child_env.contains(agent),
+            "{child_env}"
+        );
     };
-    assert!(
-        script_env.contains("HARMLESS_MARKER=visible-to-children"),
-        "positive control"
-    );
-    assert!(
-        !script_env.contains(session) && !script_env.contains(agent),
-        "{script_env}"
-    );
+
+    // The environments of the startup script and of the metadata script.
+    for dump in [&env_dump, &metadata_dump] {
+        let start = Instant::now();
+        let script_env = loop {
+            match std::fs::read_to_string(dump) {
+                Ok(text) if text.contains("HARMLESS_MARKER") => break text,
+                _ if start.elapsed() > Duration::from_secs(10) => {
+                    panic!("{} was never written", dump.display())
+                }
+                _ => std::thread::sleep(Duration::from_millis(50)),
+            }
+        };
+        inherited_nothing_secret(&script_env);
+    }
 
     // A terminal shell's environment.
     let client = reqwest::Client::new();
@@ -338,14 +350,7 @@ async fn tokens_stay_out_of_children_ps_and_the_banner() {
     while let Some(Message::Binary(b)) = common::next_msg(&mut ws).await {
         shell_env.push_str(&String::from_utf8_lossy(&b));
     }
-    assert!(
-        shell_env.contains("HARMLESS_MARKER=visible-to-children"),
-        "positive control: {shell_env}"
-    );
-    assert!(
-        !shell_env.contains(session) && !shell_env.contains(agent),
-        "{shell_env}"
-    );
+    inherited_nothing_secret(&shell_env);
     terminate(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 

@@ -462,3 +462,51 @@ async fn script_runs_have_coderds_shape() {
     .await;
     assert_eq!(timings["agent_script_timings"][0]["status"], "exit_failure");
 }
+
+/// The metadata stream: each frame a `codersdk.ServerSentEvent` whose data are
+/// `codersdk.WorkspaceAgentMetadata` items (one collected, one not yet), and the workspaces list
+/// that carries them on request.
+#[tokio::test]
+async fn metadata_has_coderds_shape() {
+    let schema = Schema::load();
+    let config = "scripts = []\n\
+        [[metadata]]\nkey = \"quick\"\nscript = \"echo 1\"\ninterval = 1\n\
+        [[metadata]]\nkey = \"slow\"\nscript = \"sleep 30\"\ninterval = 0\ntimeout = 30\n";
+    let s = Server::start_with(Mode::Embedded, config, |_| {}).await;
+    let url = s.ws_url(&format!(
+        "{}?coder_session_token={}",
+        s.agent_path("/watch-metadata-ws"),
+        common::SESSION
+    ));
+    let mut ws = ws_connect(&url, &[]).await.unwrap();
+    let mut frame = Value::Null;
+    for _ in 0..20 {
+        frame = match next_msg(&mut ws).await {
+            Some(Message::Text(t)) => serde_json::from_str(t.as_str()).unwrap(),
+            other => panic!("expected a TEXT frame, got {other:?}"),
+        };
+        assert_shape(&schema, "codersdk.ServerSentEvent", &frame);
+        if frame["data"][0]["result"]["value"] == "1" {
+            break;
+        }
+    }
+    assert_eq!(frame["type"], "data");
+    let items = frame["data"].as_array().unwrap();
+    assert_eq!(items[0]["result"]["value"], "1", "{frame}");
+    assert_eq!(items[1]["result"]["collected_at"], "0001-01-01T00:00:00Z");
+    for item in items {
+        assert_shape(&schema, "codersdk.WorkspaceAgentMetadata", item);
+    }
+    let list = check_get(
+        &s,
+        &schema,
+        "/api/v2/workspaces?q=include_agent_metadata:quick",
+        "codersdk.WorkspacesResponse",
+    )
+    .await;
+    let agent = &list["workspaces"][0]["latest_build"]["resources"][0]["agents"][0];
+    assert_eq!(
+        agent["metadata"][0]["description"]["key"], "quick",
+        "{agent}"
+    );
+}

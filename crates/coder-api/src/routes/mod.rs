@@ -44,6 +44,17 @@ pub fn coordinate(id: &Uuid) -> String {
 pub fn listening_ports(id: &Uuid) -> String {
     agent(id, "/listening-ports")
 }
+/// `GET /workspaceagents/{id}/watch-metadata-ws`: a one-way WebSocket of the agent's live
+/// metadata, one JSON [`crate::ServerSentEvent`] per TEXT frame (read them with
+/// [`crate::MetadataEvent::from_ws_frame`]). Session-token auth like every user route.
+pub fn watch_metadata_ws(id: &Uuid) -> String {
+    agent(id, "/watch-metadata-ws")
+}
+/// `GET /workspaceagents/{id}/watch-metadata`: the same events as `text/event-stream`
+/// (deprecated in coderd; the fallback for a coderd without [`watch_metadata_ws`]).
+pub fn watch_metadata(id: &Uuid) -> String {
+    agent(id, "/watch-metadata")
+}
 
 /// Query of the logs routes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

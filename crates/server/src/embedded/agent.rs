@@ -250,6 +250,8 @@ impl Agent {
                 .iter()
                 .map(|s| script_wire(s, self.runs.latest(s.id)))
                 .collect(),
+            // coderd's agent JSON carries metadata only in the workspaces list, when asked for.
+            metadata: Vec::new(),
             startup_script_behavior: Some(if blocking {
                 StartupScriptBehavior::Blocking
             } else {

@@ -122,13 +122,23 @@ pub async fn workspaces(
     State(e): State<Embedded>,
     Query(query): Query<WorkspacesQuery>,
 ) -> ApiResult<Json<Value>> {
-    let ws = workspace_json(&e);
+    let ws = workspace_json(&e, &include_agent_metadata(&query.q));
     let list = if matches_query(&e, &query.q) {
         vec![ws]
     } else {
         Vec::new()
     };
     Ok(Json(json!({ "count": list.len(), "workspaces": list })))
+}
+
+/// The keys of the search's `include_agent_metadata:KEY` terms (coderd's SDK quotes them):
+/// coderd then lists those metadata items in each agent (it is not a filter).
+fn include_agent_metadata(q: &str) -> Vec<String> {
+    q.split_whitespace()
+        .filter_map(|term| term.strip_prefix("include_agent_metadata:"))
+        .map(|key| key.trim_matches('"').to_owned())
+        .filter(|key| !key.is_empty())
+        .collect()
 }
 
 /// Whether the workspace matches a coderd-style search (`owner:me name:foo bar`).
@@ -142,12 +152,16 @@ fn matches_query(e: &Embedded, q: &str) -> bool {
     })
 }
 
-/// `GET /workspaces/{id}`-shaped JSON of the emulated workspace.
-pub fn workspace_json(e: &Embedded) -> Value {
+/// `GET /workspaces/{id}`-shaped JSON of the emulated workspace; its agent lists the metadata
+/// items of `metadata_keys` (the workspaces list's `include_agent_metadata`).
+pub fn workspace_json(e: &Embedded, metadata_keys: &[String]) -> Value {
     let agent = e.agent();
     let id = &agent.identity;
     let host = &agent.host;
-    let wire_agent = agent.to_wire();
+    let mut wire_agent = agent.to_wire();
+    if !metadata_keys.is_empty() {
+        wire_agent.metadata = e.metadata().listed(metadata_keys);
+    }
     let healthy = wire_agent.health.healthy;
     let failing: Vec<_> = if healthy {
         Vec::new()

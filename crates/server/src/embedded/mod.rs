@@ -16,6 +16,7 @@ pub mod instance_identity;
 mod local_tls;
 pub mod log_store;
 pub mod logs;
+pub mod metadata;
 pub mod network;
 pub mod port_forward;
 pub mod ports;
@@ -84,6 +85,7 @@ struct Inner {
     shutdown: CancellationToken,
     faults: Option<crate::faults::Faults>,
     scripts: ScriptRunner,
+    metadata: metadata::Metadata,
     /// Held for the server's life: it owns the data directory's lock.
     database: database::Database,
 }
@@ -137,6 +139,8 @@ impl Embedded {
             env_remove: hidden_env.clone(),
             ..RunOptions::default()
         };
+        let metadata = metadata::Metadata::new(file.metadata.clone());
+        metadata.start(run_options.clone(), shutdown.clone());
         let runs = script_runs::ScriptRuns::new(identity.build_id, Some(writer.clone()));
         let runner = ScriptRunner::new(file.scripts.clone(), Arc::new(logs.clone()), run_options)
             .with_runs(runs.clone());
@@ -187,6 +191,7 @@ impl Embedded {
                 shutdown,
                 faults: config.faults.clone(),
                 scripts: runner.clone(),
+                metadata,
                 database,
             }),
         };
@@ -303,6 +308,11 @@ impl Embedded {
     /// Who may be reached through port-forward hosts.
     pub fn forward_config(&self) -> &ForwardConfig {
         &self.inner.forward
+    }
+
+    /// The agent's live metadata.
+    pub fn metadata(&self) -> &metadata::Metadata {
+        &self.inner.metadata
     }
 
     /// The agent's database (identity, logs, builds and their script runs).

@@ -10,7 +10,8 @@ use axum::{Json, Router};
 
 use super::instance_identity::Cloud;
 use super::{
-    agent_auth, around, instance_identity, logs, network, port_forward, terminal, ws, Embedded,
+    agent_auth, around, instance_identity, logs, metadata, network, port_forward, terminal, ws,
+    Embedded,
 };
 use crate::auth::{require_agent, require_session, Tokens};
 use crate::error::ApiError;
@@ -128,6 +129,14 @@ pub fn router(e: Embedded) -> Router {
         .route(
             "/workspaceagents/{workspaceagent}/listening-ports",
             get(listening_ports),
+        )
+        .route(
+            "/workspaceagents/{workspaceagent}/watch-metadata-ws",
+            get(metadata::watch_ws),
+        )
+        .route(
+            "/workspaceagents/{workspaceagent}/watch-metadata",
+            get(metadata::watch_sse),
         )
         .route(
             "/workspaceagents/{workspaceagent}/coordinate",

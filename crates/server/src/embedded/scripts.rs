@@ -499,14 +499,15 @@ pub async fn run_script(
             .ok()
     });
 
-    let (mut command, temp_file) = match build_command(script, options) {
-        Ok(built) => built,
-        Err(err) => {
-            let message = format!("could not prepare the script: {err}");
-            note(message.clone());
-            return ScriptOutcome::SpawnFailed(message);
-        }
-    };
+    let (mut command, temp_file) =
+        match shell_command(&script.config.script, &script.id.to_string(), options) {
+            Ok(built) => built,
+            Err(err) => {
+                let message = format!("could not prepare the script: {err}");
+                note(message.clone());
+                return ScriptOutcome::SpawnFailed(message);
+            }
+        };
     let spawned = command.spawn();
     let mut child = match spawned {
         Ok(child) => child,
@@ -543,11 +544,7 @@ pub async fn run_script(
         Some(limit) => match tokio::time::timeout(limit, child.wait()).await {
             Ok(status) => Waited::from(status),
             Err(_) => {
-                // The script runs in its own process group, so its children go with it.
-                if let Some(pid) = pid {
-                    kill_process_group(pid).await;
-                }
-                let _ = child.kill().await;
+                kill_tree(&mut child, pid).await;
                 Waited::TimedOut
             }
         },
@@ -611,14 +608,17 @@ impl From<std::io::Result<ExitStatus>> for Waited {
     }
 }
 
-/// The command for a script: `sh -c TEXT`, or for a `#!` script its interpreter with the text
-/// saved to a temporary file (returned so it can be removed afterwards). Running the interpreter
-/// rather than the file itself avoids "text file busy" races with other threads' forks.
-fn build_command(
-    script: &Script,
+/// The command for a script's `text`: `sh -c TEXT`, or for a `#!` script its interpreter with
+/// the text saved to a temporary file (named with `tag`; returned so it can be removed
+/// afterwards). Running the interpreter rather than the file itself avoids "text file busy"
+/// races with other threads' forks. Every command the agent runs for a configured script
+/// (scripts, metadata) is built here: no stdin, stdout and stderr piped, its own process group,
+/// the options' environment (without the console's tokens) and directory.
+pub(crate) fn shell_command(
+    text: &str,
+    tag: &str,
     options: &RunOptions,
 ) -> std::io::Result<(tokio::process::Command, Option<PathBuf>)> {
-    let text = &script.config.script;
     let (mut command, temp_file) = match text.strip_prefix("#!") {
         Some(rest) => {
             let line = rest.lines().next().unwrap_or_default().trim();
@@ -629,11 +629,8 @@ fn build_command(
             if program.is_empty() {
                 return Err(std::io::Error::other("the #! line names no interpreter"));
             }
-            let path = std::env::temp_dir().join(format!(
-                "agent-console-script-{}-{}",
-                script.id,
-                Uuid::new_v4()
-            ));
+            let path =
+                std::env::temp_dir().join(format!("agent-console-script-{tag}-{}", Uuid::new_v4()));
             std::fs::File::create(&path)?.write_all(text.as_bytes())?;
             let mut command = tokio::process::Command::new(program);
             command.args(arg.filter(|a| !a.is_empty())).arg(&path);
@@ -670,10 +667,19 @@ fn build_command(
     Ok((command, temp_file))
 }
 
-fn remove_temp(path: Option<PathBuf>) {
+pub(crate) fn remove_temp(path: Option<PathBuf>) {
     if let Some(path) = path {
         let _ = std::fs::remove_file(path);
     }
+}
+
+/// Kills a script started by [`shell_command`] (whose `pid` was read at its start) with
+/// everything it started: it runs in its own process group, so its children go with it.
+pub(crate) async fn kill_tree(child: &mut tokio::process::Child, pid: Option<u32>) {
+    if let Some(pid) = pid {
+        kill_process_group(pid).await;
+    }
+    let _ = child.kill().await;
 }
 
 /// SIGKILLs a whole process group. std offers no safe `kill(2)`, so this goes through the

@@ -15,7 +15,8 @@ codersdk.DERPRegion codersdk.WorkspaceAgentListeningPortsResponse codersdk.Works
 codersdk.RegionsResponse-codersdk_Region codersdk.Region codersdk.AppHostResponse
 workspacesdk.AgentConnectionInfo tailcfg.DERPMap tailcfg.DERPRegion tailcfg.DERPNode
 tailcfg.DERPHomeParams agentsdk.AuthenticateResponse agentsdk.GitSSHKey agentsdk.ExternalAuthResponse
-agentsdk.PatchLogs agentsdk.Log agentsdk.PostLogSourceRequest codersdk.WorkspaceBuildTimings""".split()
+agentsdk.PatchLogs agentsdk.Log agentsdk.PostLogSourceRequest codersdk.WorkspaceBuildTimings
+codersdk.ServerSentEvent codersdk.WorkspaceAgentMetadata""".split()
 
 # definition name -> (Go package name, file, Go type)
 STRUCTS = [
@@ -51,6 +52,10 @@ STRUCTS = [
  ('codersdk.ProvisionerTiming', 'codersdk', 'codersdk/workspacebuilds.go', 'ProvisionerTiming'),
  ('codersdk.AgentScriptTiming', 'codersdk', 'codersdk/workspacebuilds.go', 'AgentScriptTiming'),
  ('codersdk.AgentConnectionTiming', 'codersdk', 'codersdk/workspacebuilds.go', 'AgentConnectionTiming'),
+ ('codersdk.WorkspaceAgentMetadata', 'codersdk', 'codersdk/workspaceagents.go', 'WorkspaceAgentMetadata'),
+ ('codersdk.WorkspaceAgentMetadataResult', 'codersdk', 'codersdk/workspaceagents.go', 'WorkspaceAgentMetadataResult'),
+ ('codersdk.WorkspaceAgentMetadataDescription', 'codersdk', 'codersdk/workspaceagents.go', 'WorkspaceAgentMetadataDescription'),
+ ('codersdk.ServerSentEvent', 'codersdk', 'codersdk/serversentevents.go', 'ServerSentEvent'),
 ]
 EMBEDDED = {'ReducedUser': 'codersdk/users.go', 'MinimalUser': 'codersdk/users.go'}
 

@@ -46,9 +46,11 @@ impl Drop for Server {
     }
 }
 
-/// A config file with no startup scripts (tests add their own lines) and a few providers.
+/// A config file with no startup scripts and no metadata (tests add their own lines) and a few
+/// providers.
 pub const TEST_CONFIG: &str = r#"
 scripts = []
+metadata = []
 
 [agent]
 name = "dev"
@@ -331,9 +333,23 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Generates one `#[tokio::test]` per mode for an `async fn(Server)` body.
+/// Generates one `#[tokio::test]` per mode for an `async fn(Server)` body, or, with `mode`,
+/// for an `async fn(Mode)` body that starts its own server (a config of its own).
 #[macro_export]
 macro_rules! both_modes {
+    (mode $name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                $body(common::Mode::Embedded).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn proxy() {
+                $body(common::Mode::Proxy).await;
+            }
+        }
+    };
     ($name:ident, $body:expr) => {
         mod $name {
             use super::*;
