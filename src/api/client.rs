@@ -203,33 +203,48 @@ pub async fn get_json_array<T: DeserializeOwned>(
     path: impl Into<String>,
     mut on_items: impl FnMut(Vec<T>),
 ) -> Result<(), ApiError> {
-    let request = with_auth(Request::get(&api_url(&path.into())), None);
-    let (response, _abort) = send(request, None::<&()>, true).await?;
     let mut parser = ArrayReader::<T>::new();
     let mut batch = Vec::new();
     let mut slice_start = js_sys::Date::now();
-    if let Some(body) = response.body() {
-        let reader = ChunkReader::new(&body)
-            .ok_or_else(|| ApiError::Network("The answer could not be read.".into()))?;
-        while let Some(chunk) = reader.next().await.map_err(|_| {
-            ApiError::Network("The connection broke while the answer was arriving.".into())
-        })? {
-            let Some(chunk) = chunk.dyn_ref::<js_sys::Uint8Array>() else {
-                continue;
-            };
-            batch.extend(parser.feed(&chunk.to_vec()).map_err(|e| decode_error(&e))?);
-            if js_sys::Date::now() - slice_start >= ARRAY_SLICE_MS {
-                on_items(std::mem::take(&mut batch));
-                // Chunks already downloaded resolve at once: without this the whole answer would
-                // be read in one task, and the page would not draw until the end.
-                super::sleep_ms(0).await;
-                slice_start = js_sys::Date::now();
-            }
+    read_stream(path, async |chunk: Vec<u8>| {
+        batch.extend(parser.feed(&chunk).map_err(|e| decode_error(&e))?);
+        if js_sys::Date::now() - slice_start >= ARRAY_SLICE_MS {
+            on_items(std::mem::take(&mut batch));
+            // Chunks already downloaded resolve at once: without this the whole answer would
+            // be read in one task, and the page would not draw until the end.
+            super::sleep_ms(0).await;
+            slice_start = js_sys::Date::now();
         }
-    }
+        Ok(())
+    })
+    .await?;
     parser.finish().map_err(|e| decode_error(&e))?;
     if !batch.is_empty() {
         on_items(batch);
+    }
+    Ok(())
+}
+
+/// GETs `path` (with the session) and hands its body to `on_chunk` piece by piece as it
+/// downloads, until it ends: a backlog parsed while it arrives, or a stream of events. An `Err`
+/// from `on_chunk` stops reading. Not retried.
+pub async fn read_stream(
+    path: impl Into<String>,
+    mut on_chunk: impl AsyncFnMut(Vec<u8>) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    let request = with_auth(Request::get(&api_url(&path.into())), None);
+    let (response, _abort) = send(request, None::<&()>, true).await?;
+    let Some(body) = response.body() else {
+        return Ok(());
+    };
+    let reader = ChunkReader::new(&body)
+        .ok_or_else(|| ApiError::Network("The answer could not be read.".into()))?;
+    while let Some(chunk) = reader.next().await.map_err(|_| {
+        ApiError::Network("The connection broke while the answer was arriving.".into())
+    })? {
+        if let Some(chunk) = chunk.dyn_ref::<js_sys::Uint8Array>() {
+            on_chunk(chunk.to_vec()).await?;
+        }
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ mod ws;
 pub use app_auth::{open_forwarded, signed_in_address};
 pub use client::{
     api_url, arrived_json, base_path, get_bytes, get_json, get_json_array, get_json_as,
-    get_json_once, random_uuid, send_json, Method,
+    get_json_once, random_uuid, read_stream, send_json, Method,
 };
 pub use error::ApiError;
 pub use poll::{sleep_ms, tab_hidden, use_fetch, use_poll, use_poll_from, wait_visible, Loaded};

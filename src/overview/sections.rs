@@ -34,15 +34,18 @@ pub fn Overview() -> impl IntoView {
                     {summary(&a, buildinfo)} {connection(&a)}
                     {timestamps(&a, last_connected.into(), updated.into())} {latency(&a)}
                 </div>
-                {apps(&a)}
             }
         })
     };
-    // Drawn once: the cards below follow the agent by themselves.
+    let apps = move || agent.get().map(|a| apps(&a));
+    // Drawn once: the metadata card streams on its own, the cards below follow the agent by
+    // themselves.
     let loaded = Memo::new(move |_| agent.with(|a| a.is_some()));
     view! {
         {top}
-        {move || loaded.get().then(|| view! { <BelowTheFold /> })}
+        {move || loaded.get().then(|| view! { <LoadWhenNear class="overview-metadata" load=super::metadata_card /> })}
+        {apps}
+        {move || loaded.get().then(|| view! { <LoadWhenNear class="overview-details" load=super::details /> })}
     }
 }
 
@@ -402,17 +405,21 @@ fn apps(a: &WorkspaceAgent) -> impl IntoView {
     }
 }
 
-/// The cards below the first screen (scripts, log sources, capabilities, environment): their
-/// code loads on its own when they come near the viewport, so the first page stays small.
+/// A part of the overview whose code loads on its own when it comes near the viewport (the
+/// metadata card; the cards below the first screen: scripts, log sources, capabilities,
+/// environment), after the agent's name is on screen, so the first page stays small.
 #[component]
-fn BelowTheFold() -> impl IntoView {
+fn LoadWhenNear<F>(class: &'static str, load: fn() -> F) -> impl IntoView
+where
+    F: std::future::Future<Output = AnyView> + Send + 'static,
+{
     let node = NodeRef::<leptos::html::Div>::new();
     let near = use_near_viewport(node);
     view! {
-        <div class="overview-details" node_ref=node>
+        <div class=class node_ref=node>
             {move || {
                 if near.get() {
-                    Suspend::new(super::details()).into_any()
+                    Suspend::new(load()).into_any()
                 } else {
                     view! {
                         <section class="card">

@@ -203,6 +203,9 @@ test('a line link copied on one page lands on that line in another, after a relo
   const lines = await linesWithIds(request, agent.id, run);
   const [target, second, third] = [lines[1500], lines[1501], lines[1502]];
   await openLogs(page, agent.id);
+  // The whole backlog first (the shared server holds 100k lines by now): a search typed before
+  // its lines arrive finds nothing to jump to.
+  await expect(page.locator('.log-row', { hasText: `${run} line 2999` })).toBeVisible({ timeout: 30_000 });
   // Bring line 1500 on screen with the search, then link it and shift-click to line 1502.
   await page.getByLabel('Search the logs').fill(`${run} line 1500`);
   await page.getByLabel('Search the logs').press('Enter');

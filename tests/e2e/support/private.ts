@@ -24,6 +24,9 @@ export const PRIVATE_PORTS = {
   trunkBackend: SERVER.port + 28,
   trunkServe: SERVER.port + 29,
   cuttingFront: SERVER.port + 30,
+  metadata: SERVER.port + 31,
+  metadataCoderd: SERVER.port + 32,
+  metadataProxy: SERVER.port + 33,
 };
 
 export interface PrivateServer {
