@@ -158,7 +158,7 @@ impl WorkspaceSession {
     /// has its newest connection's status; sessions sorted by hostname, then address. Unlike
     /// coderd's live grouping, an ended session carries `ended_at` (its last connection's end).
     pub fn group(mut connections: Vec<WorkspaceConnection>) -> Vec<WorkspaceSession> {
-        connections.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        connections.sort_by_key(|c| std::cmp::Reverse(c.created_at));
         let mut sessions: Vec<WorkspaceSession> = Vec::new();
         for conn in connections {
             let same = |s: &WorkspaceSession| {

@@ -166,19 +166,3 @@ mod tests {
             .starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
     }
 }
-
-/// `PATCH /workspaceagents/me/app-status`: an app of the agent reports its state. coderd's
-/// checks and answers: the body, the state, the message's length (`PatchAppStatus::validate`),
-/// then the slug (400 when the agent has no such app); 200 with a `null` body.
-pub async fn patch_app_status(
-    State(e): State<Embedded>,
-    body: axum::body::Bytes,
-) -> ApiResult<Json<serde_json::Value>> {
-    let request: coder_api::PatchAppStatus = crate::error::read_json(&body)?;
-    let valid = request.validate().map_err(ApiError::bad_request)?;
-    let id = &e.agent().identity;
-    e.apps()
-        .post_status(valid, id.workspace_id, id.agent_id)
-        .map_err(ApiError::bad_request)?;
-    Ok(Json(serde_json::Value::Null))
-}

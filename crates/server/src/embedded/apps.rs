@@ -327,6 +327,24 @@ impl Apps {
     }
 }
 
+/// `PATCH /workspaceagents/me/app-status`: an app of the agent reports its state. coderd's
+/// checks and answers: the body, the state, the message's length (`PatchAppStatus::validate`),
+/// then the slug (400 when the agent has no such app); 200 with a `null` body.
+pub async fn patch_app_status(
+    axum::extract::State(e): axum::extract::State<super::Embedded>,
+    body: axum::body::Bytes,
+) -> crate::error::ApiResult<axum::Json<serde_json::Value>> {
+    let request: coder_api::PatchAppStatus = crate::error::read_json(&body)?;
+    let valid = request
+        .validate()
+        .map_err(crate::error::ApiError::bad_request)?;
+    let id = &e.agent().identity;
+    e.apps()
+        .post_status(valid, id.workspace_id, id.agent_id)
+        .map_err(crate::error::ApiError::bad_request)?;
+    Ok(axum::Json(serde_json::Value::Null))
+}
+
 /// Coder's agent's rule (`agent/apphealth.go`): a success is healthy and resets the count; a
 /// failure counts while fewer than `threshold` were counted, and the one after makes the app
 /// unhealthy (so `threshold + 1` consecutive failures). `None`: the health does not change.

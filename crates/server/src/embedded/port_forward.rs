@@ -350,8 +350,8 @@ where
         strip_hop_by_hop(response.headers_mut(), false);
     }
     Ok(response.map(|body| {
-        Body::from_stream(HeldBody {
-            body: Body::new(body).into_data_stream(),
+        Body::new(HeldBody {
+            body: Body::new(body),
             connection: Some(held),
         })
     }))
@@ -360,28 +360,48 @@ where
 /// A response body holding its connection ongoing: it ends cleanly when the body was sent
 /// whole, and as a client disconnection when the body failed or the client left before its end.
 struct HeldBody {
-    body: axum::body::BodyDataStream,
+    body: Body,
     connection: Option<ConnectionGuard>,
 }
 
-impl futures_util::Stream for HeldBody {
-    type Item = Result<bytes::Bytes, axum::Error>;
+impl axum::body::HttpBody for HeldBody {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
 
-    fn poll_next(
+    fn poll_frame(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        let next = std::pin::Pin::new(&mut self.body).poll_next(cx);
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let next = std::pin::Pin::new(&mut self.body).poll_frame(cx);
         match &next {
-            std::task::Poll::Ready(None) => {
-                if let Some(c) = self.connection.take() {
-                    c.end_cleanly();
-                }
-            }
             std::task::Poll::Ready(Some(Err(_))) => drop(self.connection.take()),
-            _ => {}
+            // A body of known length is done with its last bytes: hyper need not ask again.
+            std::task::Poll::Ready(None) => self.end_if_done(true),
+            std::task::Poll::Ready(Some(Ok(_))) => {
+                let done = self.body.is_end_stream();
+                self.end_if_done(done);
+            }
+            std::task::Poll::Pending => {}
         }
         next
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl HeldBody {
+    fn end_if_done(&mut self, done: bool) {
+        if done {
+            if let Some(c) = self.connection.take() {
+                c.end_cleanly();
+            }
+        }
     }
 }
 

@@ -153,7 +153,7 @@ pub fn router(e: Embedded) -> Router {
         .route("/workspaceagents/me/gitsshkey", get(agent_auth::gitsshkey))
         .route(
             "/workspaceagents/me/app-status",
-            patch(agent_auth::patch_app_status),
+            patch(super::apps::patch_app_status),
         )
         .route(
             "/workspaceagents/me/external-auth",
