@@ -280,6 +280,14 @@ pub struct WorkspaceAgent {
     /// Deprecated summary of the scripts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub startup_script_behavior: Option<StartupScriptBehavior>,
+    /// Who is connected and how ([`crate::WorkspaceSession::group`]); omitted when none, and by
+    /// a coderd without sessions (its `main` at `c9a1e2bc`).
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub sessions: Vec<crate::WorkspaceSession>,
 }
 
 impl WorkspaceAgent {

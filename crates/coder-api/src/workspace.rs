@@ -1,7 +1,7 @@
 //! What a client needs of workspaces to find their agents: the workspace, its latest build, the
 //! build's resources and the agents in them.
 use crate::de::null_as_default;
-use crate::{open_enum, WorkspaceAgent};
+use crate::{open_enum, WorkspaceAgent, WorkspaceAppStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -96,6 +96,61 @@ pub struct Workspace {
     /// The latest build, whose resources hold the current agents.
     #[serde(default)]
     pub latest_build: WorkspaceBuild,
+    /// The newest status any app of the workspace reported (coderd: by `created_at`, across
+    /// its builds); `null` when none ever did.
+    #[serde(default)]
+    pub latest_app_status: Option<WorkspaceAppStatus>,
+    /// The latest build is not of the template's active version.
+    #[serde(default)]
+    pub outdated: bool,
+    /// Healthy, or which agents are not.
+    #[serde(default)]
+    pub health: WorkspaceHealth,
+    /// The task the workspace runs, if any (coderd always writes it: `null` when none).
+    #[serde(default)]
+    pub task_id: Option<Uuid>,
+}
+
+/// `Workspace.health`: coderd lists the top-level agents (not sub-agents) whose own `health`
+/// is not healthy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceHealth {
+    /// No agent is failing.
+    #[serde(default = "yes")]
+    pub healthy: bool,
+    /// Ids of the failing agents.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub failing_agents: Vec<Uuid>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Absent health says nothing is failing.
+impl Default for WorkspaceHealth {
+    fn default() -> Self {
+        Self {
+            healthy: true,
+            failing_agents: Vec::new(),
+        }
+    }
+}
+
+impl WorkspaceHealth {
+    /// coderd's rule over the agents of the latest build: sub-agents (with a `parent_id`) do not
+    /// count.
+    pub fn of<'a>(agents: impl IntoIterator<Item = &'a WorkspaceAgent>) -> Self {
+        let failing_agents: Vec<Uuid> = agents
+            .into_iter()
+            .filter(|a| a.parent_id.is_none() && !a.health.healthy)
+            .map(|a| a.id)
+            .collect();
+        Self {
+            healthy: failing_agents.is_empty(),
+            failing_agents,
+        }
+    }
 }
 
 impl Workspace {

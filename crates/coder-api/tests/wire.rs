@@ -10,7 +10,13 @@ use serde_json::{json, Value};
 /// How each wire fixture is read. A fixture missing here fails `every_wire_fixture_is_checked`.
 const WIRE: &[Check] = &[
     ("agent.json", |j| drop(round_trip::<WorkspaceAgent>(j))),
+    ("agent_sessions.json", |j| {
+        drop(round_trip::<WorkspaceAgent>(j))
+    }),
     ("app_host.json", |j| drop(round_trip::<AppHostResponse>(j))),
+    ("app_status_patch.json", |j| {
+        drop(round_trip::<PatchAppStatus>(j))
+    }),
     ("buildinfo.json", |j| drop(round_trip::<BuildInfo>(j))),
     ("connection.json", |j| {
         drop(round_trip::<AgentConnectionInfo>(j))
@@ -25,6 +31,9 @@ const WIRE: &[Check] = &[
     ("regions.json", |j| drop(round_trip::<RegionsResponse>(j))),
     ("signed_out.json", |j| drop(round_trip::<Response>(j))),
     ("users_me.json", |j| drop(round_trip::<User>(j))),
+    ("workspace_app_status.json", |j| {
+        drop(round_trip::<Workspace>(j))
+    }),
     ("workspaces.json", |j| {
         drop(round_trip::<WorkspacesResponse>(j))
     }),
@@ -219,7 +228,7 @@ fn newer_agent_fields() {
     assert_eq!(code.health, WorkspaceAppHealth::Healthy);
     assert_eq!(code.healthcheck.threshold, 6);
     assert_eq!(code.statuses[0].state, WorkspaceAppStatusState::Working);
-    assert_eq!(code.statuses[0].uri.as_deref(), Some(""));
+    assert_eq!(code.statuses[0].uri, "");
     let docs = &agent.apps[1];
     assert!(docs.external && docs.hidden && docs.statuses.is_empty());
     assert_eq!(docs.open_in, Some(WorkspaceAppOpenIn::Tab));
@@ -487,4 +496,167 @@ fn agent_metadata_in_the_workspaces_list() {
         .unwrap()
         .metadata
         .is_empty());
+}
+
+/// Issue 17: sessions as coderd's sessions branch writes them (hostname-grouped, newest
+/// connection first), with unknown statuses and connection types kept and `null` lists read.
+#[test]
+fn agent_sessions() {
+    let agent: WorkspaceAgent = round_trip(&wire("agent_sessions.json"));
+    let [laptop, history, lost] = &agent.sessions[..] else {
+        panic!("three sessions: {:?}", agent.sessions);
+    };
+    assert_eq!(laptop.status, WorkspaceConnectionStatus::Ongoing);
+    assert_eq!(laptop.client_hostname, "laptop");
+    assert_eq!(laptop.connections[0].kind, ConnectionType::PortForwarding);
+    assert_eq!(laptop.connections[0].detail, "8080");
+    assert_eq!(laptop.connections[0].home_derp.as_ref().unwrap().id, 999);
+    assert_eq!(laptop.connections[1].kind, ConnectionType::Ssh);
+    assert!(laptop.connections[1].ended_at.is_some());
+    assert_eq!(laptop.connections[1].exit_code, Some(0));
+    assert!(history.id.is_some() && history.connections.is_empty());
+    assert_eq!(
+        history.status,
+        WorkspaceConnectionStatus::Unknown("teleported".into())
+    );
+    assert!(!history.status.is_ongoing());
+    assert!(lost.ip.is_none());
+    assert_eq!(
+        lost.connections[0].kind,
+        ConnectionType::Unknown("teleport".into())
+    );
+    // A coderd without sessions (main) leaves the key out; so does this crate when empty.
+    let plain: WorkspaceAgent = round_trip(&wire("agent.json"));
+    assert!(plain.sessions.is_empty());
+    assert!(serde_json::to_value(&plain)
+        .unwrap()
+        .get("sessions")
+        .is_none());
+}
+
+/// Grouping follows coderd: by hostname, else address; ongoing wins; newest connection first.
+#[test]
+fn sessions_are_grouped_like_coderd() {
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let conn = |ip: &str, host: &str, start: &str, end: Option<&str>| WorkspaceConnection {
+        ip: Some(ip.into()),
+        client_hostname: host.into(),
+        status: if end.is_some() {
+            WorkspaceConnectionStatus::CleanDisconnected
+        } else {
+            WorkspaceConnectionStatus::Ongoing
+        },
+        created_at: at(start),
+        ended_at: end.map(at),
+        kind: ConnectionType::ReconnectingPty,
+        ..Default::default()
+    };
+    let sessions = WorkspaceSession::group(vec![
+        conn(
+            "10.0.0.2",
+            "",
+            "2026-01-01T10:00:00Z",
+            Some("2026-01-01T10:05:00Z"),
+        ),
+        conn(
+            "10.0.0.1",
+            "",
+            "2026-01-01T09:00:00Z",
+            Some("2026-01-01T09:30:00Z"),
+        ),
+        conn("10.0.0.1", "", "2026-01-01T11:00:00Z", None),
+        conn(
+            "10.0.0.9",
+            "box",
+            "2026-01-01T08:00:00Z",
+            Some("2026-01-01T08:01:00Z"),
+        ),
+        conn(
+            "10.0.0.8",
+            "box",
+            "2026-01-01T08:30:00Z",
+            Some("2026-01-01T08:40:00Z"),
+        ),
+    ]);
+    let keys: Vec<_> = sessions
+        .iter()
+        .map(|s| (s.client_hostname.as_str(), s.ip.as_deref().unwrap()))
+        .collect();
+    assert_eq!(
+        keys,
+        [("", "10.0.0.1"), ("", "10.0.0.2"), ("box", "10.0.0.8")]
+    );
+    let one = &sessions[0];
+    assert_eq!(one.status, WorkspaceConnectionStatus::Ongoing);
+    assert_eq!(one.started_at, at("2026-01-01T09:00:00Z"));
+    assert!(one.ended_at.is_none());
+    assert_eq!(one.connections[0].created_at, at("2026-01-01T11:00:00Z"));
+    let boxed = &sessions[2];
+    assert_eq!(boxed.connections.len(), 2);
+    assert_eq!(boxed.status, WorkspaceConnectionStatus::CleanDisconnected);
+    assert_eq!(boxed.ended_at, Some(at("2026-01-01T08:40:00Z")));
+}
+
+/// Issue 17: the workspace's latest app status, `outdated`, `health` and `task_id`, and what an
+/// older coderd without them reads as.
+#[test]
+fn workspace_app_status_and_health() {
+    let ws: Workspace = round_trip(&wire("workspace_app_status.json"));
+    let latest = ws.latest_app_status.as_ref().unwrap();
+    assert_eq!(latest.state, WorkspaceAppStatusState::Idle);
+    assert_eq!(latest.uri, "https://github.com/org/repo/pull/123");
+    assert!(ws.outdated && !ws.health.healthy);
+    assert_eq!(ws.health.failing_agents.len(), 1);
+    assert!(ws.task_id.is_some());
+    // coderd writes `latest_app_status` and `task_id` as null, never leaves them out.
+    let bare: Workspace = parse(r#"{"id":"7a1d0c52-3b4f-4f5e-9d8c-2b1a0f9e8d7c"}"#).unwrap();
+    assert!(bare.latest_app_status.is_none() && bare.task_id.is_none());
+    assert!(bare.health.healthy && !bare.outdated);
+    let out = serde_json::to_value(&bare).unwrap();
+    assert!(out["latest_app_status"].is_null() && out["task_id"].is_null());
+    // Sub-agents do not count toward the workspace's health.
+    let mut sick = WorkspaceAgent {
+        health: WorkspaceAgentHealth {
+            healthy: false,
+            reason: Some("agent has lost connection".into()),
+        },
+        ..Default::default()
+    };
+    assert!(!WorkspaceHealth::of([&sick]).healthy);
+    sick.parent_id = Some(uuid::Uuid::nil());
+    assert_eq!(WorkspaceHealth::of([&sick]), WorkspaceHealth::default());
+}
+
+/// The agent's status report: the route, coderd's field names, and an app's `null` fields.
+#[test]
+fn app_status_patch() {
+    let req: PatchAppStatus = round_trip(&wire("app_status_patch.json"));
+    assert_eq!(
+        routes::me_app_status(),
+        "/api/v2/workspaceagents/me/app-status"
+    );
+    let ok = req.validate().unwrap();
+    assert_eq!(
+        (ok.app_slug.as_str(), ok.state),
+        ("claude-code", WorkspaceAppStatusState::Working)
+    );
+    // Missing fields read as empty, as Go reads them: then refused for the state.
+    let empty: PatchAppStatus = parse("{}").unwrap();
+    assert_eq!(
+        empty.validate().unwrap_err().message,
+        "Failed to parse request."
+    );
+    let status: WorkspaceAppStatus = parse(
+        r#"{"id":"1e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b","created_at":"2026-08-20T09:10:11Z","state":"waiting","uri":null,"icon":null}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        status.state,
+        WorkspaceAppStatusState::Unknown("waiting".into())
+    );
+    assert!(status.uri.is_empty() && status.icon.is_empty());
+    assert_eq!(
+        Response::app_status_unknown_slug("nope").detail.as_deref(),
+        Some("No app found with slug \"nope\"")
+    );
 }

@@ -135,6 +135,8 @@ pub struct FileConfig {
     /// blocks; absent → [`crate::embedded::metadata::default_metadata`] (this machine's CPU,
     /// memory, disk and load); `metadata = []` → none.
     pub metadata: Vec<crate::embedded::metadata::MetadataConfig>,
+    /// `[[apps]]`: the agent's apps, shaped like a template's `coder_app` (none by default).
+    pub apps: Vec<crate::embedded::apps::AppConfig>,
 }
 
 impl Default for FileConfig {
@@ -147,6 +149,7 @@ impl Default for FileConfig {
             derp: DerpSection::default(),
             logs: LogsSection::default(),
             metadata: crate::embedded::metadata::default_metadata(),
+            apps: Vec::new(),
         }
     }
 }
@@ -174,6 +177,7 @@ impl FileConfig {
             }
         }
         crate::embedded::metadata::validate(&file.metadata).map_err(anyhow::Error::msg)?;
+        crate::embedded::apps::validate(&file.apps).map_err(anyhow::Error::msg)?;
         Ok(file)
     }
 }

@@ -279,6 +279,17 @@ async fn check_get(s: &Server, schema: &Schema, path: &str, definition: &str) ->
     value
 }
 
+/// The workspaces list, checked.
+async fn check_workspaces(s: &Server, schema: &Schema) -> Value {
+    check_get(
+        s,
+        schema,
+        "/api/v2/workspaces",
+        "codersdk.WorkspacesResponse",
+    )
+    .await
+}
+
 #[tokio::test]
 async fn every_embedded_answer_has_coderds_shape() {
     let schema = Schema::load();
@@ -298,13 +309,7 @@ async fn every_embedded_answer_has_coderds_shape() {
     )
     .await;
     check_get(&s, &schema, "/api/v2/users/me", "codersdk.User").await;
-    let list = check_get(
-        &s,
-        &schema,
-        "/api/v2/workspaces",
-        "codersdk.WorkspacesResponse",
-    )
-    .await;
+    let list = check_workspaces(&s, &schema).await;
     assert!(
         !list["workspaces"][0]["latest_build"]["resources"][0]["agents"][0]["log_sources"]
             .as_array()
@@ -461,6 +466,63 @@ async fn script_runs_have_coderds_shape() {
     )
     .await;
     assert_eq!(timings["agent_script_timings"][0]["status"], "exit_failure");
+}
+
+/// Issue 17: apps (one with a health check, one without) and a posted status, in the agent JSON
+/// and the workspaces list (`latest_app_status`, `health`, `task_id`). Sessions are left out: they
+/// come from a coderd version this excerpt does not hold (see docs/coder-wire.md).
+#[tokio::test]
+async fn apps_and_statuses_have_coderds_shape() {
+    let schema = Schema::load();
+    let config = r#"
+scripts = []
+metadata = []
+
+[[apps]]
+slug = "web"
+display_name = "Web"
+url = "http://localhost:8080/"
+subdomain = true
+healthcheck = { url = "http://127.0.0.1:9/", interval = 5, threshold = 3 }
+
+[[apps]]
+slug = "term"
+command = "htop"
+open_in = "tab"
+"#;
+    let s = Server::start_with(Mode::Embedded, config, |_| {}).await;
+    let resp = s
+        .agent_req(
+            reqwest::Method::PATCH,
+            "/api/v2/workspaceagents/me/app-status",
+        )
+        .json(&json!({"app_slug": "web", "state": "complete", "message": "Done"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let agent = check_get(&s, &schema, &s.agent_path(""), "codersdk.WorkspaceAgent").await;
+    assert_eq!(
+        agent["apps"][1]["statuses"][0]["state"], "complete",
+        "{agent}"
+    );
+    assert_eq!(agent["apps"][0]["health"], "disabled");
+    let list = check_workspaces(&s, &schema).await;
+    assert_eq!(
+        list["workspaces"][0]["latest_app_status"]["message"],
+        "Done"
+    );
+    let missing = s
+        .agent_req(
+            reqwest::Method::PATCH,
+            "/api/v2/workspaceagents/me/app-status",
+        )
+        .json(&json!({"app_slug": "nope", "state": "idle"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 400);
+    assert_shape(&schema, "codersdk.Response", &missing.json().await.unwrap());
 }
 
 /// The metadata stream: each frame a `codersdk.ServerSentEvent` whose data are

@@ -273,6 +273,10 @@ pub fn me_log_source() -> String {
 pub fn me_logs() -> String {
     me("/logs")
 }
+/// `PATCH /workspaceagents/me/app-status` (agent token; body [`crate::PatchAppStatus`]).
+pub fn me_app_status() -> String {
+    me("/app-status")
+}
 /// `GET /users/me`.
 pub fn users_me() -> String {
     format!("{API}/users/me")

@@ -252,6 +252,8 @@ impl Agent {
                 .collect(),
             // coderd's agent JSON carries metadata only in the workspaces list, when asked for.
             metadata: Vec::new(),
+            // Filled by `Embedded::agent_wire`, which owns them.
+            sessions: Vec::new(),
             startup_script_behavior: Some(if blocking {
                 StartupScriptBehavior::Blocking
             } else {

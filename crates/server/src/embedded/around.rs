@@ -158,16 +158,11 @@ pub fn workspace_json(e: &Embedded, metadata_keys: &[String]) -> Value {
     let agent = e.agent();
     let id = &agent.identity;
     let host = &agent.host;
-    let mut wire_agent = agent.to_wire();
+    let mut wire_agent = e.agent_wire();
     if !metadata_keys.is_empty() {
         wire_agent.metadata = e.metadata().listed(metadata_keys);
     }
-    let healthy = wire_agent.health.healthy;
-    let failing: Vec<_> = if healthy {
-        Vec::new()
-    } else {
-        vec![id.agent_id]
-    };
+    let health = coder_api::WorkspaceHealth::of([&wire_agent]);
     // Each server start is a build: it began when this server started.
     let build_at = id.build_started_at();
     let job = json!({
@@ -251,6 +246,11 @@ pub fn workspace_json(e: &Embedded, metadata_keys: &[String]) -> Value {
         template_display_name: "This machine".into(),
         created_at: Some(id.created_at),
         latest_build: WorkspaceBuild::default(),
+        latest_app_status: e.apps().latest_status(),
+        // Every build is of the one local template version.
+        outdated: false,
+        health,
+        task_id: None,
     };
     let mut workspace = extended(
         workspace,
@@ -264,20 +264,16 @@ pub fn workspace_json(e: &Embedded, metadata_keys: &[String]) -> Value {
             "template_allow_user_cancel_workspace_jobs": false,
             "template_active_version_id": id.template_version_id,
             "template_require_active_version": false,
-            "latest_app_status": null,
-            "outdated": false,
             // coderd omits an unset autostart schedule and TTL (`omitempty` pointers).
             "last_used_at": chrono::Utc::now(),
             "deleting_at": null,
             "dormant_at": null,
-            "health": {"healthy": healthy, "failing_agents": failing},
             "automatic_updates": "never",
             "allow_renames": false,
             "favorite": false,
             "next_start_at": null,
             "is_prebuild": false,
             "template_use_classic_parameter_flow": false,
-            "task_id": null,
         }),
     );
     workspace["latest_build"] = build;

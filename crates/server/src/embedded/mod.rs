@@ -8,6 +8,7 @@
 pub mod agent;
 pub mod agent_auth;
 pub mod app_auth;
+pub mod apps;
 pub mod around;
 pub mod database;
 mod frame_batch;
@@ -24,6 +25,7 @@ pub mod pty;
 mod routes;
 pub mod script_runs;
 pub mod scripts;
+pub mod sessions;
 pub mod terminal;
 pub mod ws;
 
@@ -86,6 +88,7 @@ struct Inner {
     faults: Option<crate::faults::Faults>,
     scripts: ScriptRunner,
     metadata: metadata::Metadata,
+    apps: apps::Apps,
     /// Held for the server's life: it owns the data directory's lock.
     database: database::Database,
 }
@@ -146,6 +149,7 @@ impl Embedded {
             .with_runs(runs.clone());
         let git_ssh_key =
             agent_auth::generate_git_ssh_key(&format!("{}@{}", host.username, host.agent_name))?;
+        let identity_agent_id = identity.agent_id;
         let agent = Agent::new(
             identity,
             host.clone(),
@@ -159,6 +163,7 @@ impl Embedded {
             .iter()
             .filter_map(|p| p.access_token.clone().map(|t| (p.id.clone(), t)))
             .collect();
+        let sessions = sessions::Sessions::new(&host.hostname);
         let forward = ForwardConfig {
             agent_name: host.agent_name.clone(),
             workspace_name: host.workspace_name.clone(),
@@ -170,7 +175,18 @@ impl Embedded {
             console_port: Some(local_addr.port()),
             app_auth: app_auth::AppAuth::default(),
             console_url: console_url(local_addr, &config.base_path),
+            sessions: sessions.clone(),
         };
+        let apps = apps::Apps::new(
+            &file.apps,
+            identity_agent_id,
+            apps::Names {
+                agent: host.agent_name.clone(),
+                workspace: host.workspace_name.clone(),
+                user: host.username.clone(),
+            },
+        );
+        apps.start_health_checks(shutdown.clone());
         let e = Embedded {
             inner: Arc::new(Inner {
                 tokens: tokens.clone(),
@@ -192,6 +208,7 @@ impl Embedded {
                 faults: config.faults.clone(),
                 scripts: runner.clone(),
                 metadata,
+                apps,
                 database,
             }),
         };
@@ -308,6 +325,24 @@ impl Embedded {
     /// Who may be reached through port-forward hosts.
     pub fn forward_config(&self) -> &ForwardConfig {
         &self.inner.forward
+    }
+
+    /// Who is connected: terminal sockets and port-forward exchanges.
+    pub fn sessions(&self) -> &sessions::Sessions {
+        &self.inner.forward.sessions
+    }
+
+    /// The agent's apps, their health and statuses.
+    pub fn apps(&self) -> &apps::Apps {
+        &self.inner.apps
+    }
+
+    /// The agent's JSON as coderd writes it, with its apps and who is connected.
+    pub fn agent_wire(&self) -> coder_api::WorkspaceAgent {
+        let mut agent = self.inner.agent.to_wire();
+        agent.apps = self.inner.apps.wire();
+        agent.sessions = self.sessions().list();
+        agent
     }
 
     /// The agent's live metadata.

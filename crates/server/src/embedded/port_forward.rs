@@ -29,6 +29,7 @@ use tokio::net::TcpStream;
 use super::app_auth::{session_cookie_name, CONNECT_KEY_QUERY};
 use super::local_tls;
 use super::ports::{is_ignored_port, MIN_PORT};
+use super::sessions::ConnectionGuard;
 use crate::auth::{
     ACCESS_TOKEN_QUERY, SESSION_TOKEN_COOKIE, SESSION_TOKEN_HEADER, SESSION_TOKEN_QUERY,
 };
@@ -102,6 +103,8 @@ pub struct ForwardConfig {
     /// Where a browser is sent to sign in: the console's origin and base path
     /// (`http://127.0.0.1:7080/p`).
     pub console_url: String,
+    /// Where each forwarded exchange is recorded as a `port_forwarding` connection.
+    pub sessions: super::sessions::Sessions,
 }
 
 impl ForwardConfig {
@@ -199,7 +202,12 @@ pub async fn forward(
             );
         }
     }
-    let mut response = match proxy(req, target.port, target.https).await {
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let connection = config.sessions.open_forward(client, target.port);
+    let mut response = match proxy(req, target.port, target.https, connection).await {
         Ok(response) => response,
         Err(err) => return err,
     };
@@ -265,11 +273,13 @@ fn session_cookie(host: &str, session: &str) -> Option<HeaderValue> {
 }
 
 /// Sends `req` to `port` on loopback (over TLS when `https`) and relays the response (and the
-/// upgraded connection).
+/// upgraded connection); `connection` stays ongoing until the response body or the upgraded
+/// connection ends.
 async fn proxy(
     req: Request<Body>,
     port: u16,
     https: bool,
+    connection: ConnectionGuard,
 ) -> Result<Response<Body>, Response<Body>> {
     let stream = connect(port).await.map_err(|err| {
         error(
@@ -279,7 +289,7 @@ async fn proxy(
         )
     })?;
     if !https {
-        return relay(req, port, stream).await;
+        return relay(req, port, stream, connection).await;
     }
     let stream = local_tls::connect(stream).await.map_err(|err| {
         error(
@@ -290,7 +300,7 @@ async fn proxy(
             )),
         )
     })?;
-    relay(req, port, stream).await
+    relay(req, port, stream, connection).await
 }
 
 /// Relays `req` over `stream`, an open connection to the port.
@@ -298,6 +308,7 @@ async fn relay<S>(
     mut req: Request<Body>,
     port: u16,
     stream: S,
+    held: ConnectionGuard,
 ) -> Result<Response<Body>, Response<Body>>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
@@ -323,18 +334,75 @@ where
             let upstream_upgrade = hyper::upgrade::on(&mut response);
             tokio::spawn(async move {
                 if let (Ok(client), Ok(upstream)) = (client_upgrade.await, upstream_upgrade.await) {
-                    let _ = tokio::io::copy_bidirectional(
+                    let copied = tokio::io::copy_bidirectional(
                         &mut TokioIo::new(client),
                         &mut TokioIo::new(upstream),
                     )
                     .await;
+                    if copied.is_ok() {
+                        held.end_cleanly();
+                    }
                 }
             });
+            return Ok(response.map(Body::new));
         }
     } else {
         strip_hop_by_hop(response.headers_mut(), false);
     }
-    Ok(response.map(Body::new))
+    Ok(response.map(|body| {
+        Body::new(HeldBody {
+            body: Body::new(body),
+            connection: Some(held),
+        })
+    }))
+}
+
+/// A response body holding its connection ongoing: it ends cleanly when the body was sent
+/// whole, and as a client disconnection when the body failed or the client left before its end.
+struct HeldBody {
+    body: Body,
+    connection: Option<ConnectionGuard>,
+}
+
+impl axum::body::HttpBody for HeldBody {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let next = std::pin::Pin::new(&mut self.body).poll_frame(cx);
+        match &next {
+            std::task::Poll::Ready(Some(Err(_))) => drop(self.connection.take()),
+            // A body of known length is done with its last bytes: hyper need not ask again.
+            std::task::Poll::Ready(None) => self.end_if_done(true),
+            std::task::Poll::Ready(Some(Ok(_))) => {
+                let done = self.body.is_end_stream();
+                self.end_if_done(done);
+            }
+            std::task::Poll::Pending => {}
+        }
+        next
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl HeldBody {
+    fn end_if_done(&mut self, done: bool) {
+        if done {
+            if let Some(c) = self.connection.take() {
+                c.end_cleanly();
+            }
+        }
+    }
 }
 
 /// Connects to `port` on 127.0.0.1, then on ::1 if IPv4 refused.
@@ -556,6 +624,7 @@ mod tests {
             session_token: TOKEN.into(),
             console_port: None,
             app_auth: Default::default(),
+            sessions: crate::embedded::sessions::Sessions::new("test"),
             console_url: "http://127.0.0.1:7080".into(),
         }
     }

@@ -35,7 +35,7 @@ async fn get_agent(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Json<coder_api::WorkspaceAgent>, ApiError> {
     e.check_agent_param(&id)?;
-    Ok(Json(e.agent().to_wire()))
+    Ok(Json(e.agent_wire()))
 }
 
 async fn listening_ports(
@@ -151,6 +151,10 @@ pub fn router(e: Embedded) -> Router {
             post(logs::post_log_source),
         )
         .route("/workspaceagents/me/gitsshkey", get(agent_auth::gitsshkey))
+        .route(
+            "/workspaceagents/me/app-status",
+            patch(super::apps::patch_app_status),
+        )
         .route(
             "/workspaceagents/me/external-auth",
             get(agent_auth::external_auth),

@@ -76,6 +76,7 @@ pub async fn pty(
     Path(agent): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
+    client: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     ws: Upgrade,
 ) -> ApiResult<Response> {
     // coderd answers an unauthenticated terminal request with 404, not 401.
@@ -103,7 +104,15 @@ pub async fn pty(
     Ok(ws
         .max_message_size(MAX_PTY_MESSAGE)
         .max_frame_size(MAX_PTY_MESSAGE)
-        .on_upgrade(move |socket| run(socket, attachment, e))
+        .on_upgrade(move |socket| {
+            // Each terminal socket is a connection of the agent's sessions while it lasts.
+            let connection = e.sessions().open(
+                client.map(|c| c.0 .0),
+                coder_api::ConnectionType::ReconnectingPty,
+                "",
+            );
+            run(socket, attachment, e, connection)
+        })
         .into_response())
 }
 
@@ -125,7 +134,12 @@ enum Ending {
     Abrupt,
 }
 
-async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
+async fn run(
+    socket: WebSocket,
+    mut attachment: Attachment,
+    e: Embedded,
+    connection: super::sessions::ConnectionGuard,
+) {
     let (mut sink, stream) = socket.split();
     let input = attachment.input();
     let replay = attachment.take_replay();
@@ -160,6 +174,12 @@ async fn run(socket: WebSocket, mut attachment: Attachment, e: Embedded) {
     // re-attach after Ctrl-C) must not hold the shell's output back while the close frame
     // waits behind a full TCP buffer.
     drop(attachment);
+    // Closed by this end with a close frame: a clean end; otherwise the client left.
+    if matches!(ending, Ending::Close(..)) {
+        connection.end_cleanly();
+    } else {
+        drop(connection);
+    }
     match ending {
         Ending::Close(code, reason) => {
             let frame = CloseFrame {
