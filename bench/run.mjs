@@ -56,7 +56,7 @@ const BUDGETS = {
   proxy_logs_follow_ratio: [0.9, 'min'],
 };
 const ORDER = [
-  'bundle_bytes_br', 'terminal_bundle_bytes_br', 'first_render_ms', 'baseline_first_render_ms',
+  'bundle_bytes_br', 'overview_bytes_br', 'terminal_bundle_bytes_br', 'first_render_ms', 'baseline_first_render_ms',
   'first_render_ratio', 'logs_100k_render_ms', 'logs_dom_rows_100k', 'logs_follow_lines_per_s',
   'logs_follow_max_task_ms', 'logs_1m_memory_mb', 'terminal_mb_per_s', 'raw_ws_mb_per_s',
   'terminal_throughput_ratio', 'terminal_echo_p95_ms', 'terminal_ctrl_c_ms', 'ports_detect_ms',
@@ -188,17 +188,33 @@ async function collectBytes(page) {
 
 let firstViewFiles = [];
 
+/** The first view: what the page asked for before the agent's name was on screen (issue 17:
+ *  panels and charts load after it or with their own view). `overview_bytes_br` adds what the
+ *  overview's first screen loads after the name, by network idle (at 1280×800). */
 async function bundle_bytes_br(browser, agent) {
   const { context, page } = await newPage(browser);
   const files = await collectBytes(page);
+  await page.addInitScript(() => {
+    new MutationObserver(() => {
+      if (window.__nameAt === undefined && document.querySelector('h1.agent-name')) window.__nameAt = performance.now();
+    }).observe(document, { subtree: true, childList: true });
+  });
   await page.goto(appUrl(agent));
   await page.waitForSelector('h1.agent-name', { timeout: 30000 });
   await page.waitForLoadState('networkidle');
-  firstViewFiles = files();
+  const beforeName = new Set(await page.evaluate(() => [
+    location.pathname,
+    ...performance.getEntriesByType('resource').filter((e) => e.startTime <= window.__nameAt).map((e) => new URL(e.name).pathname),
+  ]));
+  const all = files();
   await context.close();
-  const total = firstViewFiles.reduce((s, f) => s + f.bytes, 0);
+  firstViewFiles = all.filter((f) => beforeName.has(f.path));
+  const sum = (list) => list.reduce((s, f) => s + f.bytes, 0);
   note('bundle_bytes_br', firstViewFiles.map((f) => `${f.path} ${f.bytes} (${f.enc})`).join(', '));
-  return total;
+  const after = all.filter((f) => !beforeName.has(f.path));
+  results.overview_bytes_br = sum(all);
+  note('overview_bytes_br', `the first view and, after the name, ${after.map((f) => `${f.path} ${f.bytes} (${f.enc})`).join(', ') || 'nothing'}`);
+  return sum(firstViewFiles);
 }
 
 async function terminal_bundle_bytes_br(browser, agent) {

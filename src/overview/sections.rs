@@ -43,9 +43,19 @@ pub fn Overview() -> impl IntoView {
     let loaded = Memo::new(move |_| agent.with(|a| a.is_some()));
     view! {
         {top}
-        {move || loaded.get().then(|| view! { <LoadWhenNear class="overview-metadata" load=super::metadata_card /> })}
+        {move || {
+            loaded
+                .get()
+                .then(|| {
+                    view! { <LoadWhenNear class="overview-metadata" load=super::metadata_card /> }
+                })
+        }}
         {apps}
-        {move || loaded.get().then(|| view! { <LoadWhenNear class="overview-details" load=super::details /> })}
+        {move || {
+            loaded
+                .get()
+                .then(|| view! { <LoadWhenNear class="overview-details" load=super::details /> })
+        }}
     }
 }
 

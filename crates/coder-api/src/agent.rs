@@ -149,6 +149,18 @@ pub struct DerpRegionLatency {
     pub latency_ms: f64,
 }
 
+/// The parts of an agent's JSON that [`WorkspaceAgent`] writes but does not read: its sessions
+/// and (in the workspaces list) its metadata. Every view of the app reads the agent, and reading
+/// these there put 15 KB of deserializers into the first download; the views that show them
+/// read them with this, from the same JSON.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentExtras {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub metadata: Vec<crate::WorkspaceAgentMetadata>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub sessions: Vec<crate::WorkspaceSession>,
+}
+
 /// A workspace agent.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceAgent {
@@ -271,22 +283,18 @@ pub struct WorkspaceAgent {
     /// search asks for them (`include_agent_metadata:KEY`, repeatable), only those keys, with
     /// empty scripts (newer coderd; omitted otherwise). The live values come from
     /// [`crate::routes::watch_metadata_ws`].
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    ///
+    /// Written, not read, with the agent: read it with [`AgentExtras`].
+    #[serde(default, skip_deserializing, skip_serializing_if = "Vec::is_empty")]
     pub metadata: Vec<crate::WorkspaceAgentMetadata>,
     /// Deprecated summary of the scripts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub startup_script_behavior: Option<StartupScriptBehavior>,
     /// Who is connected and how ([`crate::WorkspaceSession::group`]); omitted when none, and by
     /// a coderd without sessions (its `main` at `c9a1e2bc`).
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    ///
+    /// Written, not read, with the agent: read it with [`AgentExtras`].
+    #[serde(default, skip_deserializing, skip_serializing_if = "Vec::is_empty")]
     pub sessions: Vec<crate::WorkspaceSession>,
 }
 

@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 const WIRE: &[Check] = &[
     ("agent.json", |j| drop(round_trip::<WorkspaceAgent>(j))),
     ("agent_sessions.json", |j| {
-        drop(round_trip::<WorkspaceAgent>(j))
+        drop(round_trip::<WorkspaceAgent>(j));
+        drop(round_trip::<AgentExtras>(j))
     }),
     ("app_host.json", |j| drop(round_trip::<AppHostResponse>(j))),
     ("app_status_patch.json", |j| {
@@ -489,10 +490,23 @@ fn agent_metadata_in_the_workspaces_list() {
     agent["metadata"] = json!([{"result": {"collected_at": "2026-08-22T10:00:03Z", "age": 0,
         "value": "3.1/15.5 GiB (20%)", "error": ""}, "description": {"display_name": "RAM Usage",
         "key": "1_ram_usage", "script": "", "interval": 10, "timeout": 1}}]);
-    let with: WorkspaceAgent = round_trip(&agent.to_string());
+    let with: AgentExtras = round_trip(&agent.to_string());
     assert_eq!(with.metadata[0].result.value, "3.1/15.5 GiB (20%)");
-    agent["metadata"] = Value::Null;
+    // The agent itself leaves it unread (see AgentExtras), and still writes what it holds.
     assert!(parse::<WorkspaceAgent>(&agent.to_string())
+        .unwrap()
+        .metadata
+        .is_empty());
+    let written = WorkspaceAgent {
+        metadata: with.metadata.clone(),
+        ..plain
+    };
+    assert_eq!(
+        parse::<AgentExtras>(&serde_json::to_string(&written).unwrap()).unwrap(),
+        with
+    );
+    agent["metadata"] = Value::Null;
+    assert!(parse::<AgentExtras>(&agent.to_string())
         .unwrap()
         .metadata
         .is_empty());
@@ -502,7 +516,7 @@ fn agent_metadata_in_the_workspaces_list() {
 /// connection first), with unknown statuses and connection types kept and `null` lists read.
 #[test]
 fn agent_sessions() {
-    let agent: WorkspaceAgent = round_trip(&wire("agent_sessions.json"));
+    let agent: AgentExtras = round_trip(&wire("agent_sessions.json"));
     let [laptop, history, lost] = &agent.sessions[..] else {
         panic!("three sessions: {:?}", agent.sessions);
     };

@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use coder_api::{
-    ConnectionType, WorkspaceAgent, WorkspaceAppHealth, WorkspaceAppStatusState,
+    AgentExtras, ConnectionType, WorkspaceAgent, WorkspaceAppHealth, WorkspaceAppStatusState,
     WorkspaceConnectionStatus, WorkspaceSession, WorkspacesResponse,
 };
 use common::{ws_connect, Mode, Server, SESSION, TEST_CONFIG};
@@ -16,21 +16,21 @@ use tokio::net::TcpListener;
 
 /// The agent's sessions, as the app reads them.
 async fn sessions(s: &Server) -> Vec<WorkspaceSession> {
-    s.get_as::<WorkspaceAgent>(&s.agent_path(""), 200)
+    s.get_as::<AgentExtras>(&s.agent_path(""), 200)
         .await
         .sessions
 }
 
 /// Polls `check` on the agent until it holds (the state changes in the background), failing
 /// with the last agent seen after 20 s.
-async fn wait_for_agent(
+async fn wait_for_agent<T: serde::de::DeserializeOwned + std::fmt::Debug>(
     s: &Server,
     what: &str,
-    check: impl Fn(&WorkspaceAgent) -> bool,
-) -> WorkspaceAgent {
+    check: impl Fn(&T) -> bool,
+) -> T {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let agent = s.get_as::<WorkspaceAgent>(&s.agent_path(""), 200).await;
+        let agent = s.get_as::<T>(&s.agent_path(""), 200).await;
         if check(&agent) {
             return agent;
         }
@@ -39,7 +39,7 @@ async fn wait_for_agent(
     }
 }
 
-fn terminals(agent: &WorkspaceAgent) -> Vec<&coder_api::WorkspaceConnection> {
+fn terminals(agent: &AgentExtras) -> Vec<&coder_api::WorkspaceConnection> {
     agent
         .sessions
         .iter()
@@ -115,7 +115,7 @@ async fn a_port_forward_is_a_session_while_it_is_open() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let forward = |a: &WorkspaceAgent| {
+    let forward = |a: &AgentExtras| {
         a.sessions
             .iter()
             .flat_map(|s| &s.connections)

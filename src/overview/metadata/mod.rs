@@ -67,11 +67,14 @@ fn notice(state: &StreamState) -> Option<AnyView> {
         StreamState::ServerError(message) => ("tone-danger", format!("The server reported an error: {message}")),
         _ => return None,
     };
-    Some(view! {
-        <p class=format!("notice {tone}") role="status">
-            {text}
-        </p>
-    }.into_any())
+    Some(
+        view! {
+            <p class=format!("notice {tone}") role="status">
+                {text}
+            </p>
+        }
+        .into_any(),
+    )
 }
 
 fn render_items(board: &Board, now_ms: f64) -> AnyView {
