@@ -1,15 +1,21 @@
 //! The overview's cards below the first screen: scripts (their outcomes and durations, from
-//! `startup`), log sources, capabilities and environment variables. Loaded with code of their own
-//! when they come near the viewport (see `sections::BelowTheFold`).
+//! `startup`), log sources, sessions, capabilities and environment variables. Loaded with code of their own
+//! when they come near the viewport (see `sections::LoadWhenNear`).
 use super::sections::{fact, steady_agent};
 use crate::startup::ScriptsList;
-use crate::ui::{EmptyState, Timestamp};
+use crate::ui::link::safe_http_url;
+use crate::ui::status::Tone;
+use crate::ui::{Badge, EmptyState, Timestamp};
 use coder_api::WorkspaceAgent;
 use leptos::prelude::*;
 
 /// The cards, following the agent (a heartbeat alone redraws nothing).
 #[component]
 pub fn Details() -> impl IntoView {
+    crate::ui::use_view_styles(
+        "overview-details",
+        include_str!("../../style/overview-details.css"),
+    );
     let agent = steady_agent();
     // Kept outside the cards, which are rebuilt whenever the agent changes.
     let env_revealed = RwSignal::new(false);
@@ -20,6 +26,8 @@ pub fn Details() -> impl IntoView {
                 <ScriptsList />
             </section>
             {move || agent.get().map(|a| log_sources(&a))}
+            <super::sessions::SessionsCard />
+            {move || agent.get().map(|a| app_statuses(&a))}
         </div>
         {move || {
             agent
@@ -33,6 +41,72 @@ pub fn Details() -> impl IntoView {
                     }
                 })
         }}
+    }
+}
+
+/// What each app reported (an AI agent at work, say): the latest first, then its history.
+fn app_statuses(a: &WorkspaceAgent) -> Option<impl IntoView> {
+    let apps: Vec<_> = a
+        .apps
+        .iter()
+        .filter(|app| !app.statuses.is_empty())
+        .cloned()
+        .collect();
+    if apps.is_empty() {
+        return None;
+    }
+    Some(view! {
+        <section class="card" aria-labelledby="ov-app-statuses">
+            <h2 id="ov-app-statuses">"App statuses"</h2>
+            {apps
+                .into_iter()
+                .map(|app| {
+                    let name = if app.display_name.is_empty() {
+                        app.slug.clone()
+                    } else {
+                        app.display_name.clone()
+                    };
+                    view! {
+                        <h3 class="app-status-app">{name}</h3>
+                        <ol class="plain app-status-list">
+                            {app.statuses.iter().take(20).map(status_row).collect_view()}
+                        </ol>
+                    }
+                })
+                .collect_view()}
+        </section>
+    })
+}
+
+fn status_row(s: &coder_api::WorkspaceAppStatus) -> impl IntoView {
+    use coder_api::WorkspaceAppStatusState as State;
+    let tone = match &s.state {
+        State::Working => Tone::Progress,
+        State::Complete => Tone::Ok,
+        State::Failure => Tone::Danger,
+        State::Idle | State::Unknown(_) => Tone::Neutral,
+    };
+    // A link only to http(s): a status's URI is the reporter's text.
+    let link = safe_http_url(&s.uri).map(|url| {
+        let text = url.clone();
+        view! {
+            " "
+            <a href=url target="_blank" rel="noopener noreferrer">
+                {text}
+            </a>
+        }
+    });
+    view! {
+        <li class="app-status" class:attention=s.needs_user_attention>
+            <Badge tone label=s.state.to_string() />
+            " "
+            <span class="app-status-message">{s.message.clone()}</span>
+            {link}
+            " "
+            <span class="muted">
+                <Timestamp at=Some(s.created_at) />
+            </span>
+        </li>
     }
 }
 

@@ -3,6 +3,7 @@
 mod details;
 pub mod metadata;
 pub(crate) mod sections;
+mod sessions;
 pub mod version;
 
 pub use sections::Overview;

@@ -101,6 +101,7 @@ pub fn ToolsView() -> impl IntoView {
                 <SendLogsForm token />
                 <GitSshKeyForm token />
                 <ExternalAuthForm token />
+                <AppStatusForm token />
             </div>
             <InstanceIdentityForms />
         </section>
@@ -249,6 +250,89 @@ fn SendLogsForm(token: RwSignal<String>) -> impl IntoView {
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary">
                     "Send"
+                </button>
+            </div>
+            <OutcomeView outcome />
+        </form>
+    }
+}
+
+/// Reports an app's status, as an AI agent in the workspace does; coderd's checks run here first
+/// (`PatchAppStatus::validate`), so a refusal is explained before anything is sent.
+#[component]
+fn AppStatusForm(token: RwSignal<String>) -> impl IntoView {
+    let slug = RwSignal::new(String::new());
+    let state = RwSignal::new("working".to_string());
+    let message = RwSignal::new(String::new());
+    let uri = RwSignal::new(String::new());
+    let outcome = RwSignal::new(Outcome::Idle);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if missing_token(token, outcome) {
+            return;
+        }
+        let body = PatchAppStatus {
+            app_slug: slug.get_untracked().trim().to_owned(),
+            state: WorkspaceAppStatusState::from_wire(&state.get_untracked()),
+            message: message.get_untracked(),
+            uri: uri.get_untracked().trim().to_owned(),
+            ..Default::default()
+        };
+        if let Err(refused) = body.validate() {
+            return outcome.set(Outcome::Failed(ApiError::Status {
+                status: 400,
+                body: refused,
+            }));
+        }
+        let t = token.get_untracked();
+        let app = body.app_slug.clone();
+        run(
+            outcome,
+            move || async move {
+                send_json::<_, ()>(Method::Patch, &routes::me_app_status(), &body, Some(&t)).await
+            },
+            move |_| format!("Reported the status of \"{app}\"; the overview shows it."),
+        );
+    };
+    view! {
+        <form class="card form" on:submit=submit aria-labelledby="tool-app-status">
+            <h2 id="tool-app-status">"Report an app status"</h2>
+            <label for="status-slug">"App slug"</label>
+            <input
+                id="status-slug"
+                prop:value=move || slug.get()
+                on:input=move |ev| slug.set(input_value(&ev))
+            />
+            <label for="status-state">"State"</label>
+            <select id="status-state" on:change=move |ev| state.set(input_value(&ev))>
+                {["working", "idle", "complete", "failure"]
+                    .into_iter()
+                    .map(|s| {
+                        view! {
+                            <option value=s selected=move || state.get() == s>
+                                {s}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <label for="status-message">"Message (at most 160 characters)"</label>
+            <input
+                id="status-message"
+                maxlength="160"
+                prop:value=move || message.get()
+                on:input=move |ev| message.set(input_value(&ev))
+            />
+            <label for="status-uri">"Link (optional)"</label>
+            <input
+                id="status-uri"
+                placeholder="https://"
+                prop:value=move || uri.get()
+                on:input=move |ev| uri.set(input_value(&ev))
+            />
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary">
+                    "Report"
                 </button>
             </div>
             <OutcomeView outcome />

@@ -27,6 +27,7 @@ export const PRIVATE_PORTS = {
   metadata: SERVER.port + 31,
   metadataCoderd: SERVER.port + 32,
   metadataProxy: SERVER.port + 33,
+  appStatus: SERVER.port + 34,
 };
 
 export interface PrivateServer {
