@@ -152,8 +152,9 @@ function textFrame(text: string): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-async function startFakeCoderd(port: number, streams: 'websocket' | 'sse') {
+async function startFakeCoderd(port: number, streams: 'websocket' | 'sse' | 'flaky') {
   const seen: string[] = [];
+  let connections = 0;
   const open = new Set<net.Socket | http.ServerResponse>();
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
@@ -183,15 +184,19 @@ async function startFakeCoderd(port: number, streams: 'websocket' | 'sse') {
     const path = (req.url ?? '').split('?')[0];
     seen.push(`upgrade ${path}`);
     socket.on('error', () => {});
-    if (streams !== 'websocket' || path !== `/api/v2/workspaceagents/${FAKE.agentId}/watch-metadata-ws`) {
+    if (streams === 'sse' || path !== `/api/v2/workspaceagents/${FAKE.agentId}/watch-metadata-ws`) {
       socket.end('HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}');
       return;
     }
     const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     // coderd's envelope (codersdk.ServerSentEvent) in one text frame each.
-    let n = 0;
-    const push = () => socket.write(textFrame(JSON.stringify({ type: 'data', data: metadataList(++n) })));
+    // Flaky: every connection is cut (no close frame) after two events.
+    let n = connections++ * 2;
+    const push = () => {
+      socket.write(textFrame(JSON.stringify({ type: 'data', data: metadataList(++n) })));
+      if (streams === 'flaky' && n % 2 === 0) socket.destroy();
+    };
     push();
     const timer = setInterval(push, 1000);
     open.add(socket);
@@ -235,3 +240,25 @@ for (const streams of ['websocket', 'sse'] as const) {
     }
   });
 }
+
+test('through proxy mode, a metadata stream cut every two events: the card reconnects, keeps its items once each, and values go on', async ({ page }) => {
+  const watch = watchPage(page);
+  const fake = await startFakeCoderd(PRIVATE_PORTS.metadataCoderd, 'flaky');
+  const proxy = await startServer(PRIVATE_PORTS.metadataProxy, ['--coder-url', `http://127.0.0.1:${PRIVATE_PORTS.metadataCoderd}`]);
+  try {
+    await page.goto(`${proxy.url}/agents/${FAKE.agentId}#token=${FAKE.token}`);
+    const busy = item(page, 'Busy').locator('.md-value');
+    await expect(busy).toHaveText(/^\d+% busy$/);
+    // Each connection sends the next two values: after three cuts the value has moved on.
+    const cuts = () => fake.seen.filter((s) => s.startsWith('upgrade')).length;
+    await expect.poll(cuts, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
+    await expect.poll(async () => Number((await busy.textContent())!.split('%')[0]), { timeout: 15_000 }).toBeGreaterThanOrEqual(6);
+    await expect(card(page).locator('.metadata-item')).toHaveCount(2);
+    // Never blank: the values stay while it reconnects.
+    await expect(card(page).locator('.skeleton')).toHaveCount(0);
+    watch.check();
+  } finally {
+    await proxy.stop();
+    await fake.stop();
+  }
+});
