@@ -111,12 +111,37 @@ pub fn ToolsView() -> impl IntoView {
 fn missing_token(token: RwSignal<String>, outcome: RwSignal<Outcome>) -> bool {
     let missing = token.get_untracked().trim().is_empty();
     if missing {
-        outcome.set(Outcome::Failed(ApiError::Status {
-            status: 400,
-            body: Response::message("Enter the agent token first."),
-        }));
+        refuse(outcome, Response::message("Enter the agent token first."));
     }
     missing
+}
+
+/// A form's input refused here, before anything is sent: shown as the server would answer it.
+fn refuse(outcome: RwSignal<Outcome>, body: Response) {
+    outcome.set(Outcome::Failed(ApiError::Status { status: 400, body }));
+}
+
+/// A `<select>` of fixed wire values, each shown as it is sent.
+#[component]
+fn Choice(
+    id: &'static str,
+    options: &'static [&'static str],
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <select id=id on:change=move |ev| value.set(input_value(&ev))>
+            {options
+                .iter()
+                .map(|o| {
+                    view! {
+                        <option value=*o selected=move || value.get() == *o>
+                            {*o}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+    }
 }
 
 #[component]
@@ -195,12 +220,7 @@ fn SendLogsForm(token: RwSignal<String>) -> impl IntoView {
             )
         }) {
             Ok(b) => b,
-            Err(message) => {
-                return outcome.set(Outcome::Failed(ApiError::Status {
-                    status: 400,
-                    body: Response::message(message),
-                }))
-            }
+            Err(message) => return refuse(outcome, Response::message(message)),
         };
         let count = body.logs.len();
         let t = token.get_untracked();
@@ -228,18 +248,11 @@ fn SendLogsForm(token: RwSignal<String>) -> impl IntoView {
                 on:input=move |ev| source.set(input_value(&ev))
             />
             <label for="logs-level">"Level"</label>
-            <select id="logs-level" on:change=move |ev| level.set(input_value(&ev))>
-                {["trace", "debug", "info", "warn", "error"]
-                    .into_iter()
-                    .map(|l| {
-                        view! {
-                            <option value=l selected=move || level.get() == l>
-                                {l}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
+            <Choice
+                id="logs-level"
+                options=&["trace", "debug", "info", "warn", "error"]
+                value=level
+            />
             <label for="logs-text">"Lines (one log per line)"</label>
             <textarea
                 id="logs-text"
@@ -279,10 +292,7 @@ fn AppStatusForm(token: RwSignal<String>) -> impl IntoView {
             ..Default::default()
         };
         if let Err(refused) = body.validate() {
-            return outcome.set(Outcome::Failed(ApiError::Status {
-                status: 400,
-                body: refused,
-            }));
+            return refuse(outcome, refused);
         }
         let t = token.get_untracked();
         let app = body.app_slug.clone();
@@ -304,18 +314,11 @@ fn AppStatusForm(token: RwSignal<String>) -> impl IntoView {
                 on:input=move |ev| slug.set(input_value(&ev))
             />
             <label for="status-state">"State"</label>
-            <select id="status-state" on:change=move |ev| state.set(input_value(&ev))>
-                {["working", "idle", "complete", "failure"]
-                    .into_iter()
-                    .map(|s| {
-                        view! {
-                            <option value=s selected=move || state.get() == s>
-                                {s}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
+            <Choice
+                id="status-state"
+                options=&["working", "idle", "complete", "failure"]
+                value=state
+            />
             <label for="status-message">"Message (at most 160 characters)"</label>
             <input
                 id="status-message"
