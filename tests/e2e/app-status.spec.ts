@@ -2,10 +2,7 @@
 // tools' form (the agent token, as an AI agent in the workspace reports) and through the API;
 // the overview lists them newest first, as text, with a link only for http(s).
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PRIVATE_PORTS, firstAgent, startServer, watchPage, type PrivateServer } from './support/private';
+import { PRIVATE_PORTS, firstAgent, startConfiguredServer, watchPage, type PrivateServer } from './support/private';
 
 const CONFIG = `
 scripts = []
@@ -18,15 +15,11 @@ url = "http://localhost:9/"
 `;
 
 let srv: PrivateServer;
-let dir: string;
 test.beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agent-console-e2e-apps-'));
-  writeFileSync(join(dir, 'config.toml'), CONFIG);
-  srv = await startServer(PRIVATE_PORTS.appStatus, ['--config', join(dir, 'config.toml')]);
+  srv = await startConfiguredServer(PRIVATE_PORTS.appStatus, CONFIG);
 });
 test.afterAll(async () => {
   await srv?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test('a status reported with the agent token is on the overview, newest first, as text, linked only for http(s)', async ({ page }) => {

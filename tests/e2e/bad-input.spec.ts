@@ -7,15 +7,12 @@
 // titles as text, OSC 52 writes asking first and OSC 8 links asking first (terminal.spec.ts).
 import { test, expect, type Page } from '@playwright/test';
 import http from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { embeddedAgent } from './support/app';
 import { SERVER } from './support/server';
 import { clickTerminalText } from './support/terminal';
 import {
-  PRIVATE_PORTS, expectNotBlank, firstAgent, patchLines, serverLogLines, startServer, watchPage, type PrivateServer,
+  PRIVATE_PORTS, expectNotBlank, firstAgent, patchLines, serverLogLines, startConfiguredServer, startServer, watchPage, type PrivateServer,
 } from './support/private';
 
 declare global {
@@ -34,15 +31,11 @@ test.describe('a 1 MB log line', () => {
   // Its own server: the embedded agent keeps at most 1 MiB of logs, which the shared server's
   // other specs use up. No startup scripts, so the line fits.
   let srv: PrivateServer;
-  let dir: string;
   test.beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agent-console-e2e-'));
-    writeFileSync(join(dir, 'config.toml'), 'scripts = []\n');
-    srv = await startServer(PRIVATE_PORTS.fresh, ['--config', join(dir, 'config.toml')]);
+    srv = await startConfiguredServer(PRIVATE_PORTS.fresh, 'scripts = []\n');
   });
   test.afterAll(async () => {
     await srv?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('is shown cut with a way to see it whole; the page stays usable; download has all of it', async ({ page }) => {

@@ -5,13 +5,11 @@
 import { test, expect, type Page } from '@playwright/test';
 import http from 'node:http';
 import type net from 'node:net';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { embeddedAgent } from './support/app';
 import { SERVER } from './support/server';
-import { PRIVATE_PORTS, firstAgent, startServer, watchPage, type PrivateServer } from './support/private';
+import { PRIVATE_PORTS, firstAgent, startConfiguredServer, startServer, watchPage, type PrivateServer } from './support/private';
+import { acceptWebSocket, textFrame } from './support/websocket';
 
 const card = (page: Page) => page.locator('section.metadata-card');
 const item = (page: Page, name: string) => card(page).locator('.metadata-item', { has: page.locator('.md-name', { hasText: name }) });
@@ -86,15 +84,11 @@ interval = 5
 
 test.describe('configured metadata', () => {
   let srv: PrivateServer;
-  let dir: string;
   test.beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agent-console-e2e-metadata-'));
-    writeFileSync(join(dir, 'config.toml'), CONFIG);
-    srv = await startServer(PRIVATE_PORTS.metadata, ['--config', join(dir, 'config.toml')]);
+    srv = await startConfiguredServer(PRIVATE_PORTS.metadata, CONFIG);
   });
   test.afterAll(async () => {
     await srv?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('changes on its interval, shows a timeout and an exit as errors, and markup as text', async ({ page }) => {
@@ -145,13 +139,6 @@ function metadataList(n: number) {
   ];
 }
 
-/** A text frame from a server (unmasked). */
-function textFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const head = payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
-  return Buffer.concat([head, payload]);
-}
-
 async function startFakeCoderd(port: number, streams: 'websocket' | 'sse' | 'flaky') {
   const seen: string[] = [];
   let connections = 0;
@@ -188,8 +175,7 @@ async function startFakeCoderd(port: number, streams: 'websocket' | 'sse' | 'fla
       socket.end('HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}');
       return;
     }
-    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    acceptWebSocket(req, socket);
     // coderd's envelope (codersdk.ServerSentEvent) in one text frame each.
     // Flaky: every connection is cut (no close frame) after two events.
     let n = connections++ * 2;

@@ -3,12 +3,9 @@
 // durations (checked against the server's own timings); the failed bar opens its logs; the
 // overview marks the failed script.
 import { test, expect, type Page } from '@playwright/test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { embeddedAgent } from './support/app';
 import { SERVER } from './support/server';
-import { PRIVATE_PORTS, firstAgent, startServer, watchPage, type PrivateServer } from './support/private';
+import { PRIVATE_PORTS, firstAgent, startConfiguredServer, watchPage, type PrivateServer } from './support/private';
 
 const CONFIG = `
 [[scripts]]
@@ -44,16 +41,11 @@ function seconds(text: string): number {
 
 test.describe('the startup timeline of three scripts', () => {
   let srv: PrivateServer;
-  let dir: string;
   test.beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agent-console-e2e-startup-'));
-    const config = join(dir, 'config.toml');
-    writeFileSync(config, CONFIG);
-    srv = await startServer(PRIVATE_PORTS.startup, ['--config', config]);
+    srv = await startConfiguredServer(PRIVATE_PORTS.startup, CONFIG);
   });
   test.afterAll(async () => {
     await srv?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test('runs live, then shows each outcome and duration; the failed bar opens its logs', async ({ page }) => {

@@ -8,12 +8,12 @@
 import { test, expect, type Page, type APIRequestContext } from '@playwright/test';
 import http from 'node:http';
 import net from 'node:net';
-import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVER } from './support/server';
 import { PRIVATE_PORTS } from './support/private';
+import { acceptWebSocket } from './support/websocket';
 import { clickTerminalText } from './support/terminal';
 
 declare global {
@@ -176,8 +176,7 @@ async function startCuttingFront(port: number) {
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     socket.on('error', () => {});
     if (state.cut) {
-      const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      acceptWebSocket(req, socket);
       state.cuts++;
       socket.destroy();
       return;

@@ -3,7 +3,7 @@
 // Also the page checks every fault and bad-input test makes: no uncaught error, no Rust panic,
 // never a blank view.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, type Page } from '@playwright/test';
@@ -100,6 +100,20 @@ export async function firstAgent(s: PrivateServer) {
   const ws = (await res.json()).workspaces[0];
   const agent = ws.latest_build.resources[0].agents[0];
   return { id: agent.id as string, name: agent.name as string, workspace: ws.name as string, owner: ws.owner_name as string };
+}
+
+/** A private server with its own TOML config (`--config`, in a temporary directory that
+ *  `stop()` removes with the server's data). */
+export async function startConfiguredServer(port: number, config: string, args: string[] = []): Promise<PrivateServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'agent-console-e2e-config-'));
+  writeFileSync(join(dir, 'config.toml'), config);
+  try {
+    const srv = await startServer(port, ['--config', join(dir, 'config.toml'), ...args]);
+    return { ...srv, stop: async () => { await srv.stop(); rmSync(dir, { recursive: true, force: true }); } };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 /** Appends lines to the agent's logs through the agent route, as an agent would. */
