@@ -137,6 +137,8 @@ pub struct FileConfig {
     pub metadata: Vec<crate::embedded::metadata::MetadataConfig>,
     /// `[[apps]]`: the agent's apps, shaped like a template's `coder_app` (none by default).
     pub apps: Vec<crate::embedded::apps::AppConfig>,
+    /// `[containers]`: which Docker engine the containers view lists.
+    pub containers: ContainersSection,
 }
 
 impl Default for FileConfig {
@@ -150,6 +152,7 @@ impl Default for FileConfig {
             logs: LogsSection::default(),
             metadata: crate::embedded::metadata::default_metadata(),
             apps: Vec::new(),
+            containers: ContainersSection::default(),
         }
     }
 }
@@ -180,6 +183,15 @@ impl FileConfig {
         crate::embedded::apps::validate(&file.apps).map_err(anyhow::Error::msg)?;
         Ok(file)
     }
+}
+
+/// `[containers]`: the Docker engine whose containers (and dev containers) the agent lists.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContainersSection {
+    /// `unix:///path` or `tcp://host:port`; unset: `DOCKER_HOST`, else
+    /// `unix:///var/run/docker.sock`, as the Docker CLI.
+    pub docker_host: Option<String>,
 }
 
 /// `[logs]`: the agent's log store.

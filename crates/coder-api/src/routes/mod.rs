@@ -44,6 +44,28 @@ pub fn coordinate(id: &Uuid) -> String {
 pub fn listening_ports(id: &Uuid) -> String {
     agent(id, "/listening-ports")
 }
+/// `GET /workspaceagents/{id}/containers`: containers and dev containers
+/// ([`crate::WorkspaceAgentListContainersResponse`]).
+pub fn containers(id: &Uuid) -> String {
+    agent(id, "/containers")
+}
+/// `GET /workspaceagents/{id}/containers/watch`: a one-way WebSocket, one whole
+/// [`crate::WorkspaceAgentListContainersResponse`] per TEXT frame (the first at once).
+pub fn containers_watch(id: &Uuid) -> String {
+    agent(id, "/containers/watch")
+}
+/// `DELETE /workspaceagents/{id}/containers/devcontainers/{devcontainer}` (204): stops and removes
+/// the dev container.
+pub fn devcontainer(id: &Uuid, devcontainer: &Uuid) -> String {
+    agent(id, &format!("/containers/devcontainers/{devcontainer}"))
+}
+/// `POST /workspaceagents/{id}/containers/devcontainers/{devcontainer}/recreate` (202).
+pub fn devcontainer_recreate(id: &Uuid, devcontainer: &Uuid) -> String {
+    agent(
+        id,
+        &format!("/containers/devcontainers/{devcontainer}/recreate"),
+    )
+}
 /// `GET /workspaceagents/{id}/watch-metadata-ws`: a one-way WebSocket of the agent's live
 /// metadata, one JSON [`crate::ServerSentEvent`] per TEXT frame (read them with
 /// [`crate::MetadataEvent::from_ws_frame`]). Session-token auth like every user route.

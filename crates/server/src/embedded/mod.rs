@@ -10,6 +10,7 @@ pub mod agent_auth;
 pub mod app_auth;
 pub mod apps;
 pub mod around;
+pub mod containers;
 pub mod database;
 mod frame_batch;
 pub mod host;
@@ -89,6 +90,7 @@ struct Inner {
     scripts: ScriptRunner,
     metadata: metadata::Metadata,
     apps: apps::Apps,
+    containers: containers::Containers,
     /// Held for the server's life: it owns the data directory's lock.
     database: database::Database,
 }
@@ -187,6 +189,7 @@ impl Embedded {
             },
         );
         apps.start_health_checks(shutdown.clone());
+        let containers = containers::Containers::new(&file.containers, shutdown.clone());
         let e = Embedded {
             inner: Arc::new(Inner {
                 tokens: tokens.clone(),
@@ -209,6 +212,7 @@ impl Embedded {
                 scripts: runner.clone(),
                 metadata,
                 apps,
+                containers,
                 database,
             }),
         };
@@ -343,6 +347,11 @@ impl Embedded {
         agent.apps = self.inner.apps.wire();
         agent.sessions = self.sessions().list();
         agent
+    }
+
+    /// The containers and dev containers of this machine's Docker engine.
+    pub fn containers(&self) -> &containers::Containers {
+        &self.inner.containers
     }
 
     /// The agent's live metadata.

@@ -5,13 +5,13 @@
 use axum::extract::{Request, State};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 
 use super::instance_identity::Cloud;
 use super::{
-    agent_auth, around, instance_identity, logs, metadata, network, port_forward, terminal, ws,
-    Embedded,
+    agent_auth, around, containers, instance_identity, logs, metadata, network, port_forward,
+    terminal, ws, Embedded,
 };
 use crate::auth::{require_agent, require_session, Tokens};
 use crate::error::ApiError;
@@ -129,6 +129,22 @@ pub fn router(e: Embedded) -> Router {
         .route(
             "/workspaceagents/{workspaceagent}/listening-ports",
             get(listening_ports),
+        )
+        .route(
+            "/workspaceagents/{workspaceagent}/containers",
+            get(containers::list),
+        )
+        .route(
+            "/workspaceagents/{workspaceagent}/containers/watch",
+            get(containers::watch),
+        )
+        .route(
+            "/workspaceagents/{workspaceagent}/containers/devcontainers/{devcontainer}",
+            delete(containers::delete),
+        )
+        .route(
+            "/workspaceagents/{workspaceagent}/containers/devcontainers/{devcontainer}/recreate",
+            post(containers::recreate),
         )
         .route(
             "/workspaceagents/{workspaceagent}/watch-metadata-ws",
