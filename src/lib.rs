@@ -7,6 +7,7 @@ pub mod api;
 pub mod logs;
 pub mod ui;
 
+mod containers;
 mod network;
 mod overview;
 mod picker;

@@ -7,4 +7,4 @@ mod view;
 
 pub use forward::is_forward_address;
 pub use hook::{use_forwarding, Forwarding};
-pub use view::{PortList, PortsView};
+pub use view::{open_signed_in, PortList, PortsView};

@@ -165,7 +165,7 @@ pub fn PortsView() -> impl IntoView {
 /// A link's click: the port opens signed in (its `href` stays the plain address, for copying
 /// and for opening elsewhere, where the port's host asks to sign in). Modified clicks (a new
 /// window or tab the user chose) keep the browser's own handling.
-fn open_signed_in(url: String) -> impl Fn(web_sys::MouseEvent) + 'static {
+pub fn open_signed_in(url: String) -> impl Fn(web_sys::MouseEvent) + 'static {
     move |ev: web_sys::MouseEvent| {
         if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
             return;

@@ -105,6 +105,7 @@ fn AgentHeader() -> impl IntoView {
                 <A href=move || format!("{}/terminal", base())>"Terminal"</A>
                 <A href=move || format!("{}/ports", base())>"Ports"</A>
                 <A href=move || format!("{}/network", base())>"Network"</A>
+                <A href=move || format!("{}/containers", base())>"Containers"</A>
             </nav>
         </div>
     }

@@ -2,8 +2,8 @@
 use super::agent_frame::AgentPage;
 use super::header::Header;
 use super::split::{
-    LogsRoute, NetworkRoute, PickerRoute, PortsRoute, SignInRoute, StartupRoute, TerminalRoute,
-    ToolsRoute,
+    ContainersRoute, LogsRoute, NetworkRoute, PickerRoute, PortsRoute, SignInRoute, StartupRoute,
+    TerminalRoute, ToolsRoute,
 };
 use crate::api::{base_path, token};
 use crate::overview;
@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("terminal") view=(Lazy::<TerminalRoute>::new()) />
                             <Route path=path!("ports") view=(Lazy::<PortsRoute>::new()) />
                             <Route path=path!("network") view=(Lazy::<NetworkRoute>::new()) />
+                            <Route path=path!("containers") view=(Lazy::<ContainersRoute>::new()) />
                         </ParentRoute>
                     </Routes>
                 </main>

@@ -61,6 +61,8 @@ split_routes! {
     TerminalRoute: terminal, load_terminal, preload_terminal, crate::terminal::TerminalView, "terminal";
     /// The ports view (`/agents/:id/ports`).
     PortsRoute: ports, load_ports, preload_ports, crate::ports::PortsView, "ports";
+    /// The containers view (`/agents/:id/containers`).
+    ContainersRoute: containers, load_containers, preload_containers, crate::containers::ContainersView, "containers";
     /// The network view (`/agents/:id/network`).
     NetworkRoute: network, load_network, preload_network, crate::network::NetworkView, "network";
     /// The agent picker (`/`).

@@ -28,6 +28,9 @@ export const PRIVATE_PORTS = {
   metadataCoderd: SERVER.port + 32,
   metadataProxy: SERVER.port + 33,
   appStatus: SERVER.port + 34,
+  containers: SERVER.port + 40,
+  containersCoderd: SERVER.port + 41,
+  containersProxy: SERVER.port + 42,
 };
 
 export interface PrivateServer {

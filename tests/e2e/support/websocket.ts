@@ -10,9 +10,19 @@ export function acceptWebSocket(req: http.IncomingMessage, socket: net.Socket) {
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
 }
 
-/** A text frame from a server (unmasked; payloads under 64 KiB). */
+/** A text frame from a server (unmasked; RFC 6455's 7-, 16- and 64-bit lengths). */
 export function textFrame(text: string): Buffer {
   const payload = Buffer.from(text);
-  const head = payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
+  let head: Buffer;
+  if (payload.length < 126) {
+    head = Buffer.from([0x81, payload.length]);
+  } else if (payload.length < 65536) {
+    head = Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
+  } else {
+    head = Buffer.alloc(10);
+    head[0] = 0x81;
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(payload.length), 2);
+  }
   return Buffer.concat([head, payload]);
 }
