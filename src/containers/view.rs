@@ -52,6 +52,8 @@ pub fn ContainersView() -> impl IntoView {
                 .unwrap_or_default()
         })
     });
+    let has_list = Memo::new(move |_| feed.with(|f| f.list.is_some()));
+    let failed = Memo::new(move |_| feed.with(|f| f.error.is_some()));
     let pending = RwSignal::new(None::<Pending>);
     let outcome = RwSignal::new(None::<Outcome>);
     let confirm = move |p: Pending| {
@@ -99,10 +101,10 @@ pub fn ContainersView() -> impl IntoView {
                         }
                     })
             }}
+            // Only a change of phase renders the lists anew: each new list (every poll) only
+            // updates them, and how much of them is shown stays.
             {move || {
-                let has_list = feed.with(|f| f.list.is_some());
-                let failed = feed.with(|f| f.error.is_some());
-                match (has_list, failed) {
+                match (has_list.get(), failed.get()) {
                     (true, _) => {
                         view! { <Lists feed forward sub_agents pending outcome /> }.into_any()
                     }
