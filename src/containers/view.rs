@@ -5,7 +5,7 @@ use crate::api::{send_json, use_poll, ApiError, Method};
 use crate::ports::forward::ForwardBase;
 use crate::ports::{open_signed_in, use_forwarding};
 use crate::state::{agent_workspace, use_agent};
-use crate::ui::{AgentStateBadge, Badge, EmptyState, ErrorBanner, Skeleton};
+use crate::ui::{show_modal_while, AgentStateBadge, Badge, EmptyState, ErrorBanner, Skeleton};
 use coder_api::{
     WorkspaceAgent, WorkspaceAgentContainer, WorkspaceAgentDevcontainer,
     WorkspaceAgentListContainersResponse as List,
@@ -480,16 +480,7 @@ fn ConfirmDialog(
     on_confirm: impl Fn(Pending) + Copy + 'static,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
-    Effect::new(move |_| {
-        let open = pending.with(Option::is_some);
-        if let Some(d) = dialog.get() {
-            if open && !d.open() {
-                let _ = d.show_modal();
-            } else if !open && d.open() {
-                d.close();
-            }
-        }
-    });
+    show_modal_while(dialog, move || pending.with(Option::is_some));
     let text = move || {
         pending.get().map(|p| {
             if p.delete {

@@ -1,6 +1,7 @@
 //! The terminal's two questions: run a command a link asks for, and open a link a program printed.
 use super::session::open_link;
 use crate::ports::forward::ForwardBase;
+use crate::ui::show_modal_while;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -132,19 +133,4 @@ pub(super) fn LinkDialog(
             </div>
         </dialog>
     }
-}
-
-/// Keeps `dialog` open (modal) exactly while `open` says so.
-fn show_modal_while(dialog: NodeRef<html::Dialog>, open: impl Fn() -> bool + 'static) {
-    Effect::new(move |_| {
-        if let Some(d) = dialog.get() {
-            match open() {
-                true if !d.open() => {
-                    let _ = d.show_modal();
-                }
-                false if d.open() => d.close(),
-                _ => {}
-            }
-        }
-    });
 }
