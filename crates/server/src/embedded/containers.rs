@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use axum::extract::ws::Message;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -27,7 +26,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::ws::{self, Next};
+use super::ws;
 use super::Embedded;
 use crate::config::ContainersSection;
 use crate::error::ApiError;
@@ -469,16 +468,8 @@ pub async fn watch(
     let upgrade = ws::upgrade(&headers, upgrade)?;
     e.containers().refresh().await;
     let rx = e.containers().subscribe();
-    Ok(upgrade.on_upgrade(move |socket| async move {
-        ws::push_on_change(socket, rx, &e, |rx| {
-            let mut frame = serde_json::to_string(&*rx.borrow()).unwrap_or_default();
-            frame.push('\n');
-            Next::Send {
-                frame: Message::Text(frame.into()),
-                more: false,
-            }
-        })
-        .await;
+    Ok(ws::push_text_on_change(upgrade, rx, e, |list| {
+        serde_json::to_string(list).unwrap_or_default() + "\n"
     }))
 }
 

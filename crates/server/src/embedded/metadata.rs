@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::ws::Message;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -32,7 +31,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::scripts::{kill_tree, remove_temp, shell_command, RunOptions};
-use super::ws::{self, Next, HEARTBEAT};
+use super::ws::{self, HEARTBEAT};
 use super::Embedded;
 use crate::error::ApiError;
 
@@ -380,15 +379,8 @@ pub async fn watch_ws(
     e.check_agent_param(&id)?;
     let upgrade = ws::upgrade(&headers, upgrade)?;
     let rx = e.metadata().subscribe();
-    Ok(upgrade.on_upgrade(move |socket| async move {
-        ws::push_on_change(socket, rx, &e, |rx| {
-            let frame = serde_json::to_string(&data_event(&rx.borrow())).unwrap_or_default();
-            Next::Send {
-                frame: Message::Text(frame.into()),
-                more: false,
-            }
-        })
-        .await;
+    Ok(ws::push_text_on_change(upgrade, rx, e, |snapshot| {
+        serde_json::to_string(&data_event(snapshot)).unwrap_or_default()
     }))
 }
 

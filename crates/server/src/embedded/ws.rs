@@ -67,6 +67,24 @@ pub enum Next {
     Wait,
 }
 
+/// Answers the upgrade with a socket that sends the watched value as one TEXT frame (`to_text`),
+/// at once and after each change ([`push_on_change`]): the one-way JSON sockets (metadata,
+/// containers).
+pub fn push_text_on_change<T: Send + Sync + 'static>(
+    upgrade: WebSocketUpgrade,
+    rx: watch::Receiver<T>,
+    e: Embedded,
+    to_text: impl Fn(&T) -> String + Send + Sync + 'static,
+) -> axum::response::Response {
+    upgrade.on_upgrade(move |socket| async move {
+        push_on_change(socket, rx, &e, |rx| Next::Send {
+            frame: Message::Text(to_text(&rx.borrow()).into()),
+            more: false,
+        })
+        .await;
+    })
+}
+
 /// Sends what `next` gives, first at once and then whenever `rx` changes, until the client
 /// leaves, the watched value's sender is gone or the server shuts down (close 1001). The one loop
 /// of every "watch a value, push it" socket: it pings every [`HEARTBEAT`] and applies the fault
