@@ -18,6 +18,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { PRIVATE_PORTS, firstAgent, startServer, watchPage } from './support/private';
 import { acceptWebSocket, textFrame } from './support/websocket';
+import { stopUpstream } from './support/upstream';
 
 test('on the embedded backend without a container engine, the view says why it is empty', async ({ page }) => {
   test.skip(!!process.env.DOCKER_HOST || existsSync('/var/run/docker.sock'), 'this machine has a Docker engine');
@@ -133,11 +134,7 @@ async function startFakeCoderd(port: number, socket: 'accept' | 'refuse') {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     seen,
-    stop: () => new Promise<void>((resolve) => {
-      for (const s of open) s.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () => stopUpstream(server, open),
   };
 }
 

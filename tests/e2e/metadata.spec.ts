@@ -10,6 +10,7 @@ import { embeddedAgent } from './support/app';
 import { SERVER } from './support/server';
 import { PRIVATE_PORTS, firstAgent, startConfiguredServer, startServer, watchPage, type PrivateServer } from './support/private';
 import { acceptWebSocket, textFrame } from './support/websocket';
+import { stopUpstream } from './support/upstream';
 
 const card = (page: Page) => page.locator('section.metadata-card');
 const item = (page: Page, name: string) => card(page).locator('.metadata-item', { has: page.locator('.md-name', { hasText: name }) });
@@ -191,11 +192,7 @@ async function startFakeCoderd(port: number, streams: 'websocket' | 'sse' | 'fla
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     seen,
-    stop: () => new Promise<void>((resolve) => {
-      for (const s of open) s.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () => stopUpstream(server, open),
   };
 }
 
