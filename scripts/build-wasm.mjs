@@ -154,7 +154,10 @@ function install(files) {
     // Trunk leaves its skipped Rust link (index.html) in the page.
     .replace(/\s*<link data-trunk rel="rust"[^>]*>/, '');
   if (!html.includes('</head>')) throw new Error(`${indexPath} has no </head>`);
-  const page = html.replace('</head>', `    <!-- wasm -->\n    ${tags}\n    <!-- /wasm -->\n  </head>`);
+  // The page's comments are for its readers here, not for every first load (the first view's
+  // byte budget): all but the markers above go.
+  const served = html.replace(/\s*<!--(?!\s*\/?wasm\s*-->)[\s\S]*?-->/g, '');
+  const page = served.replace('</head>', `    <!-- wasm -->\n    ${tags}\n    <!-- /wasm -->\n  </head>`);
   writeFileSync(indexPath, release ? page : devPage(page));
   // The service worker names the build it belongs to (its cache), so each build is a new worker.
   const swPath = join(dist, 'sw.js');

@@ -1,8 +1,10 @@
-//! Latency per relay region over time, since the page opened (coderd keeps no history and its
-//! dashboard shows only the current value in a tooltip). Each re-read of the agent adds a point
-//! per region it reports; a region it stops reporting keeps its history and says so.
+//! Latency by relay region: each region's current round trip, and its history since the page
+//! opened (coderd keeps none and its dashboard shows only the current value, in a tooltip). Each
+//! re-read of the agent adds a point per region it reports; a region it stops reporting keeps its
+//! history and says so.
 use super::model::span;
 use crate::state::use_agent;
+use crate::ui::status::Tone;
 use coder_api::DerpRegionLatency;
 use leptos::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
@@ -49,17 +51,35 @@ impl LatencyHistory {
         }
     }
 
-    /// Regions in the order the overview lists them: preferred first, then by name.
+    /// Regions in the order the card lists them: reported before gone, the preferred first, then
+    /// fastest (by latest value), then by name.
     pub fn ordered(&self) -> Vec<(&String, &RegionHistory)> {
+        let latest = |r: &RegionHistory| r.points.back().map_or(f64::INFINITY, |(_, v)| *v);
         let mut all: Vec<_> = self.regions.iter().collect();
-        all.sort_by(|a, b| b.1.preferred.cmp(&a.1.preferred).then(a.0.cmp(b.0)));
+        all.sort_by(|a, b| {
+            (b.1.reported, b.1.preferred)
+                .cmp(&(a.1.reported, a.1.preferred))
+                .then(latest(a.1).total_cmp(&latest(b.1)))
+                .then(a.0.cmp(b.0))
+        });
         all
+    }
+}
+
+/// How a round trip reads: fine below 150 ms, slow below 300 ms, else poor.
+pub fn latency_tone(ms: f64) -> Tone {
+    if ms < 150.0 {
+        Tone::Ok
+    } else if ms < 300.0 {
+        Tone::Warning
+    } else {
+        Tone::Danger
     }
 }
 
 /// The card: a line per region, recorded while the overview is open.
 #[component]
-pub fn LatencyHistoryCard() -> impl IntoView {
+pub fn LatencyCard() -> impl IntoView {
     let agent = use_agent().agent;
     let history = RwSignal::new(LatencyHistory::default());
     // Named for what it does: every re-read of the agent is one point per region.
@@ -86,18 +106,17 @@ pub fn LatencyHistoryCard() -> impl IntoView {
         })
     };
     view! {
-        <section class="card" aria-labelledby="latency-history-title">
-            <h2 id="latency-history-title">"Latency over time"</h2>
+        <section class="card" aria-labelledby="ov-latency">
+            <h2 id="ov-latency">"Latency by relay region"</h2>
             {rows}
         </section>
     }
 }
 
 fn region_row(name: &str, r: &RegionHistory) -> impl IntoView {
-    let now = r
-        .points
-        .back()
-        .map(|(_, v)| format!("{} ms", v.round() as i64));
+    let latest = r.points.back().map(|(_, v)| *v);
+    let tone = latest.map_or(Tone::Neutral, latency_tone);
+    let now = latest.map(|v| format!("{} ms", v.round() as i64));
     let range = span(&r.points)
         .filter(|_| r.points.len() > 1)
         .map(|(lo, hi)| format!("{}–{} ms", lo.round() as i64, hi.round() as i64));
@@ -105,7 +124,10 @@ fn region_row(name: &str, r: &RegionHistory) -> impl IntoView {
     view! {
         <li class="metadata-item" class:stale=!r.reported>
             <span class="md-name">{name.to_owned()} {r.preferred.then_some(" (preferred)")}</span>
-            <span class="md-value">{now.unwrap_or_else(|| "—".into())}</span>
+            <span class=format!(
+                "md-value latency-value {}",
+                tone.class(),
+            )>{now.unwrap_or_else(|| "—".into())}</span>
             <span class="md-age">
                 {if r.reported { range.unwrap_or_default() } else { "no longer reported".into() }}
             </span>
@@ -152,6 +174,19 @@ mod tests {
         );
         let names: Vec<_> = h.ordered().into_iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["b", "a"], "the preferred region first");
+        h.record(
+            Some(&map(&[("c", 90.0, false), ("a", 40.0, false)])),
+            5_000.0,
+        );
+        let names: Vec<_> = h.ordered().into_iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a", "c", "b"], "fastest first, a region gone last");
+    }
+
+    #[test]
+    fn tones() {
+        assert_eq!(latency_tone(20.0), Tone::Ok);
+        assert_eq!(latency_tone(200.0), Tone::Warning);
+        assert_eq!(latency_tone(300.0), Tone::Danger);
     }
 
     #[test]

@@ -18,12 +18,13 @@ use std::collections::VecDeque;
 const SPARK_W: f64 = 96.0;
 const SPARK_H: f64 = 24.0;
 
-/// What this module adds to the overview: the metadata card, then latency over time.
+/// What this module adds to the overview, after the agent's name is on screen: the metadata
+/// card and latency by relay region, both followed live with a history since the page opened.
 #[component]
 pub fn LiveCards() -> impl IntoView {
     view! {
         <MetadataCard />
-        <latency::LatencyHistoryCard />
+        <latency::LatencyCard />
     }
 }
 
