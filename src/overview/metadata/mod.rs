@@ -107,6 +107,10 @@ fn render_item(item: &Item, now_ms: f64) -> impl IntoView {
             view! { <span class="md-value muted">"waiting for the first value…"</span> }.into_any()
         }
         _ if result.value.is_empty() && result.is_error() => ().into_any(),
+        // The command ran and printed nothing: said, so it does not look like a missing value.
+        _ if result.value.trim().is_empty() => {
+            view! { <span class="md-value muted">"(no output)"</span> }.into_any()
+        }
         _ => {
             view! { <span class="md-value">{model::display_text(&result.value)}</span> }.into_any()
         }
