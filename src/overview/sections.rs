@@ -32,7 +32,7 @@ pub fn Overview() -> impl IntoView {
             view! {
                 <div class="overview grid">
                     {summary(&a, buildinfo)} {connection(&a)}
-                    {timestamps(&a, last_connected.into(), updated.into())} {latency(&a)}
+                    {timestamps(&a, last_connected.into(), updated.into())}
                 </div>
             }
         })
@@ -60,7 +60,9 @@ pub fn Overview() -> impl IntoView {
 }
 
 /// The agent without `last_connected_at` and `updated_at`, which its heartbeat moves on nearly
-/// every re-read: what the overview's cards are drawn from.
+/// every re-read, and without its latency, which moves with each measurement (the latency card
+/// follows it alone): what the overview's cards and the startup chart are drawn from, so a re-read that changes neither
+/// redraws nothing (a focused row or a selection stays).
 pub(crate) fn steady_agent() -> Memo<Option<WorkspaceAgent>> {
     let ctx = use_agent();
     Memo::new(move |_| {
@@ -68,6 +70,7 @@ pub(crate) fn steady_agent() -> Memo<Option<WorkspaceAgent>> {
             l.value.clone().map(|mut a| {
                 a.last_connected_at = None;
                 a.updated_at = Default::default();
+                a.latency = None;
                 a
             })
         })
@@ -245,64 +248,6 @@ fn timestamps(
 }
 
 /// Latency tone like Coder's thresholds: under 150 ms good, under 300 ms fair, else slow.
-fn latency_tone(ms: f64) -> Tone {
-    if ms < 150.0 {
-        Tone::Ok
-    } else if ms < 300.0 {
-        Tone::Warning
-    } else {
-        Tone::Danger
-    }
-}
-
-fn latency(a: &WorkspaceAgent) -> impl IntoView {
-    let mut rows: Vec<_> = a.latency.clone().unwrap_or_default().into_iter().collect();
-    // Preferred region first, then fastest.
-    rows.sort_by(|x, y| {
-        y.1.preferred
-            .cmp(&x.1.preferred)
-            .then(x.1.latency_ms.total_cmp(&y.1.latency_ms))
-    });
-    view! {
-        <section class="card" aria-labelledby="ov-latency">
-            <h2 id="ov-latency">"Latency by relay region"</h2>
-            {if rows.is_empty() {
-                view! { <p class="muted">"No latency reported yet."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="plain latency-list">
-                        {rows
-                            .into_iter()
-                            .map(|(region, l)| {
-                                let tone = latency_tone(l.latency_ms);
-                                view! {
-                                    <li>
-                                        <span class="region">{region}</span>
-                                        " "
-                                        <Badge
-                                            tone
-                                            label=format!("{} ms", l.latency_ms.round() as i64)
-                                        />
-                                        {l
-                                            .preferred
-                                            .then(|| {
-                                                view! {
-                                                    " "
-                                                    <span class="muted">"(preferred)"</span>
-                                                }
-                                            })}
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
-                }
-                    .into_any()
-            }}
-        </section>
-    }
-}
-
 fn app_health_tone(app: &WorkspaceApp) -> Tone {
     use coder_api::WorkspaceAppHealth as H;
     match &app.health {

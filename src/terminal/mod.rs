@@ -21,6 +21,7 @@ pub mod osc;
 mod page;
 pub mod protocol;
 mod session;
+mod usage;
 pub mod utf8;
 mod xterm;
 
@@ -105,6 +106,10 @@ fn Terminal(agent: Uuid) -> impl IntoView {
         None => Consent::NotNeeded,
     });
     let ui = SessionUi::new(ConnState::Loading);
+    usage::report_usage_while_connected(
+        agent,
+        Signal::derive(move || ui.state.with(ConnState::accepts_input)),
+    );
     let live = StoredValue::new_local(Live::default());
     let session = LiveSession(live);
     let ready = RwSignal::new(false);

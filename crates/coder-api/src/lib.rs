@@ -13,6 +13,7 @@
 mod agent;
 mod agent_auth;
 mod app;
+mod connect;
 mod containers;
 pub mod de;
 mod derp;
@@ -34,6 +35,7 @@ mod workspace;
 pub use agent::*;
 pub use agent_auth::*;
 pub use app::*;
+pub use connect::*;
 pub use containers::*;
 pub use derp::*;
 pub use error::*;

@@ -15,6 +15,7 @@ pub mod database;
 mod frame_batch;
 pub mod host;
 pub mod instance_identity;
+pub mod latency;
 mod local_tls;
 pub mod log_store;
 pub mod logs;
@@ -91,6 +92,9 @@ struct Inner {
     metadata: metadata::Metadata,
     apps: apps::Apps,
     containers: containers::Containers,
+    /// When a client last reported using the workspace (`POST /workspaces/{id}/usage`); the
+    /// server's start until then.
+    last_used: std::sync::Mutex<chrono::DateTime<chrono::Utc>>,
     /// Held for the server's life: it owns the data directory's lock.
     database: database::Database,
 }
@@ -158,6 +162,7 @@ impl Embedded {
             runner.scripts().to_vec(),
             logs,
             file.derp.clone(),
+            latency::Latency::start(&file.derp.regions, local_addr, shutdown.clone()),
             runs,
         );
         let external: HashMap<String, String> = file
@@ -213,6 +218,7 @@ impl Embedded {
                 metadata,
                 apps,
                 containers,
+                last_used: std::sync::Mutex::new(chrono::Utc::now()),
                 database,
             }),
         };
@@ -334,6 +340,24 @@ impl Embedded {
     /// Who is connected: terminal sockets and port-forward exchanges.
     pub fn sessions(&self) -> &sessions::Sessions {
         &self.inner.forward.sessions
+    }
+
+    /// When the workspace was last reported in use.
+    pub fn last_used(&self) -> chrono::DateTime<chrono::Utc> {
+        *self
+            .inner
+            .last_used
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records a report that the workspace is in use now.
+    pub fn mark_used(&self) {
+        *self
+            .inner
+            .last_used
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = chrono::Utc::now();
     }
 
     /// The agent's apps, their health and statuses.
