@@ -120,7 +120,7 @@ pub async fn applications_host(State(e): State<Embedded>) -> Json<AppHostRespons
 }
 
 /// `GET /regions`.
-pub async fn regions(State(e): State<Embedded>, headers: HeaderMap) -> Json<RegionsResponse> {
+pub async fn regions(State(e): State<Embedded>) -> Json<RegionsResponse> {
     Json(RegionsResponse {
         regions: vec![Region {
             id: e.agent().identity.deployment_id,
@@ -128,7 +128,9 @@ pub async fn regions(State(e): State<Embedded>, headers: HeaderMap) -> Json<Regi
             display_name: "Default".into(),
             icon_url: "/emojis/1f3e1.png".into(),
             healthy: true,
-            path_app_url: access_url(&headers, &e),
+            // No path apps here (`/@user/ws.agent/apps/slug/` is coderd's): subdomain apps open
+            // through the port forwarding.
+            path_app_url: String::new(),
             wildcard_hostname: e.wildcard_hostname(),
         }],
     })
