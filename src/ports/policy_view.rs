@@ -20,11 +20,20 @@ impl Policies {
         }
     }
 
-    /// Reads the rules remembered for `workspace_id`.
+    /// Reads the rules remembered for `workspace_id`. Choices made before the workspace was
+    /// known are kept, and remembered with them.
     pub fn load(&self, workspace_id: &str) {
         let stored = storage::load(&policy_key(workspace_id)).unwrap_or_default();
-        self.rules.set(PolicyRules::parse(&stored));
+        let mut rules = PolicyRules::parse(&stored);
+        let early = match self.workspace.get_untracked() {
+            None => self.rules.get_untracked(),
+            Some(_) => PolicyRules::default(),
+        };
+        for rule in early.all() {
+            rules.set(rule.range, rule.policy);
+        }
         self.workspace.set(Some(workspace_id.to_owned()));
+        self.change(|r| *r = rules);
     }
 
     /// The policy of `port` (tracked).

@@ -4,7 +4,7 @@
 //! the ceiling are offered disabled, with coderd's dashboard's reason; whatever the server
 //! refuses is shown with its own message.
 use super::forward::{ForwardBase, Protocol};
-use super::view::open_signed_in;
+use super::view::PortLink;
 use crate::api::{get_json, send_json, use_fetch, use_poll, ApiError, Method};
 use crate::ui::ErrorBanner;
 use coder_api::{
@@ -394,22 +394,7 @@ fn SharedPort(
     view! {
         <li class="card share-row" data-share-port=port>
             <span class="port-number">{port}</span>
-            {move || {
-                url()
-                    .map(|u| {
-                        view! {
-                            <a
-                                class="port-url mono"
-                                href=u.clone()
-                                target="_blank"
-                                rel="noopener noreferrer"
-                                on:click=open_signed_in(u.clone())
-                            >
-                                {u.clone()}
-                            </a>
-                        }
-                    })
-            }}
+            {move || url().map(|u| view! { <PortLink url=u /> })}
             <select
                 aria-label=format!("Who can open shared port {port}")
                 on:change=move |ev| {

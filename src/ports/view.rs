@@ -254,13 +254,25 @@ fn HiddenToggle(hidden: Memo<usize>, show_hidden: RwSignal<bool>) -> impl IntoVi
 /// A link's click: the port opens signed in (its `href` stays the plain address, for copying
 /// and for opening elsewhere, where the port's host asks to sign in). Modified clicks (a new
 /// window or tab the user chose) keep the browser's own handling.
-pub(super) fn open_signed_in(url: String) -> impl Fn(web_sys::MouseEvent) + 'static {
+fn open_signed_in(url: String) -> impl Fn(web_sys::MouseEvent) + 'static {
     move |ev: web_sys::MouseEvent| {
         if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
             return;
         }
         ev.prevent_default();
         open_forwarded(url.clone());
+    }
+}
+
+/// A forwarded port's address as a link that opens it signed in.
+#[component]
+pub(super) fn PortLink(url: String) -> impl IntoView {
+    let open = open_signed_in(url.clone());
+    let href = url.clone();
+    view! {
+        <a class="port-url mono" href=href target="_blank" rel="noopener noreferrer" on:click=open>
+            {url}
+        </a>
     }
 }
 
@@ -382,15 +394,7 @@ fn PortRow(
                 Some(Ok(u)) => {
                     view! {
                         <div class="port-actions">
-                            <a
-                                class="port-url mono"
-                                href=u.clone()
-                                target="_blank"
-                                rel="noopener noreferrer"
-                                on:click=open_signed_in(u.clone())
-                            >
-                                {u.clone()}
-                            </a>
+                            <PortLink url=u.clone() />
                             <a
                                 class="btn btn-small btn-primary"
                                 href=u.clone()
