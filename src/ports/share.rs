@@ -418,3 +418,14 @@ fn SharedPort(
     }
     .into_any()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_read_as_words_and_unknown_ones_as_sent() {
+        assert_eq!(level_label(&Level::Public), "Public");
+        assert_eq!(level_label(&"<b>team</b>".into()), "<b>team</b>");
+    }
+}

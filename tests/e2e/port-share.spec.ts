@@ -120,8 +120,8 @@ test('sharing above the template maximum is refused, with the reason', async ({ 
     await expect(row).toBeVisible({ timeout: 10_000 });
     await row.locator('summary', { hasText: 'Share' }).click();
     const level = row.getByLabel(`Share level of port ${service.port}`);
-    await expect(level.locator('option[value="public"]')).toBeDisabled();
-    await expect(level.locator('option[value="authenticated"]')).toBeEnabled();
+    await expect(level.locator('option[value="public"]')).toHaveJSProperty('disabled', true);
+    await expect(level.locator('option[value="authenticated"]')).toHaveJSProperty('disabled', false);
     await expect(row.locator('.share-reasons')).toContainText('This workspace template does not allow sharing ports publicly.');
 
     // A view whose knowledge of the maximum is stale still shows the server's refusal clearly.
