@@ -3,8 +3,11 @@
 // with no session at all; the template's ceiling (--max-port-share-level) refusing what it must,
 // with coderd's words; and the per-port policies "ignore" and "open".
 import { test, expect, Browser, Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { embeddedAgent, startHttpService } from './support/app';
 import { PRIVATE_PORTS, startServer, firstAgent } from './support/private';
 import { SERVER } from './support/server';
@@ -134,6 +137,33 @@ test('sharing above the template maximum is refused, with the reason', async ({ 
   } finally {
     await service.stop();
     await server.stop();
+  }
+});
+
+test('a public share survives a restart of the server', async ({ browser }) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agent-console-e2e-share-'));
+  const service = await startHttpService();
+  let server = await startServer(PRIVATE_PORTS.portShare, ['--data-dir', dataDir]);
+  try {
+    const agent = await firstAgent(server);
+    const workspace = await workspaceOf(server.url, server.sessionToken);
+    const res = await fetch(`${server.url}/api/v2/workspaces/${workspace.id}/port-share`, {
+      method: 'POST',
+      headers: { 'Coder-Session-Token': server.sessionToken, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ agent_name: agent.name, port: service.port, share_level: 'public', protocol: 'http' }),
+    });
+    expect(res.status).toBe(200);
+    await server.stop();
+    server = await startServer(PRIVATE_PORTS.portShare, ['--data-dir', dataDir]);
+    expect(await listedShares(workspace.id, server.url, server.sessionToken)).toContainEqual(
+      expect.objectContaining({ port: service.port, share_level: 'public' }));
+    const stranger = await openAsStranger(browser, forwardAddress(agent, service.port, server.port));
+    await expect(stranger.page.locator('body')).toContainText(`hello from the e2e service on port ${service.port}`);
+    await stranger.close();
+  } finally {
+    await server.stop();
+    await service.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
