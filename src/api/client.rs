@@ -17,6 +17,7 @@ const RETRY_BASE_MS: f64 = 300.0;
 pub enum Method {
     Post,
     Patch,
+    Delete,
 }
 
 /// The path prefix the app is mounted under (e.g. `/coder`), from the `<base href="/coder/">`
@@ -108,6 +109,7 @@ pub async fn send_json<B: Serialize, T: DeserializeOwned>(
     let builder = match method {
         Method::Post => Request::post(&url),
         Method::Patch => Request::patch(&url),
+        Method::Delete => Request::delete(&url),
     };
     execute(with_auth(builder, token), Some(body), token.is_none()).await
 }

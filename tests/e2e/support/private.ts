@@ -33,6 +33,7 @@ export const PRIVATE_PORTS = {
   usageCoderd: SERVER.port + 42,
   usageProxy: SERVER.port + 43,
   installable: SERVER.port + 44,
+  portShare: SERVER.port + 50,
 };
 
 export interface PrivateServer {
