@@ -29,6 +29,7 @@ pub fn Details() -> impl IntoView {
     // Kept outside the cards, which are rebuilt whenever the agent changes.
     let env_revealed = RwSignal::new(false);
     view! {
+        <super::apps::AppsCard agent workspace />
         <div class="grid">
             <section class="card" aria-labelledby="ov-scripts">
                 <h2 id="ov-scripts">"Scripts"</h2>

@@ -1,5 +1,6 @@
 //! The agent overview: every field of the agent, refreshed live by the agent page. The cards
 //! below the first screen (`details`) load with code of their own.
+mod apps;
 mod connect;
 mod details;
 pub mod metadata;

@@ -13,6 +13,8 @@ pub struct Forwarding {
     pub base: Memo<Option<ForwardBase>>,
     /// The error of a read that failed (links cannot be built until it succeeds).
     pub error: Memo<Option<ApiError>>,
+    /// The workspace and its template, once read (port sharing needs them).
+    pub workspace: Memo<Option<(uuid::Uuid, uuid::Uuid)>>,
 }
 
 /// Reads the wildcard app host and the agent's workspace once, for the agent of this page.
@@ -44,5 +46,11 @@ pub fn use_forwarding() -> Forwarding {
         host.with(|h| h.error.clone())
             .or_else(|| workspace.with(|w| w.error.clone()))
     });
-    Forwarding { base, error }
+    let ids =
+        Memo::new(move |_| workspace.with(|w| w.value.as_ref().map(|w| (w.id, w.template_id))));
+    Forwarding {
+        base,
+        error,
+        workspace: ids,
+    }
 }

@@ -3,6 +3,9 @@ use super::changes::PortTracker;
 use super::forward::{
     label_key, parse_port_input, protocol_key, ForwardBase, ForwardProblem, Protocol,
 };
+use super::policy::PortPolicy;
+use super::policy_view::{Policies, PolicyChoice, RangePolicies};
+use super::share::{ShareControl, ShareFeed, SharedPorts, Sharing};
 use super::{use_forwarding, Forwarding};
 use crate::api::{get_json, open_forwarded, use_poll};
 use crate::state::use_agent;
@@ -16,6 +19,7 @@ const PORTS_REFRESH_MS: u32 = 1_500;
 /// `/agents/{id}/ports`.
 #[component]
 pub fn PortsView() -> impl IntoView {
+    crate::ui::use_view_styles("ports-share", include_str!("../../style/ports-share.css"));
     let agent = use_agent();
     let ports_path = coder_api::routes::listening_ports(&agent.id);
     let ports = use_poll(Some(PORTS_REFRESH_MS), move || {
@@ -26,15 +30,24 @@ pub fn PortsView() -> impl IntoView {
     let Forwarding {
         base: forward,
         error: link_error,
+        workspace,
     } = use_forwarding();
+    let sharing = Sharing::new();
+    provide_context(sharing);
+    let policies = Policies::new();
+    provide_context(policies);
     let protocol = RwSignal::new(Protocol::Http);
+    // What is remembered per workspace: the protocol choice and the port policies.
     Effect::new(move |_| {
         if let Some(f) = forward.get() {
             if let Some(saved) = storage::load(&protocol_key(&f.workspace_id)) {
                 protocol.set(Protocol::parse(&saved));
             }
+            policies.load(&f.workspace_id);
         }
     });
+    let agent_name =
+        Memo::new(move |_| forward.with(|f| f.as_ref().map(|f| f.owner.agent.clone())));
     let set_protocol = move |p: Protocol| {
         protocol.set(p);
         if let Some(f) = forward.get_untracked() {
@@ -46,26 +59,44 @@ pub fn PortsView() -> impl IntoView {
     let loaded = Memo::new(move |_| list.with(Option::is_some));
     let refresh_error = Memo::new(move |_| ports.with(|p| p.error.clone()));
 
-    // Announce ports that open while the view is open.
+    // Ports that open while the view is open: announced, opened in a new tab, or ignored, as
+    // their policy says. The bool says the port was opened.
     let tracker = StoredValue::new(PortTracker::default());
-    let (fresh, set_fresh) = signal(Vec::<WorkspaceAgentListeningPort>::new());
+    let (fresh, set_fresh) = signal(Vec::<(WorkspaceAgentListeningPort, bool)>::new());
     Effect::new(move |_| {
         ports.with(|p| {
             if let Some(list) = &p.value {
                 let new = tracker
                     .try_update_value(|t| t.update(list.ports.iter().map(|p| p.port)))
                     .unwrap_or_default();
-                if !new.is_empty() {
-                    let added: Vec<_> = list
-                        .ports
-                        .iter()
-                        .filter(|p| new.contains(&p.port))
-                        .cloned()
-                        .collect();
-                    set_fresh.update(|f| f.extend(added));
+                for port in list.ports.iter().filter(|p| new.contains(&p.port)) {
+                    let opened = match policies.policy_of_untracked(port.port) {
+                        PortPolicy::Ignore => continue,
+                        PortPolicy::Notify => false,
+                        PortPolicy::Open => open_new_port(forward, protocol, port.port),
+                    };
+                    set_fresh.update(|f| f.push((port.clone(), opened)));
                 }
             }
         })
+    });
+    // Ignored ports are left out of the list until the user shows them.
+    let show_hidden = RwSignal::new(false);
+    let ignored =
+        move |p: &WorkspaceAgentListeningPort| policies.policy_of(p.port) == PortPolicy::Ignore;
+    let hidden = Memo::new(move |_| {
+        list.with(|l| {
+            l.as_ref()
+                .map_or(0, |l| l.iter().filter(|p| ignored(p)).count())
+        })
+    });
+    let shown = Signal::derive(move || {
+        let all = list.get().unwrap_or_default();
+        if show_hidden.get() {
+            all
+        } else {
+            all.into_iter().filter(|p| !ignored(p)).collect()
+        }
     });
 
     view! {
@@ -93,7 +124,7 @@ pub fn PortsView() -> impl IntoView {
                     fresh
                         .get()
                         .into_iter()
-                        .map(|p| {
+                        .map(|(p, opened)| {
                             let port = p.port;
                             let name = if p.process_name.is_empty() {
                                 String::new()
@@ -104,7 +135,12 @@ pub fn PortsView() -> impl IntoView {
                             view! {
                                 <div class="notice tone-ok new-port" role="status">
                                     <span>
-                                        "Port " <strong>{port}</strong> {name} " just opened."
+                                        "Port " <strong>{port}</strong> {name} " just opened"
+                                        {if opened {
+                                            ": opening it in a new tab (if none appears, allow pop-ups for this console)."
+                                        } else {
+                                            "."
+                                        }}
                                     </span>
                                     {url
                                         .map(|u| {
@@ -125,7 +161,7 @@ pub fn PortsView() -> impl IntoView {
                                         class="btn btn-small btn-ghost"
                                         aria-label="Dismiss"
                                         on:click=move |_| {
-                                            set_fresh.update(|f| f.retain(|x| x.port != port))
+                                            set_fresh.update(|f| f.retain(|x| x.0.port != port))
                                         }
                                     >
                                         "✕"
@@ -142,11 +178,13 @@ pub fn PortsView() -> impl IntoView {
                 if loaded.get() {
                     view! {
                         {move || refresh_error.get().map(|e| view! { <ErrorBanner error=e /> })}
+                        <HiddenToggle hidden show_hidden />
                         <PortList
-                            ports=Signal::derive(move || list.get().unwrap_or_default())
+                            ports=shown
                             forward=forward.into()
                             protocol=protocol.into()
                             link_failed=Signal::derive(move || link_error.with(Option::is_some))
+                            hidden=Signal::derive(move || hidden.get())
                         />
                     }
                         .into_any()
@@ -157,8 +195,59 @@ pub fn PortsView() -> impl IntoView {
                     }
                 }
             }}
+            {move || {
+                let (workspace, template) = workspace.get()?;
+                let agent = agent_name.get()?;
+                Some(view! { <ShareFeed workspace template agent sharing /> })
+            }}
+            <SharedPorts forward=forward.into() />
+            <RangePolicies />
             <ConnectToPort forward=forward.into() protocol=protocol.into() />
         </section>
+    }
+}
+
+/// Opens a port that just started listening in a new tab (its policy says so); false when its
+/// address cannot be built yet.
+fn open_new_port(
+    forward: Memo<Option<ForwardBase>>,
+    protocol: RwSignal<Protocol>,
+    port: u16,
+) -> bool {
+    let url = forward.with_untracked(|f| f.as_ref().map(|f| f.url(port, protocol.get_untracked())));
+    match url {
+        Some(Ok(url)) => {
+            open_forwarded(url);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// "Show N hidden ports" while ignored ports are hidden, "Hide ignored ports" while shown.
+#[component]
+fn HiddenToggle(hidden: Memo<usize>, show_hidden: RwSignal<bool>) -> impl IntoView {
+    move || {
+        let n = hidden.get();
+        (n > 0).then(|| {
+            let text = if show_hidden.get() {
+                "Hide ignored ports".to_owned()
+            } else if n == 1 {
+                "Show 1 hidden port".to_owned()
+            } else {
+                format!("Show {n} hidden ports")
+            };
+            view! {
+                <button
+                    type="button"
+                    class="btn btn-small btn-ghost hidden-toggle"
+                    aria-pressed=move || show_hidden.get().to_string()
+                    on:click=move |_| show_hidden.update(|s| *s = !*s)
+                >
+                    {text}
+                </button>
+            }
+        })
     }
 }
 
@@ -172,6 +261,18 @@ pub fn open_signed_in(url: String) -> impl Fn(web_sys::MouseEvent) + 'static {
         }
         ev.prevent_default();
         open_forwarded(url.clone());
+    }
+}
+
+/// A forwarded port's address as a link that opens it signed in.
+#[component]
+pub(super) fn PortLink(url: String) -> impl IntoView {
+    let open = open_signed_in(url.clone());
+    let href = url.clone();
+    view! {
+        <a class="port-url mono" href=href target="_blank" rel="noopener noreferrer" on:click=open>
+            {url}
+        </a>
     }
 }
 
@@ -214,9 +315,15 @@ pub fn PortList(
     /// The reads links need failed (the view shows why above the list).
     #[prop(optional, into)]
     link_failed: Signal<bool>,
+    /// How many listening ports are left out (ignored).
+    #[prop(optional, into)]
+    hidden: Signal<usize>,
 ) -> impl IntoView {
     let empty = Memo::new(move |_| ports.with(Vec::is_empty));
     move || {
+        if empty.get() && hidden.get() > 0 {
+            return view! { <p class="muted">"Every listening port is ignored."</p> }.into_any();
+        }
         if empty.get() {
             return view! {
                 <EmptyState title="No ports are listening">
@@ -287,15 +394,7 @@ fn PortRow(
                 Some(Ok(u)) => {
                     view! {
                         <div class="port-actions">
-                            <a
-                                class="port-url mono"
-                                href=u.clone()
-                                target="_blank"
-                                rel="noopener noreferrer"
-                                on:click=open_signed_in(u.clone())
-                            >
-                                {u.clone()}
-                            </a>
+                            <PortLink url=u.clone() />
                             <a
                                 class="btn btn-small btn-primary"
                                 href=u.clone()
@@ -318,6 +417,10 @@ fn PortRow(
                 }
                 None => view! { <p class="muted">"Preparing the link…"</p> }.into_any(),
             }}
+            <div class="port-extra">
+                <PolicyChoice port=number />
+                <ShareControl port=number protocol />
+            </div>
         </li>
     }
 }

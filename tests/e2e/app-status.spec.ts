@@ -12,6 +12,12 @@ metadata = []
 slug = "assistant"
 display_name = "Assistant"
 url = "http://localhost:9/"
+
+[[apps]]
+slug = "web"
+display_name = "Web"
+url = "http://localhost:8080/"
+subdomain = true
 `;
 
 let srv: PrivateServer;
@@ -88,3 +94,15 @@ test('a status reported while the overview is open appears there without a reloa
   testInfo.annotations.push({ type: 'status on the overview after (ms)', description: String(Date.now() - sent) });
   watch.check();
 });
+
+test('a subdomain app opens through the console\'s port forwarding; a path app, which only coderd serves, is not a link', async ({ page }) => {
+  const agent = await firstAgent(srv);
+  await page.goto(`${srv.url}/agents/${agent.id}#token=${srv.sessionToken}`);
+  await page.locator('.overview-details').scrollIntoViewIfNeeded();
+  const rows = page.locator('section', { has: page.getByRole('heading', { name: 'Apps' }) }).locator('tbody tr');
+  const forward = `http://8080--${agent.name}--${agent.workspace}--${agent.owner}.localhost:${srv.port}/`;
+  await expect(rows.filter({ hasText: 'Web' }).getByRole('link')).toHaveAttribute('href', forward);
+  await expect(rows.filter({ hasText: 'Assistant' }).getByRole('link')).toHaveCount(0);
+  await expect(rows.filter({ hasText: 'Assistant' }).locator('code')).toHaveText('http://localhost:9/');
+});
+

@@ -50,7 +50,12 @@ function fakeAgent(read: number) {
         status('b0000000-0000-4000-8000-000000000001', 'pondering', 'Thinking about <img src=x onerror=window.__pwned=1>', 1, true),
         status('b0000000-0000-4000-8000-000000000002', 'working', 'Reading the code', 5),
       ],
-    }],
+    },
+    { id: 'c0000000-0000-4000-8000-000000000001', slug: 'code', display_name: 'Code', url: 'http://localhost:8080', subdomain: true,
+      subdomain_name: 'code--meta--ws--alice', health: 'healthy', sharing_level: 'owner', statuses: [] },
+    { id: 'c0000000-0000-4000-8000-000000000002', slug: 'top', display_name: 'Top', command: 'htop', health: 'disabled', sharing_level: 'owner', statuses: [] },
+    { id: 'c0000000-0000-4000-8000-000000000003', slug: 'docs', display_name: 'Docs', url: 'https://docs.example.com/x', external: true,
+      health: 'disabled', sharing_level: 'owner', statuses: [] }],
     sessions: [{
       client_hostname: 'alice-laptop', ip: '100.64.0.7', short_description: 'Coder Desktop', status: 'teleported', started_at: started,
       connections: [
@@ -78,6 +83,11 @@ async function startFakeCoderd(port: number) {
     if (req.headers['coder-session-token'] !== FAKE.token) return send(401, { message: 'You must be logged in.' });
     if (path === `/api/v2/workspaceagents/${FAKE.agentId}`) return send(200, fakeAgent(++reads));
     if (path === '/api/v2/deployment/ssh') return send(200, { hostname_prefix: 'coder.', ssh_config_options: {} });
+    if (path === '/api/v2/applications/host') return send(200, { host: '*.apps.example.com' });
+    if (path === '/api/v2/regions') {
+      return send(200, { regions: [{ id: FAKE.workspaceId, name: 'primary', display_name: 'Default', healthy: true,
+        path_app_url: 'https://coder.example.com', wildcard_hostname: '*.apps.example.com' }] });
+    }
     if (path === '/api/v2/workspaces') {
       return send(200, { count: 1, workspaces: [{
         id: FAKE.workspaceId, name: 'ws', owner_name: 'alice', template_name: 'docker', template_display_name: 'Docker <i>dev</i>',
@@ -153,6 +163,14 @@ test('through proxy mode: connect helpers in coderd\'s format, 200 metadata item
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     await connect.locator('li', { hasText: 'ssh coder.ws.meta' }).getByRole('button', { name: 'Copy' }).click();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('ssh coder.ws.meta');
+
+    // Apps open where coderd's dashboard opens them: a path app under coderd's path-app URL, a
+    // subdomain app at the wildcard host, a command in the terminal, an external app at its URL.
+    const apps = section(page, 'Apps');
+    await expect(apps.getByRole('link', { name: 'https://coder.example.com/@alice/ws.meta/apps/assistant/' })).toBeVisible();
+    await expect(apps.getByRole('link', { name: 'http://code--meta--ws--alice.apps.example.com/' })).toBeVisible();
+    await expect(apps.getByRole('link', { name: 'https://docs.example.com/x' })).toBeVisible();
+    await expect(apps.getByRole('link', { name: 'Run "htop" in the terminal' })).toHaveAttribute('href', `/agents/${FAKE.agentId}/terminal?command=htop`);
 
     // Sessions: an unknown connection type and status, as text.
     const sessions = section(page, 'Sessions');

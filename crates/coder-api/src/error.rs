@@ -21,6 +21,19 @@ pub const LOGS_LIMIT_MESSAGE: &str = "Logs limit exceeded";
 /// coderd's 400 message when a WebSocket upgrade fails before it starts.
 pub const WEBSOCKET_ACCEPT_MESSAGE: &str = "Failed to accept websocket.";
 
+/// coderd's 400 message for a port share's level it refuses (`owner`, empty, unknown).
+pub const SHARE_LEVEL_NOT_ALLOWED: &str = "Port sharing level not allowed.";
+/// coderd's 400 message for a port share's port outside 9..=65535.
+pub const SHARE_PORT_OUT_OF_RANGE: &str = "Port must be between 9 and 65535.";
+/// coderd's 400 message for a port share's protocol other than `http` and `https`.
+pub const SHARE_PROTOCOL_NOT_ALLOWED: &str = "Port protocol not allowed.";
+/// coderd's message for a level none of its checks knows (`IsCompatibleWithMaxLevel`).
+pub const SHARE_LEVEL_INVALID: &str = "port sharing level is invalid.";
+/// coderd's 400 message for a port share of an agent the workspace does not have.
+pub const SHARE_AGENT_NOT_FOUND: &str = "Agent not found.";
+/// coderd's 404 message for deleting a port share that does not exist.
+pub const SHARE_NOT_FOUND: &str = "Port share not found.";
+
 /// Longest non-JSON body kept as `detail` by [`Response::from_body`] (as coderd's SDK does).
 const NON_JSON_DETAIL_LIMIT: usize = 2048;
 
@@ -120,6 +133,28 @@ impl Response {
     /// coderd's 400 body when a WebSocket upgrade fails.
     pub fn websocket_accept_failed(detail: impl Into<String>) -> Self {
         Self::message(WEBSOCKET_ACCEPT_MESSAGE).with_detail(detail)
+    }
+
+    /// coderd's 400 body for a port share's level it refuses.
+    pub fn share_level_not_allowed() -> Self {
+        Self::message(SHARE_LEVEL_NOT_ALLOWED)
+            .with_validation("share_level", SHARE_LEVEL_NOT_ALLOWED)
+    }
+    /// coderd's 400 body for a port share's port outside 9..=65535.
+    pub fn share_port_out_of_range() -> Self {
+        Self::message(SHARE_PORT_OUT_OF_RANGE).with_validation("port", SHARE_PORT_OUT_OF_RANGE)
+    }
+    /// coderd's 400 body for a port share's protocol other than `http` and `https`.
+    pub fn share_protocol_not_allowed() -> Self {
+        Self::message(SHARE_PROTOCOL_NOT_ALLOWED)
+    }
+    /// coderd's 400 body for a port share of an agent the workspace does not have.
+    pub fn share_agent_not_found() -> Self {
+        Self::message(SHARE_AGENT_NOT_FOUND)
+    }
+    /// coderd's 404 body for deleting a port share that does not exist.
+    pub fn share_not_found() -> Self {
+        Self::message(SHARE_NOT_FOUND)
     }
 
     /// Reads an error body that may not be JSON: CSRF failures and some proxies answer with

@@ -80,6 +80,9 @@ pub struct Workspace {
     /// Owner's username.
     #[serde(default)]
     pub owner_name: String,
+    /// The template it was built from (its `max_port_share_level` caps port sharing).
+    #[serde(default)]
+    pub template_id: Uuid,
     /// Template name.
     #[serde(default)]
     pub template_name: String,

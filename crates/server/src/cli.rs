@@ -78,6 +78,11 @@ pub struct ServeArgs {
     /// TOML configuration of the embedded backend (startup scripts, external auth, DERP map, ...).
     #[arg(long, env = "AGENT_CONSOLE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// The widest level a forwarded port may be shared at (owner, organization, authenticated,
+    /// public): the template's max_port_share_level. Overrides `[port_sharing] max_level`;
+    /// default public.
+    #[arg(long, value_name = "LEVEL", env = "AGENT_CONSOLE_MAX_PORT_SHARE_LEVEL")]
+    pub max_port_share_level: Option<String>,
     /// Tests only: turn on fault injection (loopback, embedded backend) and the `/__faults` route.
     #[arg(long, hide = true)]
     pub enable_fault_injection: bool,
@@ -117,10 +122,16 @@ impl ServeArgs {
                         self.listen
                     );
                 }
-                let file = match &self.config {
+                let mut file = match &self.config {
                     Some(path) => FileConfig::load(path)?,
                     None => FileConfig::default(),
                 };
+                if let Some(level) = &self.max_port_share_level {
+                    file.port_sharing.max_level = level.as_str().into();
+                    file.port_sharing
+                        .validate()
+                        .context("--max-port-share-level")?;
+                }
                 let tokens = Tokens::new(self.session_token, self.agent_token)?;
                 Mode::Embedded {
                     tokens,

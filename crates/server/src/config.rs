@@ -139,6 +139,8 @@ pub struct FileConfig {
     pub apps: Vec<crate::embedded::apps::AppConfig>,
     /// `[containers]`: which Docker engine the containers view lists.
     pub containers: ContainersSection,
+    /// `[port_sharing]`: how widely a forwarded port may be shared.
+    pub port_sharing: PortSharingSection,
 }
 
 impl Default for FileConfig {
@@ -153,6 +155,7 @@ impl Default for FileConfig {
             metadata: crate::embedded::metadata::default_metadata(),
             apps: Vec::new(),
             containers: ContainersSection::default(),
+            port_sharing: PortSharingSection::default(),
         }
     }
 }
@@ -181,7 +184,39 @@ impl FileConfig {
         }
         crate::embedded::metadata::validate(&file.metadata).map_err(anyhow::Error::msg)?;
         crate::embedded::apps::validate(&file.apps).map_err(anyhow::Error::msg)?;
+        file.port_sharing.validate()?;
         Ok(file)
+    }
+}
+
+/// `[port_sharing]`: the ceiling of port sharing, the template's `max_port_share_level`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortSharingSection {
+    /// The widest level a port may be shared at: `owner` (no sharing), `organization`,
+    /// `authenticated` or `public` (default, as coderd without the enterprise feature: the
+    /// machine's user decides what they share).
+    pub max_level: coder_api::WorkspaceAgentPortShareLevel,
+}
+
+impl Default for PortSharingSection {
+    fn default() -> Self {
+        PortSharingSection {
+            max_level: coder_api::WorkspaceAgentPortShareLevel::Public,
+        }
+    }
+}
+
+impl PortSharingSection {
+    /// Refuses a ceiling coderd would not accept (its `ValidMaxLevel`).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if !self.max_level.is_valid_max() {
+            bail!(
+                "port sharing max_level {:?} must be one of owner, organization, authenticated, public",
+                self.max_level.as_str()
+            );
+        }
+        Ok(())
     }
 }
 
@@ -413,5 +448,18 @@ mod tests {
         );
         assert!(FileConfig::parse("[[metadata]]\nkey = 'k'\nscript = 'date'\n").is_err());
         assert!(FileConfig::parse(&format!("{one}colour = 1\n")).is_err());
+    }
+
+    #[test]
+    fn port_sharing_ceiling_defaults_to_public_and_is_checked() {
+        use coder_api::WorkspaceAgentPortShareLevel as L;
+        assert_eq!(
+            FileConfig::parse("").unwrap().port_sharing.max_level,
+            L::Public
+        );
+        let cfg = FileConfig::parse("[port_sharing]\nmax_level = 'authenticated'\n").unwrap();
+        assert_eq!(cfg.port_sharing.max_level, L::Authenticated);
+        let err = FileConfig::parse("[port_sharing]\nmax_level = 'everyone'\n").unwrap_err();
+        assert!(format!("{err:#}").contains("\"everyone\""), "{err:#}");
     }
 }

@@ -432,3 +432,95 @@ both_modes!(
         assert!(body.ports.iter().all(|p| p.port != own && p.port >= 9));
     }
 );
+
+both_modes!(
+    port_shares_are_listed_changed_and_deleted_with_coderds_answers,
+    |s: Server| async move {
+        let ws = s
+            .get_as::<WorkspacesResponse>("/api/v2/workspaces", 200)
+            .await;
+        let ws = &ws.workspaces[0];
+        let agent_name = ws.agents().next().unwrap().name.clone();
+        let path = format!("/api/v2/workspaces/{}/port-share", ws.id);
+        let send = |method: Method, body: Value| {
+            s.client
+                .request(method, s.url(&path))
+                .header("Coder-Session-Token", SESSION)
+                .json(&body)
+        };
+        // The template the workspace names says how far ports may be shared.
+        let template = s
+            .get_json(&format!("/api/v2/templates/{}", ws.template_id), 200)
+            .await;
+        assert_eq!(template["max_port_share_level"], "public");
+        assert_eq!(s.get_json(&path, 200).await, json!({"shares": []}));
+
+        let resp = send(
+            Method::POST,
+            json!({"agent_name": agent_name, "port": 8080, "share_level": "public", "protocol": "https"}),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(resp.status(), 200);
+        let share: Value = resp.json().await.unwrap();
+        assert_eq!(
+            share,
+            json!({"workspace_id": ws.id, "agent_name": agent_name, "port": 8080, "share_level": "public", "protocol": "https"})
+        );
+        assert_eq!(s.get_json(&path, 200).await, json!({ "shares": [share] }));
+
+        // coderd's refusals, in its words.
+        for (body, message) in [
+            (
+                json!({"agent_name": agent_name, "port": 8080, "share_level": "owner", "protocol": "http"}),
+                "Port sharing level not allowed.",
+            ),
+            (
+                json!({"agent_name": agent_name, "port": 8, "share_level": "public", "protocol": "http"}),
+                "Port must be between 9 and 65535.",
+            ),
+            (
+                json!({"agent_name": agent_name, "port": 8080, "share_level": "public", "protocol": "ftp"}),
+                "Port protocol not allowed.",
+            ),
+            (
+                json!({"agent_name": "nobody", "port": 8080, "share_level": "public", "protocol": "http"}),
+                "Agent not found.",
+            ),
+        ] {
+            let resp = send(Method::POST, body).send().await.unwrap();
+            assert_eq!(resp.status(), 400);
+            assert_eq!(resp.json::<Value>().await.unwrap()["message"], message);
+        }
+        // A cross-site form cannot share a port: the body must be JSON.
+        let resp = s
+            .client
+            .post(s.url(&path))
+            .header("Cookie", format!("coder_session_token={SESSION}"))
+            .header("Content-Type", "text/plain")
+            .body(r#"{"agent_name":"x","port":8080,"share_level":"public","protocol":"http"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 415);
+        // Without a session, nothing.
+        let resp = s.client.get(s.url(&path)).send().await.unwrap();
+        assert_eq!(resp.status(), 401);
+
+        let delete = json!({"agent_name": agent_name, "port": 8080});
+        let resp = send(Method::DELETE, delete.clone()).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.text().await.unwrap(), "");
+        let resp = send(Method::DELETE, delete).send().await.unwrap();
+        assert_eq!(resp.status(), 404);
+        assert_eq!(
+            resp.json::<Value>().await.unwrap()["message"],
+            "Port share not found."
+        );
+        assert_eq!(s.get_json(&path, 200).await, json!({"shares": []}));
+        // Another workspace is not found.
+        let other = format!("/api/v2/workspaces/{}/port-share", uuid::Uuid::nil());
+        s.get_json(&other, 404).await;
+    }
+);

@@ -51,20 +51,19 @@ export async function openApp(page: Page, projectName: string, path: string, tok
 /** A local service for the ports view: its port, and a way to stop it. */
 export type Service = { port: number; stop: () => Promise<void> };
 
-/** Serves `server` on a free loopback port, answering every request with `greeting` and the port. */
-async function serveGreeting(server: http.Server | https.Server, greeting: string): Promise<Service> {
+/** Serves `server` on loopback (`port`, or a free one), answering every request with `greeting` and the port. */
+async function serveGreeting(server: http.Server | https.Server, greeting: string, port = 0): Promise<Service> {
   server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`${greeting} on port ${(server.address() as AddressInfo).port}`);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return { port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-/** A local HTTP server on a free port that says which port it is. */
-export function startHttpService(): Promise<Service> {
-  return serveGreeting(http.createServer(), 'hello from the e2e service');
+/** A local HTTP server (on `port`, or a free one) that says which port it is. */
+export function startHttpService(port = 0): Promise<Service> {
+  return serveGreeting(http.createServer(), 'hello from the e2e service', port);
 }
 
 /** The same over TLS, with a self-signed certificate made by the system's openssl for the

@@ -36,6 +36,7 @@ export const PRIVATE_PORTS = {
   containers: SERVER.port + 45,
   containersCoderd: SERVER.port + 46,
   containersProxy: SERVER.port + 47,
+  portShare: SERVER.port + 50,
 };
 
 export interface PrivateServer {

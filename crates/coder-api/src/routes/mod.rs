@@ -315,6 +315,15 @@ pub fn deployment_ssh() -> String {
 pub fn workspaces() -> String {
     format!("{API}/workspaces")
 }
+/// `GET` (list), `POST` (create or change) and `DELETE` (a body naming the agent and port) of
+/// a workspace's port shares.
+pub fn workspace_port_share(workspace: &Uuid) -> String {
+    format!("{API}/workspaces/{workspace}/port-share")
+}
+/// `GET /templates/{id}` (its `max_port_share_level`).
+pub fn template(id: &Uuid) -> String {
+    format!("{API}/templates/{id}")
+}
 /// `GET /workspaces/{id}`.
 pub fn workspace(id: &Uuid) -> String {
     format!("{API}/workspaces/{id}")

@@ -120,7 +120,7 @@ pub async fn applications_host(State(e): State<Embedded>) -> Json<AppHostRespons
 }
 
 /// `GET /regions`.
-pub async fn regions(State(e): State<Embedded>, headers: HeaderMap) -> Json<RegionsResponse> {
+pub async fn regions(State(e): State<Embedded>) -> Json<RegionsResponse> {
     Json(RegionsResponse {
         regions: vec![Region {
             id: e.agent().identity.deployment_id,
@@ -128,10 +128,50 @@ pub async fn regions(State(e): State<Embedded>, headers: HeaderMap) -> Json<Regi
             display_name: "Default".into(),
             icon_url: "/emojis/1f3e1.png".into(),
             healthy: true,
-            path_app_url: access_url(&headers, &e),
+            // No path apps here (`/@user/ws.agent/apps/slug/` is coderd's): subdomain apps open
+            // through the port forwarding.
+            path_app_url: String::new(),
             wildcard_hostname: e.wildcard_hostname(),
         }],
     })
+}
+
+/// The one template every build of the local workspace is of.
+const TEMPLATE_NAME: &str = "local-machine";
+const TEMPLATE_DISPLAY_NAME: &str = "This machine";
+
+/// `GET /templates/{template}`: the local workspace's template, whose `max_port_share_level` is
+/// the configured ceiling of port sharing (`[port_sharing] max_level`); 404 for any other id.
+pub async fn template(
+    State(e): State<Embedded>,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = &e.agent().identity;
+    if super::uuid_param(&raw)? != id.template_id {
+        return Err(crate::error::ApiError::not_found());
+    }
+    let template = coder_api::Template {
+        id: id.template_id,
+        name: TEMPLATE_NAME.into(),
+        display_name: TEMPLATE_DISPLAY_NAME.into(),
+        max_port_share_level: e.port_shares().max_level().clone(),
+    };
+    Ok(Json(extended(
+        template,
+        json!({
+            "created_at": id.created_at,
+            "updated_at": id.created_at,
+            "organization_id": id.organization_id,
+            "organization_name": "default",
+            "provisioner": "terraform",
+            "active_version_id": id.template_version_id,
+            "description": "The machine this console runs on.",
+            "deprecated": false,
+            "icon": "",
+            "created_by_id": id.user_id,
+            "created_by_name": e.agent().host.username,
+        }),
+    )))
 }
 
 /// Query of `GET /workspaces`.
@@ -206,8 +246,8 @@ pub fn workspace_json(e: &Embedded, metadata_keys: &[String]) -> Value {
         "metadata": {
             "template_version_name": "local",
             "template_id": id.template_id,
-            "template_name": "local-machine",
-            "template_display_name": "This machine",
+            "template_name": TEMPLATE_NAME,
+            "template_display_name": TEMPLATE_DISPLAY_NAME,
             "template_icon": "",
             "workspace_id": id.workspace_id,
             "workspace_name": host.workspace_name,
@@ -267,8 +307,9 @@ pub fn workspace_json(e: &Embedded, metadata_keys: &[String]) -> Value {
         name: host.workspace_name.clone(),
         owner_id: id.user_id,
         owner_name: host.username.clone(),
-        template_name: "local-machine".into(),
-        template_display_name: "This machine".into(),
+        template_id: id.template_id,
+        template_name: TEMPLATE_NAME.into(),
+        template_display_name: TEMPLATE_DISPLAY_NAME.into(),
         created_at: Some(id.created_at),
         latest_build: WorkspaceBuild::default(),
         latest_app_status: e.apps().latest_status(),
@@ -285,7 +326,6 @@ pub fn workspace_json(e: &Embedded, metadata_keys: &[String]) -> Value {
             "owner_avatar_url": "",
             "organization_id": id.organization_id,
             "organization_name": "default",
-            "template_id": id.template_id,
             "template_icon": "",
             "template_allow_user_cancel_workspace_jobs": false,
             "template_active_version_id": id.template_version_id,

@@ -1,5 +1,5 @@
 //! What the embedded agent keeps across restarts, in SQLite: its identity (so its id and its
-//! workspace's stay the same) and its logs and log sources.
+//! workspace's stay the same), its logs and log sources, and its shared ports.
 //!
 //! The log store stays in memory for readers and followers; every append is also handed to a
 //! writer thread that commits in batches, so a flood of lines never waits on the disk. Shutdown
@@ -63,6 +63,13 @@ const SCHEMA: &str = "
         status TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS script_runs_by_build ON script_runs (build_id);
+    CREATE TABLE IF NOT EXISTS port_shares (
+        agent_name TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        share_level TEXT NOT NULL,
+        protocol TEXT NOT NULL,
+        PRIMARY KEY (agent_name, port)
+    );
     CREATE TABLE IF NOT EXISTS logs (
         id INTEGER PRIMARY KEY,
         created_at TEXT NOT NULL,
@@ -71,6 +78,19 @@ const SCHEMA: &str = "
         source_id TEXT NOT NULL
     );
 ";
+
+/// A port share as stored: the workspace is the embedded one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredShare {
+    /// The agent whose port it is.
+    pub agent_name: String,
+    /// The port.
+    pub port: i32,
+    /// Who may open it.
+    pub share_level: coder_api::WorkspaceAgentPortShareLevel,
+    /// HTTP or HTTPS.
+    pub protocol: coder_api::WorkspaceAgentPortShareProtocol,
+}
 
 /// The agent's database: in a data directory, or in memory (tests, `Config::embedded`).
 pub struct Database {
@@ -316,6 +336,47 @@ impl Database {
         Ok((sources, lines))
     }
 
+    /// The stored port shares (their workspace is this one), by agent name and port.
+    pub fn port_shares(&self) -> anyhow::Result<Vec<StoredShare>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT agent_name, port, share_level, protocol FROM port_shares ORDER BY agent_name, port",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(StoredShare {
+                agent_name: r.get(0)?,
+                port: r.get(1)?,
+                share_level: r.get::<_, String>(2)?.into(),
+                protocol: r.get::<_, String>(3)?.into(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Creates or changes the share of a port, committed before it returns (a share is a
+    /// promise to whoever holds the link).
+    pub fn upsert_port_share(&self, share: &StoredShare) -> anyhow::Result<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO port_shares (agent_name, port, share_level, protocol) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                share.agent_name,
+                share.port,
+                share.share_level.as_str(),
+                share.protocol.as_str()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Removes the share of a port; false when there was none.
+    pub fn delete_port_share(&self, agent_name: &str, port: i32) -> anyhow::Result<bool> {
+        let removed = self.conn().execute(
+            "DELETE FROM port_shares WHERE agent_name = ?1 AND port = ?2",
+            params![agent_name, port],
+        )?;
+        Ok(removed > 0)
+    }
+
     /// Starts the writer thread and returns its handle.
     pub fn writer(&self) -> anyhow::Result<Writer> {
         let (tx, rx) = mpsc::channel();
@@ -450,6 +511,34 @@ mod tests {
         assert_eq!(first_kept(&lines, cutoff, one), 2);
         assert_eq!(first_kept(&lines, cutoff, 0), 3);
         assert_eq!(first_kept(&[], cutoff, 0), 0);
+    }
+
+    #[test]
+    fn port_shares_survive_a_reopen_and_keep_unknown_values() {
+        let dir = std::env::temp_dir().join(format!("agent-console-db-{}", Uuid::new_v4()));
+        let share = |port, level: &str| StoredShare {
+            agent_name: "main".into(),
+            port,
+            share_level: level.into(),
+            protocol: "https".into(),
+        };
+        {
+            let db = Database::open(Some(&dir)).unwrap();
+            db.upsert_port_share(&share(8080, "authenticated")).unwrap();
+            db.upsert_port_share(&share(8080, "public")).unwrap();
+            db.upsert_port_share(&share(3000, "galaxy")).unwrap();
+            db.upsert_port_share(&share(4000, "public")).unwrap();
+            assert!(db.delete_port_share("main", 4000).unwrap());
+            assert!(!db.delete_port_share("main", 4000).unwrap(), "already gone");
+        }
+        let db = Database::open(Some(&dir)).unwrap();
+        assert_eq!(
+            db.port_shares().unwrap(),
+            [share(3000, "galaxy"), share(8080, "public")],
+            "the change and the unknown level are kept, the deleted share stays deleted"
+        );
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod logs;
 pub mod metadata;
 pub mod network;
 pub mod port_forward;
+pub mod port_share;
 pub mod ports;
 pub mod pty;
 mod routes;
@@ -156,6 +157,7 @@ impl Embedded {
         let git_ssh_key =
             agent_auth::generate_git_ssh_key(&format!("{}@{}", host.username, host.agent_name))?;
         let identity_agent_id = identity.agent_id;
+        let identity_workspace_id = identity.workspace_id;
         let agent = Agent::new(
             identity,
             host.clone(),
@@ -171,6 +173,11 @@ impl Embedded {
             .filter_map(|p| p.access_token.clone().map(|t| (p.id.clone(), t)))
             .collect();
         let sessions = sessions::Sessions::new(&host.hostname);
+        let shares = port_share::PortShares::load(
+            &database,
+            identity_workspace_id,
+            file.port_sharing.max_level.clone(),
+        )?;
         let forward = ForwardConfig {
             agent_name: host.agent_name.clone(),
             workspace_name: host.workspace_name.clone(),
@@ -183,6 +190,7 @@ impl Embedded {
             app_auth: app_auth::AppAuth::default(),
             console_url: console_url(local_addr, &config.base_path),
             sessions: sessions.clone(),
+            shares,
         };
         let apps = apps::Apps::new(
             &file.apps,
@@ -335,6 +343,11 @@ impl Embedded {
     /// Who may be reached through port-forward hosts.
     pub fn forward_config(&self) -> &ForwardConfig {
         &self.inner.forward
+    }
+
+    /// The workspace's shared ports and their ceiling.
+    pub fn port_shares(&self) -> &port_share::PortShares {
+        &self.inner.forward.shares
     }
 
     /// Who is connected: terminal sockets and port-forward exchanges.

@@ -9,8 +9,9 @@
 //! checking its (usually self-signed) certificate (`local_tls`).
 //!
 //! As coderd does, ports below 9 and its ignored ports are refused, and names that are not this
-//! agent's give 404. On a non-loopback bind a forwarded port needs the user's session, the way
-//! coderd requires sign-in for port-forwarded apps; the session token is never passed upstream.
+//! agent's give 404. A forwarded port needs the user's session, the way coderd requires sign-in
+//! for port-forwarded apps, unless it is shared `public` (`port_share`); the session token is
+//! never passed upstream.
 //!
 //! Wiring: a middleware in front of every route calls [`forward_target`] on each request and, when
 //! it returns a target, answers with [`forward`] instead of the console's own routes.
@@ -105,6 +106,8 @@ pub struct ForwardConfig {
     pub console_url: String,
     /// Where each forwarded exchange is recorded as a `port_forwarding` connection.
     pub sessions: super::sessions::Sessions,
+    /// The workspace's shared ports: a port shared `public` needs no sign-in.
+    pub shares: super::port_share::PortShares,
 }
 
 impl ForwardConfig {
@@ -189,7 +192,9 @@ pub async fn forward(
             }
             None => false,
         };
-        if !by_app_session && !by_token {
+        // A public share opens the port to anyone; every other level is the signed-in user.
+        let shared_publicly = || config.shares.is_public(&target.agent, target.port);
+        if !by_app_session && !by_token && !shared_publicly() {
             if wants_a_page(&req) {
                 return sign_in_redirect(&req, config);
             }
@@ -626,7 +631,23 @@ mod tests {
             app_auth: Default::default(),
             sessions: crate::embedded::sessions::Sessions::new("test"),
             console_url: "http://127.0.0.1:7080".into(),
+            shares: shares().1,
         }
+    }
+
+    /// An empty share store under a public ceiling, with the database it writes to.
+    fn shares() -> (
+        crate::embedded::database::Database,
+        crate::embedded::port_share::PortShares,
+    ) {
+        let db = crate::embedded::database::Database::open(None).unwrap();
+        let shares = crate::embedded::port_share::PortShares::load(
+            &db,
+            uuid::Uuid::nil(),
+            coder_api::WorkspaceAgentPortShareLevel::Public,
+        )
+        .unwrap();
+        (db, shares)
     }
 
     async fn serve(listener: TcpListener, app: Router) -> SocketAddr {
@@ -1144,6 +1165,55 @@ mod tests {
         // The key was used up.
         let (status, _, _) = request(console, &h, "GET", &path, &page, "").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    async fn a_public_share_opens_the_port_without_a_session() {
+        let port = upstream(TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
+        let (db, shares) = shares();
+        let console = console(ForwardConfig {
+            shares: shares.clone(),
+            ..config(true)
+        })
+        .await;
+        let share = |level: &str| coder_api::UpsertWorkspaceAgentPortShareRequest {
+            agent_name: "main".into(),
+            port: i32::from(port),
+            share_level: level.into(),
+            protocol: "http".into(),
+        };
+        let h = host(port);
+        let anonymous = || request(console, &h, "GET", "/inspect", &[], "");
+
+        assert_eq!(anonymous().await.0, StatusCode::UNAUTHORIZED, "unshared");
+        shares.upsert(&db, "main", share("authenticated")).unwrap();
+        assert_eq!(
+            anonymous().await.0,
+            StatusCode::UNAUTHORIZED,
+            "authenticated"
+        );
+        shares.upsert(&db, "main", share("public")).unwrap();
+        let (status, _, body) = anonymous().await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("uri=/inspect "), "{body}");
+        // Another port stays closed to strangers.
+        let other = upstream(TcpListener::bind("127.0.0.1:0").await.unwrap()).await;
+        let (status, _, _) = request(console, &host(other), "GET", "/inspect", &[], "").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        shares
+            .delete(
+                &db,
+                &coder_api::DeleteWorkspaceAgentPortShareRequest {
+                    agent_name: "main".into(),
+                    port: i32::from(port),
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            anonymous().await.0,
+            StatusCode::UNAUTHORIZED,
+            "unshared again"
+        );
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use super::instance_identity::Cloud;
 use super::{
     agent_auth, around, containers, instance_identity, logs, metadata, network, port_forward,
-    terminal, ws, Embedded,
+    port_share, terminal, ws, Embedded,
 };
 use crate::auth::{require_agent, require_session, Tokens};
 use crate::error::ApiError;
@@ -107,6 +107,13 @@ pub fn router(e: Embedded) -> Router {
         .route("/users/me", get(around::user_me))
         .route("/workspaces", get(around::workspaces))
         .route("/workspaces/{workspace}/usage", post(around::post_usage))
+        .route(
+            "/workspaces/{workspace}/port-share",
+            get(port_share::list)
+                .post(port_share::upsert)
+                .delete(port_share::delete),
+        )
+        .route("/templates/{template}", get(around::template))
         .route("/regions", get(around::regions))
         .route("/applications/host", get(around::applications_host))
         .route("/workspaceagents/connection", get(network::connection))
