@@ -77,6 +77,15 @@ pub(super) fn TerminalBar(
                 <button
                     type="button"
                     class="btn btn-small"
+                    aria-pressed=move || ui.selecting.get().to_string()
+                    title="Show the text to select and copy it (for touch screens)"
+                    on:click=move |_| ui.selecting.update(|v| *v = !*v)
+                >
+                    "Select text"
+                </button>
+                <button
+                    type="button"
+                    class="btn btn-small"
                     aria-pressed=move || ui.searching.get().to_string()
                     title="Search the scrollback (Ctrl+Shift+F)"
                     on:click=move |_| ui.searching.update(|v| *v = !*v)

@@ -22,6 +22,7 @@ pub mod osc;
 mod page;
 pub mod protocol;
 mod search;
+mod select_text;
 mod session;
 mod tab_bar;
 pub mod tabs;
@@ -40,6 +41,7 @@ use leptos::prelude::*;
 use page::Observer;
 use protocol::{ConnState, PageParams};
 use search::SearchBar;
+use select_text::{PasteBox, SelectText};
 use session::{Session, SessionUi, Target};
 use std::rc::Rc;
 use tab_bar::{TabActions, TabBar};
@@ -383,6 +385,9 @@ fn Terminal(
                 <Show when=move || ui.searching.get()>
                     <SearchBar ui live=session />
                 </Show>
+                <Show when=move || ui.pasting.get()>
+                    <PasteBox ui live=session />
+                </Show>
                 <AgentAlerts new_session />
                 <ConnectionNotice ui live=session new_session run_plain_shell />
                 <ClipboardOffer ui />
@@ -413,6 +418,9 @@ fn Terminal(
                 }}
             </div>
             <div class="terminal-screen" node_ref=screen_ref>
+                <Show when=move || ui.selecting.get()>
+                    <SelectText ui live=session />
+                </Show>
                 <div
                     class="terminal-host"
                     node_ref=host_ref
@@ -491,10 +499,9 @@ fn paste_from_clipboard(live: LiveSession, ui: SessionUi) {
                 let text = text.as_string().unwrap_or_default();
                 live.with(|s| s.paste(&text));
             }
+            // Paste by hand into a field instead (on a desktop, Ctrl+Shift+V also works).
             Err(_) => {
-                ui.notice.try_set(Some(
-                    "The browser did not let the page read the clipboard. Paste with Ctrl+Shift+V (⌘V on a Mac) instead.".into(),
-                ));
+                ui.pasting.try_set(true);
             }
         }
     });

@@ -51,6 +51,10 @@ pub struct SessionUi {
     pub forward: RwSignal<Option<ForwardBase>>,
     /// The search field is open.
     pub searching: RwSignal<bool>,
+    /// The text is shown as selectable plain text (touch screens).
+    pub selecting: RwSignal<bool>,
+    /// The field to paste into by hand is open (the clipboard could not be read).
+    pub pasting: RwSignal<bool>,
 }
 
 impl SessionUi {
@@ -69,6 +73,8 @@ impl SessionUi {
             renderer: RwSignal::new("dom"),
             forward: RwSignal::new(None),
             searching: RwSignal::new(false),
+            selecting: RwSignal::new(false),
+            pasting: RwSignal::new(false),
         }
     }
 }

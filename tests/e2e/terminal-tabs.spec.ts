@@ -261,3 +261,60 @@ test('the Nerd Font downloads only when chosen, is drawn with, and is remembered
   await shown(page).getByRole('combobox', { name: 'Font' }).selectOption('system');
   await expect.poll(async () => (await info(page)).fontFamily).toMatch(/^ui-monospace/);
 });
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true });
+
+  test('Select text shows the output as plain text, and Copy puts it on the clipboard', async ({ page, context, request }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: SERVER.url });
+    await openTerminal(page, request);
+    await connected(page);
+    await run(page, 'echo copy-$((5*5)) "<b>not-bold</b>"');
+    await seeLine(page, /^copy-25 <b>not-bold<\/b>$/);
+
+    await shown(page).getByRole('button', { name: 'Select text' }).tap();
+    const panel = page.getByRole('dialog', { name: 'Select text' });
+    const pre = panel.locator('pre');
+    await expect(pre).toBeVisible();
+    // Plain text: the markup printed by the shell is text, not an element.
+    await expect(pre).toContainText('copy-25 <b>not-bold</b>');
+    expect(await pre.locator('b').count()).toBe(0);
+
+    // Select the line as a long press would, then Copy.
+    await pre.evaluate((el) => {
+      const node = el.firstChild!;
+      const at = node.textContent!.lastIndexOf('copy-25');
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + 'copy-25'.length);
+      getSelection()!.removeAllRanges();
+      getSelection()!.addRange(range);
+    });
+    await panel.getByRole('button', { name: 'Copy' }).tap();
+    await expect(page.getByText('Copied the selected text.')).toBeVisible();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('copy-25');
+
+    // Nothing selected: all of it.
+    await page.evaluate(() => getSelection()!.removeAllRanges());
+    await panel.getByRole('button', { name: 'Copy' }).tap();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toContain('copy-25 <b>not-bold</b>');
+
+    await panel.getByRole('button', { name: 'Close' }).tap();
+    await expect(panel).toHaveCount(0);
+  });
+
+  test('Paste falls back to a field when the clipboard cannot be read', async ({ page, request }) => {
+    // No clipboard-read permission: readText() is refused.
+    await openTerminal(page, request);
+    await connected(page);
+    await shown(page).getByRole('button', { name: 'Paste', exact: true }).tap();
+    const field = page.getByRole('textbox', { name: /paste here/ });
+    await expect(field).toBeVisible();
+    await field.fill('echo pasted-$((2+2))');
+    await page.getByRole('button', { name: 'Paste into the terminal' }).tap();
+    await expect(field).toHaveCount(0);
+    await shown(page).locator('.terminal-host').click();
+    await page.keyboard.press('Enter');
+    await seeLine(page, /^pasted-4$/);
+  });
+});
