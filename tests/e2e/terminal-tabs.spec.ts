@@ -7,13 +7,7 @@
 // which follows the tab shown.
 import { test, expect, type Page, type APIRequestContext } from '@playwright/test';
 import { SERVER } from './support/server';
-
-declare global {
-  interface Window {
-    __agentConsoleTerminalText?: () => string;
-    __agentConsoleTerminalInfo?: () => string;
-  }
-}
+import { connected, run, seeLine, shownTerminal, terminalStatus, terminalText } from './support/terminal';
 
 async function agentId(request: APIRequestContext): Promise<string> {
   const r = await request.get('/api/v2/workspaces', { headers: { 'Coder-Session-Token': SERVER.sessionToken } });
@@ -27,30 +21,12 @@ async function openTerminal(page: Page, request: APIRequestContext) {
   await page.goto(`/agents/${id}/terminal#token=${SERVER.sessionToken}`);
 }
 
-/** The tab shown (the others are in the document too, off screen). */
-const shown = (page: Page) => page.locator('.terminal-page:not(.background)');
-const status = (page: Page) => shown(page).locator('.terminal-status .badge-label');
-const text = (page: Page) => page.evaluate(() => window.__agentConsoleTerminalText?.() ?? '');
+const shown = shownTerminal;
+const status = terminalStatus;
+const text = terminalText;
 const info = async (page: Page) =>
   JSON.parse(await page.evaluate(() => window.__agentConsoleTerminalInfo?.() ?? '{}'));
 const tabs = (page: Page) => page.getByRole('tablist', { name: 'Terminal tabs' }).getByRole('tab');
-
-async function connected(page: Page) {
-  await expect(status(page)).toHaveText('Connected');
-  await expect.poll(async () => (await text(page)).trim().length, { timeout: 15_000 }).toBeGreaterThan(0);
-}
-
-async function run(page: Page, line: string) {
-  await shown(page).locator('.terminal-host').click();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
-
-async function seeLine(page: Page, line: RegExp, timeout = 15_000) {
-  await expect
-    .poll(async () => (await text(page)).split('\n').some((l) => line.test(l.trim())), { timeout })
-    .toBe(true);
-}
 
 // No page errors in any of these tests.
 let errors: string[] = [];
