@@ -11,7 +11,6 @@ let core; // the loaded core modules
 let webglLoading;
 let webgl;
 let searchLoading;
-let search;
 
 /** The address of a file of vendor/xterm/ under the page's base path (its <base>). */
 function vendor(file) {
@@ -78,17 +77,20 @@ export function loadWebgl() {
   return webglLoading;
 }
 
-/** Fetches the scrollback search addon (once, when a search first opens). */
-export function loadSearch() {
+/**
+ * The scrollback search addon for `options` (fetched the first time a search opens). One import
+ * for Rust, which calls the addon's methods through Reflect: every binding the app declares
+ * costs the first view a little glue.
+ */
+export async function newSearchAddon(options) {
   if (!searchLoading) {
-    searchLoading = import(vendor('addon-search.mjs')).then((m) => {
-      search = m;
-    });
+    searchLoading = import(vendor('addon-search.mjs'));
     searchLoading.catch(() => {
       searchLoading = undefined;
     });
   }
-  return searchLoading;
+  const search = await searchLoading;
+  return new search.SearchAddon(options);
 }
 
 /**
@@ -127,7 +129,4 @@ export function newUnicode11Addon() {
 }
 export function newWebglAddon() {
   return new (need(webgl).WebglAddon)();
-}
-export function newSearchAddon(options) {
-  return new (need(search).SearchAddon)(options);
 }

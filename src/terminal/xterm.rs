@@ -32,10 +32,8 @@ extern "C" {
     fn new_unicode11_addon() -> TerminalAddon;
     #[wasm_bindgen(js_name = newWebglAddon, catch)]
     fn new_webgl_addon() -> Result<WebglAddon, JsValue>;
-    #[wasm_bindgen(js_name = loadSearch, catch)]
-    async fn load_search() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = newSearchAddon, catch)]
-    fn new_search_addon(options: &Object) -> Result<SearchAddon, JsValue>;
+    async fn new_search_addon(options: &Object) -> Result<JsValue, JsValue>;
 }
 
 // xterm 6 methods (structural: no module import). They are declared on local types the crate's
@@ -72,20 +70,17 @@ extern "C" {
     fn on_context_loss(this: &WebglAddon, listener: &Function) -> Disposable;
     #[wasm_bindgen(method, js_name = dispose)]
     fn dispose_webgl(this: &WebglAddon);
+}
 
-    /// The scrollback search addon.
-    #[derive(Clone)]
-    type SearchAddon;
-    #[wasm_bindgen(method, catch, js_name = loadAddon)]
-    fn try_load_search(this: &TerminalApi, addon: &SearchAddon) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, js_name = findNext)]
-    fn find_next(this: &SearchAddon, term: &str, options: &Object) -> bool;
-    #[wasm_bindgen(method, js_name = findPrevious)]
-    fn find_previous(this: &SearchAddon, term: &str, options: &Object) -> bool;
-    #[wasm_bindgen(method, js_name = clearDecorations)]
-    fn clear_decorations(this: &SearchAddon);
-    #[wasm_bindgen(method, js_name = onDidChangeResults)]
-    fn on_did_change_results(this: &SearchAddon, listener: &Function) -> Disposable;
+/// Calls `obj[name](...args)`: the search addon's few methods, without a binding each (bindings
+/// are glue in the first view).
+fn call_method(
+    obj: &JsValue,
+    name: &str,
+    args: &[&JsValue],
+) -> Result<JsValue, JsValue> {
+    let f: Function = Reflect::get(obj, &name.into())?.dyn_into()?;
+    f.apply(obj, &args.iter().copied().collect::<js_sys::Array>())
 }
 
 /// How many matches are highlighted at most (and counted: past it the count is "more than").
@@ -232,7 +227,8 @@ pub struct Xterm {
     term: Terminal,
     fit: FitAddon,
     webgl: std::cell::RefCell<Option<WebglAddon>>,
-    search: std::cell::RefCell<Option<SearchAddon>>,
+    /// The scrollback search addon, once a search opened.
+    search: std::cell::RefCell<Option<JsValue>>,
     disposables: std::cell::RefCell<Vec<Disposable>>,
     /// Rust closures called by JavaScript: kept alive until the terminal is disposed.
     closures: std::cell::RefCell<Vec<Box<dyn std::any::Any>>>,
@@ -322,17 +318,16 @@ impl Xterm {
         if self.search.borrow().is_some() {
             return Ok(());
         }
-        load_search().await.map_err(|e| js_error_text(&e))?;
         let options = Object::new();
         let _ = Reflect::set(
             &options,
             &"highlightLimit".into(),
             &SEARCH_HIGHLIGHT_LIMIT.into(),
         );
-        let addon = new_search_addon(&options).map_err(|e| js_error_text(&e))?;
-        self.api()
-            .try_load_search(&addon)
+        let addon = new_search_addon(&options)
+            .await
             .map_err(|e| js_error_text(&e))?;
+        call_method(&self.term, "loadAddon", &[&addon]).map_err(|e| js_error_text(&e))?;
         let c = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
             let get = |k: &str| {
                 Reflect::get(&e, &k.into())
@@ -342,9 +337,10 @@ impl Xterm {
             };
             on_results(get("resultIndex"), get("resultCount"));
         });
-        self.disposables
-            .borrow_mut()
-            .push(addon.on_did_change_results(c.as_ref().unchecked_ref()));
+        let listener: &JsValue = c.as_ref();
+        let d = call_method(&addon, "onDidChangeResults", &[listener])
+            .map_err(|e| js_error_text(&e))?;
+        self.disposables.borrow_mut().push(d.unchecked_into());
         self.keep(c);
         *self.search.borrow_mut() = Some(addon);
         Ok(())
@@ -355,18 +351,17 @@ impl Xterm {
         let Some(addon) = self.search.borrow().clone() else {
             return false;
         };
-        let options = query.options();
-        if forward {
-            addon.find_next(query.term, &options)
-        } else {
-            addon.find_previous(query.term, &options)
-        }
+        let method = if forward { "findNext" } else { "findPrevious" };
+        call_method(&addon, method, &[&query.term.into(), &query.options()])
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
     }
 
     /// Removes the highlights of a search.
     pub fn end_search(&self) {
         if let Some(addon) = self.search.borrow().as_ref() {
-            addon.clear_decorations();
+            let _ = call_method(addon, "clearDecorations", &[]);
         }
         self.term.clear_selection();
     }
