@@ -19,6 +19,7 @@
 //   6. the files go to dist/app-<content hash>/ (so a browser never mixes two builds), and
 //      index.html gets the loader script and preload hints;
 //   7. every file gets its brotli and gzip siblings (scripts/precompress.mjs).
+// In both, the service worker (public/sw.js) gets the build's directory name (its cache's name).
 // The terminal's optional fonts are copied in too (scripts/terminal-fonts.mjs).
 // Trunk cannot run step 2 between its cargo and wasm-bindgen steps, so the wasm is built here.
 //
@@ -155,8 +156,14 @@ function install(files) {
     // Trunk leaves its skipped Rust link (index.html) in the page.
     .replace(/\s*<link data-trunk rel="rust"[^>]*>/, '');
   if (!html.includes('</head>')) throw new Error(`${indexPath} has no </head>`);
-  const page = html.replace('</head>', `    <!-- wasm -->\n    ${tags}\n    <!-- /wasm -->\n  </head>`);
+  // The page's comments are for its readers here, not for every first load (the first view's
+  // byte budget): all but the markers above go.
+  const served = html.replace(/\s*<!--(?!\s*\/?wasm\s*-->)[\s\S]*?-->/g, '');
+  const page = served.replace('</head>', `    <!-- wasm -->\n    ${tags}\n    <!-- /wasm -->\n  </head>`);
   writeFileSync(indexPath, release ? page : devPage(page));
+  // The service worker names the build it belongs to (its cache), so each build is a new worker.
+  const swPath = join(dist, 'sw.js');
+  writeFileSync(swPath, readFileSync(swPath, 'utf8').replaceAll('__AGENT_CONSOLE_BUILD__', dirName));
   const total = files.reduce((s, f) => s + readFileSync(join(work, f)).length, 0);
   console.log(`==> ${dirName}: ${files.length} files, ${total} bytes (before compression)`);
 }

@@ -2,12 +2,16 @@
 //! `startup`), log sources, sessions, capabilities and environment variables. Loaded with code of their own
 //! when they come near the viewport (see `sections::LoadWhenNear`).
 use super::sections::{fact, steady_agent};
+use crate::api::Loaded;
 use crate::startup::ScriptsList;
 use crate::ui::link::safe_http_url;
 use crate::ui::status::Tone;
 use crate::ui::{Badge, EmptyState, Timestamp};
-use coder_api::WorkspaceAgent;
+use coder_api::{Workspace, WorkspaceAgent};
 use leptos::prelude::*;
+
+/// How often the workspace (its health, its latest app status) is re-read.
+const WORKSPACE_REFRESH_MS: u32 = 10_000;
 
 /// The cards, following the agent (a heartbeat alone redraws nothing).
 #[component]
@@ -17,9 +21,15 @@ pub fn Details() -> impl IntoView {
         include_str!("../../style/overview-details.css"),
     );
     let agent = steady_agent();
+    // Re-read now and then: its latest app status and health move while the page is open.
+    let id = crate::state::use_agent().id;
+    let workspace = crate::api::use_poll(Some(WORKSPACE_REFRESH_MS), move || {
+        crate::state::agent_workspace(id)
+    });
     // Kept outside the cards, which are rebuilt whenever the agent changes.
     let env_revealed = RwSignal::new(false);
     view! {
+        <super::apps::AppsCard agent workspace />
         <div class="grid">
             <section class="card" aria-labelledby="ov-scripts">
                 <h2 id="ov-scripts">"Scripts"</h2>
@@ -28,6 +38,8 @@ pub fn Details() -> impl IntoView {
             {move || agent.get().map(|a| log_sources(&a))}
             <super::sessions::SessionsCard />
             {move || agent.get().map(|a| app_statuses(&a))}
+            <super::connect::ConnectCard agent workspace />
+            <WorkspaceCard workspace />
         </div>
         {move || {
             agent
@@ -78,6 +90,68 @@ fn app_statuses(a: &WorkspaceAgent) -> Option<impl IntoView> {
     })
 }
 
+/// The workspace the agent belongs to: whether its template moved on, its agents' health, the
+/// latest status any of its apps reported, and its task.
+#[component]
+fn WorkspaceCard(workspace: ReadSignal<Loaded<Workspace>>) -> impl IntoView {
+    let facts = move || {
+        workspace.with(|w| match (&w.value, &w.error) {
+            (Some(w), _) => workspace_facts(w).into_any(),
+            (None, Some(e)) => view! { <p class="notice tone-warning">{format!("The workspace could not be read: {e}")}</p> }
+            .into_any(),
+            (None, None) => view! { <crate::ui::Skeleton lines=3 /> }.into_any(),
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="ov-workspace">
+            <h2 id="ov-workspace">"Workspace"</h2>
+            {facts}
+        </section>
+    }
+}
+
+fn workspace_facts(w: &Workspace) -> impl IntoView {
+    let template = if w.template_display_name.is_empty() {
+        w.template_name.clone()
+    } else {
+        w.template_display_name.clone()
+    };
+    let version = if w.outdated {
+        view! {
+            <Badge
+                tone=Tone::Warning
+                label="Outdated".to_string()
+                title="The template has a newer version: update the workspace to use it."
+                    .to_string()
+            />
+        }
+        .into_any()
+    } else {
+        view! { <span>"Current"</span> }.into_any()
+    };
+    let health = if w.health.healthy {
+        view! { <Badge tone=Tone::Ok label="Healthy".to_string() /> }.into_any()
+    } else {
+        let n = w.health.failing_agents.len();
+        let label = format!("{n} agent{} failing", if n == 1 { "" } else { "s" });
+        view! { <Badge tone=Tone::Danger label /> }.into_any()
+    };
+    let latest = w
+        .latest_app_status
+        .as_ref()
+        .map(|s| view! { <ol class="plain app-status-list">{status_row(s)}</ol> }.into_any())
+        .unwrap_or_else(|| "None reported".into_any());
+    view! {
+        <dl class="facts">
+            {fact("Name", format!("{}/{}", w.owner_name, w.name))} {fact("Template", template)}
+            {fact("Template version", version)} {fact("Health", health)}
+            {fact("Latest app status", latest)}
+            {fact("Last used", view! { <Timestamp at=w.last_used_at /> })}
+            {fact("Task", w.task_id.map(|t| t.to_string()).unwrap_or_else(|| "—".into()))}
+        </dl>
+    }
+}
+
 fn status_row(s: &coder_api::WorkspaceAppStatus) -> impl IntoView {
     use coder_api::WorkspaceAppStatusState as State;
     let tone = match &s.state {
@@ -96,9 +170,17 @@ fn status_row(s: &coder_api::WorkspaceAppStatus) -> impl IntoView {
             </a>
         }
     });
+    // Deprecated in coderd, but an older one or an upstream may still set it: it must stand out.
+    let attention = s.needs_user_attention.then(|| {
+        view! {
+            " "
+            <Badge tone=Tone::Warning label="Needs attention".to_string() />
+        }
+    });
     view! {
         <li class="app-status" class:attention=s.needs_user_attention>
             <Badge tone label=s.state.to_string() />
+            {attention}
             " "
             <span class="app-status-message">{s.message.clone()}</span>
             {link}

@@ -1,5 +1,7 @@
 //! The agent overview: every field of the agent, refreshed live by the agent page. The cards
 //! below the first screen (`details`) load with code of their own.
+mod apps;
+mod connect;
 mod details;
 pub mod metadata;
 pub(crate) mod sections;
@@ -20,14 +22,14 @@ async fn details() -> AnyView {
     return details::Details().into_any();
 }
 
-/// The metadata card, once its code is here (after the agent's name is on screen).
+/// The metadata and latency history cards, once their code is here (after the agent's name is on screen).
 async fn metadata_card() -> AnyView {
     #[cfg(split_views)]
     return load_metadata()
         .await
         .unwrap_or_else(|_| load_failed("The metadata card"));
     #[cfg(not(split_views))]
-    return metadata::MetadataCard().into_any();
+    return metadata::LiveCards().into_any();
 }
 
 #[cfg(split_views)]
@@ -49,5 +51,5 @@ fn load_details() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
 #[cfg(split_views)]
 #[leptos::wasm_split::wasm_split(overview_metadata, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn load_metadata() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
-    Ok(metadata::MetadataCard().into_any())
+    Ok(metadata::LiveCards().into_any())
 }

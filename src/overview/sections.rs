@@ -7,7 +7,7 @@ use crate::ui::link::safe_http_url;
 use crate::ui::status::{describe_lifecycle, describe_scripts, describe_status, Tone};
 use crate::ui::visible::use_near_viewport;
 use crate::ui::{Badge, Skeleton, Timestamp};
-use coder_api::{BuildInfo, WorkspaceAgent, WorkspaceApp};
+use coder_api::{BuildInfo, WorkspaceAgent};
 use leptos::prelude::*;
 
 type Time = chrono::DateTime<chrono::Utc>;
@@ -32,12 +32,11 @@ pub fn Overview() -> impl IntoView {
             view! {
                 <div class="overview grid">
                     {summary(&a, buildinfo)} {connection(&a)}
-                    {timestamps(&a, last_connected.into(), updated.into())} {latency(&a)}
+                    {timestamps(&a, last_connected.into(), updated.into())}
                 </div>
             }
         })
     };
-    let apps = move || agent.get().map(|a| apps(&a));
     // Drawn once: the metadata card streams on its own, the cards below follow the agent by
     // themselves.
     let loaded = Memo::new(move |_| agent.with(|a| a.is_some()));
@@ -50,7 +49,6 @@ pub fn Overview() -> impl IntoView {
                     view! { <LoadWhenNear class="overview-metadata" load=super::metadata_card /> }
                 })
         }}
-        {apps}
         {move || {
             loaded
                 .get()
@@ -60,7 +58,9 @@ pub fn Overview() -> impl IntoView {
 }
 
 /// The agent without `last_connected_at` and `updated_at`, which its heartbeat moves on nearly
-/// every re-read: what the overview's cards are drawn from.
+/// every re-read, and without its latency, which moves with each measurement (the latency card
+/// follows it alone): what the overview's cards and the startup chart are drawn from, so a re-read that changes neither
+/// redraws nothing (a focused row or a selection stays).
 pub(crate) fn steady_agent() -> Memo<Option<WorkspaceAgent>> {
     let ctx = use_agent();
     Memo::new(move |_| {
@@ -68,6 +68,7 @@ pub(crate) fn steady_agent() -> Memo<Option<WorkspaceAgent>> {
             l.value.clone().map(|mut a| {
                 a.last_connected_at = None;
                 a.updated_at = Default::default();
+                a.latency = None;
                 a
             })
         })
@@ -245,176 +246,6 @@ fn timestamps(
 }
 
 /// Latency tone like Coder's thresholds: under 150 ms good, under 300 ms fair, else slow.
-fn latency_tone(ms: f64) -> Tone {
-    if ms < 150.0 {
-        Tone::Ok
-    } else if ms < 300.0 {
-        Tone::Warning
-    } else {
-        Tone::Danger
-    }
-}
-
-fn latency(a: &WorkspaceAgent) -> impl IntoView {
-    let mut rows: Vec<_> = a.latency.clone().unwrap_or_default().into_iter().collect();
-    // Preferred region first, then fastest.
-    rows.sort_by(|x, y| {
-        y.1.preferred
-            .cmp(&x.1.preferred)
-            .then(x.1.latency_ms.total_cmp(&y.1.latency_ms))
-    });
-    view! {
-        <section class="card" aria-labelledby="ov-latency">
-            <h2 id="ov-latency">"Latency by relay region"</h2>
-            {if rows.is_empty() {
-                view! { <p class="muted">"No latency reported yet."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="plain latency-list">
-                        {rows
-                            .into_iter()
-                            .map(|(region, l)| {
-                                let tone = latency_tone(l.latency_ms);
-                                view! {
-                                    <li>
-                                        <span class="region">{region}</span>
-                                        " "
-                                        <Badge
-                                            tone
-                                            label=format!("{} ms", l.latency_ms.round() as i64)
-                                        />
-                                        {l
-                                            .preferred
-                                            .then(|| {
-                                                view! {
-                                                    " "
-                                                    <span class="muted">"(preferred)"</span>
-                                                }
-                                            })}
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
-                }
-                    .into_any()
-            }}
-        </section>
-    }
-}
-
-fn app_health_tone(app: &WorkspaceApp) -> Tone {
-    use coder_api::WorkspaceAppHealth as H;
-    match &app.health {
-        H::Healthy => Tone::Ok,
-        H::Initializing => Tone::Progress,
-        H::Unhealthy => Tone::Danger,
-        H::Disabled | H::Unknown(_) => Tone::Neutral,
-    }
-}
-
-fn apps(a: &WorkspaceAgent) -> impl IntoView {
-    let apps = a.apps.clone();
-    view! {
-        <section class="card" aria-labelledby="ov-apps">
-            <h2 id="ov-apps">"Apps"</h2>
-            {if apps.is_empty() {
-                view! { <p class="muted">"This agent declares no apps."</p> }.into_any()
-            } else {
-                view! {
-                    <div class="table-wrap">
-                        <table>
-                            <thead>
-                                <tr>
-                                    <th>"App"</th>
-                                    <th>"Health"</th>
-                                    <th>"Sharing"</th>
-                                    <th>"Opens"</th>
-                                    <th>"Target"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {apps
-                                    .into_iter()
-                                    .map(|app| {
-                                        let tone = app_health_tone(&app);
-                                        let target = app
-                                            .url
-                                            .clone()
-                                            .filter(|u| !u.is_empty())
-                                            .or(app.command.clone())
-                                            .unwrap_or_default();
-                                        let link = app.url.as_deref().and_then(safe_http_url);
-                                        let name = if app.display_name.is_empty() {
-                                            app.slug.clone()
-                                        } else {
-                                            app.display_name.clone()
-                                        };
-                                        let mut flags = Vec::new();
-                                        if app.subdomain {
-                                            flags.push("subdomain");
-                                        }
-                                        if app.external {
-                                            flags.push("external");
-                                        }
-                                        if app.hidden {
-                                            flags.push("hidden");
-                                        }
-                                        view! {
-                                            <tr>
-                                                <td>
-                                                    <strong>{name}</strong>
-                                                    {app
-                                                        .group
-                                                        .clone()
-                                                        .map(|g| view! { <div class="muted">"Group: "{g}</div> })}
-                                                    {(!flags.is_empty())
-                                                        .then(|| {
-                                                            view! { <div class="muted">{flags.join(", ")}</div> }
-                                                        })}
-                                                    {app
-                                                        .tooltip
-                                                        .clone()
-                                                        .map(|t| view! { <div class="muted">{t}</div> })}
-                                                </td>
-                                                <td>
-                                                    <Badge tone label=app.health.to_string() />
-                                                </td>
-                                                <td>{app.sharing_level.to_string()}</td>
-                                                <td>
-                                                    {app
-                                                        .open_in
-                                                        .as_ref()
-                                                        .map(|o| o.to_string())
-                                                        .unwrap_or_else(|| "—".into())}
-                                                </td>
-                                                <td>
-                                                    {match link {
-                                                        Some(url) => {
-                                                            view! {
-                                                                <a href=url target="_blank" rel="noopener noreferrer">
-                                                                    {target}
-                                                                </a>
-                                                            }
-                                                                .into_any()
-                                                        }
-                                                        None => view! { <code>{target}</code> }.into_any(),
-                                                    }}
-                                                </td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                    .into_any()
-            }}
-        </section>
-    }
-}
-
 /// A part of the overview whose code loads on its own when it comes near the viewport (the
 /// metadata card; the cards below the first screen: scripts, log sources, capabilities,
 /// environment), after the agent's name is on screen, so the first page stays small.

@@ -16,15 +16,15 @@ use uuid::Uuid;
 pub fn StartupView() -> impl IntoView {
     crate::ui::use_view_styles("startup", include_str!("../../style/startup.css"));
     let ctx = use_agent();
+    let agent = crate::overview::sections::steady_agent();
     let timings = start_timings_feed(ctx);
     let now = clock();
-    // Rebuilt when the timings or the agent change; it follows the clock only while something
+    // Rebuilt when the timings or the agent change (not its heartbeat or latency: `steady_agent`); it follows the clock only while something
     // runs, so a finished chart is drawn once.
     let chart = Memo::new(move |previous: Option<&Option<Chart>>| {
         let was_live = previous.is_some_and(|c| c.as_ref().is_some_and(|c| c.live));
-        let starting = ctx.agent.with(|l| {
-            l.value
-                .as_ref()
+        let starting = agent.with(|a| {
+            a.as_ref()
                 .is_some_and(|a| a.lifecycle_state == Lifecycle::Starting)
         });
         let now = if was_live || starting {
@@ -34,8 +34,7 @@ pub fn StartupView() -> impl IntoView {
         };
         timings.with(|t| {
             let t = t.timings()?;
-            ctx.agent
-                .with(|l| build_chart(&t.timings, l.value.as_ref()?, now))
+            agent.with(|a| build_chart(&t.timings, a.as_ref()?, now))
         })
     });
     let selected = RwSignal::new(None::<Pick>);

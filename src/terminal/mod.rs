@@ -26,6 +26,7 @@ mod select_text;
 mod session;
 mod tab_bar;
 pub mod tabs;
+mod usage;
 pub mod utf8;
 mod xterm;
 
@@ -227,6 +228,11 @@ fn Terminal(
         None => Consent::NotNeeded,
     });
     let ui = SessionUi::new(ConnState::Loading);
+    // The shown tab reports the workspace in use (one report a minute, however many tabs).
+    usage::report_usage_while_connected(
+        agent,
+        Signal::derive(move || active.get() && ui.state.with(ConnState::accepts_input)),
+    );
     let live = StoredValue::new_local(Live::default());
     let session = LiveSession(live);
     let ready = RwSignal::new(false);

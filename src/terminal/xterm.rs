@@ -74,11 +74,7 @@ extern "C" {
 
 /// Calls `obj[name](...args)`: the search addon's few methods, without a binding each (bindings
 /// are glue in the first view).
-fn call_method(
-    obj: &JsValue,
-    name: &str,
-    args: &[&JsValue],
-) -> Result<JsValue, JsValue> {
+fn call_method(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
     let f: Function = Reflect::get(obj, &name.into())?.dyn_into()?;
     f.apply(obj, &args.iter().copied().collect::<js_sys::Array>())
 }

@@ -12,6 +12,12 @@ metadata = []
 slug = "assistant"
 display_name = "Assistant"
 url = "http://localhost:9/"
+
+[[apps]]
+slug = "web"
+display_name = "Web"
+url = "http://localhost:8080/"
+subdomain = true
 `;
 
 let srv: PrivateServer;
@@ -63,3 +69,40 @@ test('a status reported with the agent token is on the overview, newest first, a
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   watch.check();
 });
+
+test('a status reported while the overview is open appears there without a reload (the figure is in the report)', async ({ page }, testInfo) => {
+  const watch = watchPage(page);
+  const agent = await firstAgent(srv);
+  const report = (message: string) => fetch(`${srv.url}/api/v2/workspaceagents/me/app-status`, {
+    method: 'PATCH',
+    headers: { 'Coder-Session-Token': srv.agentToken, 'content-type': 'application/json' },
+    body: JSON.stringify({ app_slug: 'assistant', state: 'working', message }),
+  });
+  expect((await report('Before the page opened')).status).toBe(200);
+  await page.goto(`${srv.url}/agents/${agent.id}#token=${srv.sessionToken}`);
+  await page.locator('.overview-details').scrollIntoViewIfNeeded();
+  const card = page.locator('section', { has: page.getByRole('heading', { name: 'App statuses' }) });
+  const rows = card.locator('li.app-status');
+  // Positive control: the status reported before is shown; the new one is not, yet.
+  await expect(rows.first()).toContainText('Before the page opened', { timeout: 15_000 });
+  const message = `Live ${Date.now()}`;
+  await expect(card).not.toContainText(message);
+  const sent = Date.now();
+  expect((await report(message)).status).toBe(200);
+  await expect(rows.first()).toContainText(message, { timeout: 15_000 });
+  // How long it took is reported, not asserted (shared machines are noisy; `make bench` is for speed).
+  testInfo.annotations.push({ type: 'status on the overview after (ms)', description: String(Date.now() - sent) });
+  watch.check();
+});
+
+test('a subdomain app opens through the console\'s port forwarding; a path app, which only coderd serves, is not a link', async ({ page }) => {
+  const agent = await firstAgent(srv);
+  await page.goto(`${srv.url}/agents/${agent.id}#token=${srv.sessionToken}`);
+  await page.locator('.overview-details').scrollIntoViewIfNeeded();
+  const rows = page.locator('section', { has: page.getByRole('heading', { name: 'Apps' }) }).locator('tbody tr');
+  const forward = `http://8080--${agent.name}--${agent.workspace}--${agent.owner}.localhost:${srv.port}/`;
+  await expect(rows.filter({ hasText: 'Web' }).getByRole('link')).toHaveAttribute('href', forward);
+  await expect(rows.filter({ hasText: 'Assistant' }).getByRole('link')).toHaveCount(0);
+  await expect(rows.filter({ hasText: 'Assistant' }).locator('code')).toHaveText('http://localhost:9/');
+});
+

@@ -241,7 +241,7 @@ test('a line link copied on one page lands on that line in another, after a relo
   await other.goto(`${SERVER.url}/agents/${agent.id}/logs?embed=1#L${target.id}-L${third.id}`);
   await lands(other);
   await other.close();
-  const phone = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true });
+  const phone = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true, serviceWorkers: 'block' });
   try {
     const p = await phone.newPage();
     await p.goto(`${link}&token=${SERVER.sessionToken}`);

@@ -76,6 +76,18 @@ script = "echo half a value; exit 3"
 interval = 5
 
 [[metadata]]
+display_name = "Silent"
+key = "silent"
+script = "true"
+interval = 5
+
+[[metadata]]
+display_name = "Huge"
+key = "huge"
+script = "head -c 1048576 /dev/zero | tr '\\\\0' x"
+interval = 5
+
+[[metadata]]
 display_name = "Hostile"
 key = "hostile"
 script = "printf '<img src=x onerror=window.__pwned=1> \\\\033[31mred\\\\033[0m'"
@@ -108,8 +120,14 @@ test.describe('configured metadata', () => {
     const hostile = item(page, 'Hostile').locator('.md-value');
     await expect(hostile).toHaveText('<img src=x onerror=window.__pwned=1> red');
     expect(await page.locator('img[src="x"]').count()).toBe(0);
+    // A command that prints nothing says so; one that prints 1 MB is cut to coderd's 2048 bytes
+    // and says it was.
+    await expect(item(page, 'Silent').locator('.md-value')).toHaveText('(no output)');
+    const huge = item(page, 'Huge');
+    await expect(huge.locator('.md-error')).toContainText('exceeded 2048 bytes');
+    expect((await huge.locator('.md-value').textContent())!.length).toBeLessThanOrEqual(2048);
     // Every item once.
-    await expect(card(page).locator('.metadata-item')).toHaveCount(4);
+    await expect(card(page).locator('.metadata-item')).toHaveCount(6);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     watch.check();
   });

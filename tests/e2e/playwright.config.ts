@@ -21,6 +21,9 @@ export default defineConfig({
   use: {
     baseURL: SERVER.url,
     trace: 'retain-on-failure',
+    // The app's service worker would take over pages and their requests (and hide them from
+    // page.route): only installable.spec.ts lets it run.
+    serviceWorkers: 'block',
     launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
   },
   projects: [

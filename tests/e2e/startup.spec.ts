@@ -133,7 +133,7 @@ test.describe('the startup timeline of three scripts', () => {
   });
 
   test('a tap on a phone shows a bar\'s details first, the chart scrolls inside itself', async ({ browser }) => {
-    const context = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true });
+    const context = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true, serviceWorkers: 'block' });
     const page = await context.newPage();
     try {
       const agent = await firstAgent(srv);

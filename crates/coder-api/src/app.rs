@@ -372,3 +372,138 @@ mod tests {
         assert!(req("idle", &"x".repeat(160)).validate().is_ok());
     }
 }
+
+/// Where an app opens, by coderd's dashboard's rule (`site/src/modules/apps/apps.ts`
+/// `getAppHref`): an external app at its URL; a command in the web terminal; a subdomain app at
+/// the deployment's wildcard host with `*` replaced by its `subdomain_name`; any other app under
+/// the deployment's path-app URL, `/@{owner}/{workspace}.{agent}/apps/{slug}/`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppOpen {
+    /// An address to open (not yet checked: links open only for http(s)).
+    Url(String),
+    /// A command to run in the web terminal.
+    Command(String),
+    /// Nowhere this console can name (a path app without a path-app URL, an app with nothing).
+    Nowhere,
+}
+
+/// What [`WorkspaceApp::open`] needs of the deployment and the agent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AppPlace<'a> {
+    /// `/applications/host`'s wildcard (`*.apps.example.com`); empty when there is none.
+    pub wildcard_host: &'a str,
+    /// The page's scheme, `http:` or `https:`.
+    pub scheme: &'a str,
+    /// Where path apps are served (coderd's access URL); none when the deployment has no path
+    /// apps (the embedded backend).
+    pub path_app_url: Option<&'a str>,
+    pub owner: &'a str,
+    pub workspace: &'a str,
+    pub agent: &'a str,
+}
+
+impl WorkspaceApp {
+    /// Where this app opens (see [`AppOpen`]).
+    pub fn open(&self, at: &AppPlace<'_>) -> AppOpen {
+        let url = self.url.as_deref().filter(|u| !u.is_empty());
+        if let (true, Some(url)) = (self.external, url) {
+            return AppOpen::Url(url.to_owned());
+        }
+        if let Some(command) = self.command.as_deref().filter(|c| !c.is_empty()) {
+            return AppOpen::Command(command.to_owned());
+        }
+        let name = self.subdomain_name.as_deref().filter(|n| !n.is_empty());
+        if let (true, Some(name), false) = (self.subdomain, name, at.wildcard_host.is_empty()) {
+            return AppOpen::Url(format!(
+                "{}//{}/",
+                at.scheme,
+                at.wildcard_host.replace('*', name)
+            ));
+        }
+        match (at.path_app_url, url) {
+            (Some(base), Some(_)) => AppOpen::Url(format!(
+                "{}/@{}/{}.{}/apps/{}/",
+                base.trim_end_matches('/'),
+                at.owner,
+                at.workspace,
+                at.agent,
+                crate::routes::encode(&self.slug)
+            )),
+            _ => AppOpen::Nowhere,
+        }
+    }
+}
+
+#[cfg(test)]
+mod open_tests {
+    use super::*;
+
+    fn app(f: impl FnOnce(&mut WorkspaceApp)) -> WorkspaceApp {
+        let mut a = WorkspaceApp {
+            slug: "code server".into(),
+            url: Some("http://localhost:8080".into()),
+            ..Default::default()
+        };
+        f(&mut a);
+        a
+    }
+
+    #[test]
+    fn apps_open_where_coderds_dashboard_opens_them() {
+        let at = AppPlace {
+            wildcard_host: "*.apps.example.com",
+            scheme: "https:",
+            path_app_url: Some("https://coder.example.com/"),
+            owner: "alice",
+            workspace: "ws",
+            agent: "main",
+        };
+        assert_eq!(
+            app(|a| {
+                a.external = true;
+                a.url = Some("https://docs.example.com".into());
+            })
+            .open(&at),
+            AppOpen::Url("https://docs.example.com".into())
+        );
+        assert_eq!(
+            app(|a| {
+                a.url = None;
+                a.command = Some("htop".into());
+            })
+            .open(&at),
+            AppOpen::Command("htop".into())
+        );
+        assert_eq!(
+            app(|a| {
+                a.subdomain = true;
+                a.subdomain_name = Some("code--main--ws--alice".into());
+            })
+            .open(&at),
+            AppOpen::Url("https://code--main--ws--alice.apps.example.com/".into())
+        );
+        assert_eq!(
+            app(|_| {}).open(&at),
+            AppOpen::Url("https://coder.example.com/@alice/ws.main/apps/code%20server/".into())
+        );
+        // No path apps here, and a subdomain app without a wildcard host: nowhere.
+        let embedded = AppPlace {
+            path_app_url: None,
+            ..at.clone()
+        };
+        assert_eq!(app(|_| {}).open(&embedded), AppOpen::Nowhere);
+        let no_wildcard = AppPlace {
+            wildcard_host: "",
+            path_app_url: None,
+            ..at
+        };
+        assert_eq!(
+            app(|a| {
+                a.subdomain = true;
+                a.subdomain_name = Some("x".into());
+            })
+            .open(&no_wildcard),
+            AppOpen::Nowhere
+        );
+    }
+}

@@ -13,6 +13,7 @@
 mod agent;
 mod agent_auth;
 mod app;
+mod connect;
 pub mod de;
 mod derp;
 pub mod enums;
@@ -33,6 +34,7 @@ mod workspace;
 pub use agent::*;
 pub use agent_auth::*;
 pub use app::*;
+pub use connect::*;
 pub use derp::*;
 pub use error::*;
 pub use logs::*;

@@ -109,6 +109,13 @@ pub struct Workspace {
     /// The task the workspace runs, if any (coderd always writes it: `null` when none).
     #[serde(default)]
     pub task_id: Option<Uuid>,
+    /// When a client last reported using it (`POST /workspaces/{id}/usage`, connections).
+    #[serde(
+        deserialize_with = "crate::de::rfc3339_utc_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// `Workspace.health`: coderd lists the top-level agents (not sub-agents) whose own `health`
@@ -179,3 +186,85 @@ pub struct WorkspacesResponse {
 }
 
 impl WorkspacesResponse {}
+
+/// The app names coderd accepts in a usage report (codersdk `AllowedAppNames`).
+pub const USAGE_APP_NAMES: [&str; 4] = ["vscode", "jetbrains", "reconnecting-pty", "ssh"];
+/// What the web terminal reports itself as (`UsageAppNameReconnectingPty`).
+pub const USAGE_APP_RECONNECTING_PTY: &str = "reconnecting-pty";
+/// How often a client still in use reports again (codersdk `UpdateWorkspaceUsageWithBodyContext`:
+/// once at the start, then every minute), so the deployment does not stop a workspace in use.
+pub const USAGE_INTERVAL_MS: u32 = 60_000;
+
+/// `POST /workspaces/{id}/usage`: the workspace is in use (coderd moves its `last_used_at` and
+/// counts a session of `app_name` on `agent_id`). Answered 204.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PostWorkspaceUsageRequest {
+    #[serde(default)]
+    pub agent_id: Uuid,
+    #[serde(default)]
+    pub app_name: String,
+}
+
+impl PostWorkspaceUsageRequest {
+    /// coderd's checks and answers: both fields or neither (an empty body only marks the
+    /// workspace used), and a known app name.
+    pub fn validate(&self) -> Result<(), crate::Response> {
+        let invalid = |field: &str, why: String| {
+            crate::Response::message("Invalid request").with_validation(field, why)
+        };
+        match (self.agent_id.is_nil(), self.app_name.is_empty()) {
+            (true, true) => Ok(()),
+            (true, false) => Err(invalid(
+                "agent_id",
+                "must be set when app_name is set".into(),
+            )),
+            (false, true) => Err(invalid(
+                "app_name",
+                "must be set when agent_id is set".into(),
+            )),
+            (false, false) if !USAGE_APP_NAMES.contains(&self.app_name.as_str()) => Err(invalid(
+                "app_name",
+                format!("must be one of [{}]", USAGE_APP_NAMES.join(" ")),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod usage_tests {
+    use super::*;
+
+    #[test]
+    fn usage_reports_are_checked_as_coderd_checks_them() {
+        let ok = PostWorkspaceUsageRequest {
+            agent_id: Uuid::from_u128(1),
+            app_name: USAGE_APP_RECONNECTING_PTY.into(),
+        };
+        assert_eq!(ok.validate(), Ok(()));
+        assert_eq!(PostWorkspaceUsageRequest::default().validate(), Ok(()));
+        let only_name = PostWorkspaceUsageRequest {
+            agent_id: Uuid::nil(),
+            ..ok.clone()
+        };
+        assert_eq!(
+            only_name.validate().unwrap_err().validations()[0].field,
+            "agent_id"
+        );
+        let unknown = PostWorkspaceUsageRequest {
+            app_name: "<b>emacs</b>".into(),
+            ..ok
+        };
+        let e = unknown.validate().unwrap_err();
+        assert_eq!(e.message, "Invalid request");
+        assert_eq!(
+            e.validations()[0].detail,
+            "must be one of [vscode jetbrains reconnecting-pty ssh]"
+        );
+        let body: PostWorkspaceUsageRequest = serde_json::from_str(
+            r#"{"agent_id":"00000000-0000-0000-0000-000000000001","app_name":"ssh"}"#,
+        )
+        .unwrap();
+        assert_eq!(body.app_name, "ssh");
+    }
+}

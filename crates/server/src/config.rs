@@ -282,7 +282,7 @@ impl Default for DerpSection {
                     host: "127.0.0.1".into(),
                     derp_port: 7080,
                     stun_port: -1,
-                    latency_ms: 3.2,
+                    latency_ms: None,
                 },
                 DerpRegionConfig {
                     id: 1000,
@@ -292,7 +292,7 @@ impl Default for DerpSection {
                     host: "::1".into(),
                     derp_port: 3340,
                     stun_port: 3478,
-                    latency_ms: 11.5,
+                    latency_ms: None,
                 },
             ],
         }
@@ -321,9 +321,10 @@ pub struct DerpRegionConfig {
     /// `STUNPort` (-1 disables STUN).
     #[serde(default = "default_stun_port")]
     pub stun_port: i32,
-    /// Latency reported for this region in the agent's `latency` map.
+    /// Latency reported for this region in the agent's `latency` map; when unset, measured (the
+    /// time to connect to its node, see `embedded/latency.rs`).
     #[serde(default)]
-    pub latency_ms: f64,
+    pub latency_ms: Option<f64>,
 }
 
 fn default_derp_host() -> String {

@@ -3,6 +3,7 @@
 //! the numbers seen since the page opened (coderd keeps no history). Its code is a split module
 //! of its own (`super::metadata_card`).
 mod feed;
+pub mod latency;
 pub mod model;
 
 use crate::state::use_agent;
@@ -11,10 +12,21 @@ use crate::ui::Skeleton;
 use feed::{start_metadata_feed, StreamState};
 use leptos::prelude::*;
 use model::{Board, Freshness, Item};
+use std::collections::VecDeque;
 
 /// The history chart's size in its own units.
 const SPARK_W: f64 = 96.0;
 const SPARK_H: f64 = 24.0;
+
+/// What this module adds to the overview, after the agent's name is on screen: the metadata
+/// card and latency by relay region, both followed live with a history since the page opened.
+#[component]
+pub fn LiveCards() -> impl IntoView {
+    view! {
+        <MetadataCard />
+        <latency::LatencyCard />
+    }
+}
 
 /// The card, streaming while it is on the page.
 #[component]
@@ -95,6 +107,10 @@ fn render_item(item: &Item, now_ms: f64) -> impl IntoView {
             view! { <span class="md-value muted">"waiting for the first value…"</span> }.into_any()
         }
         _ if result.value.is_empty() && result.is_error() => ().into_any(),
+        // The command ran and printed nothing: said, so it does not look like a missing value.
+        _ if result.value.trim().is_empty() => {
+            view! { <span class="md-value muted">"(no output)"</span> }.into_any()
+        }
         _ => {
             view! { <span class="md-value">{model::display_text(&result.value)}</span> }.into_any()
         }
@@ -114,7 +130,10 @@ fn render_item(item: &Item, now_ms: f64) -> impl IntoView {
             {value}
             {error}
             <span class="md-age">{age}</span>
-            {sparkline(item)}
+            {sparkline(
+                &item.history,
+                format!("{} values since this page opened", item.metadata.description.display_name),
+            )}
         </li>
     }
 }
@@ -128,10 +147,11 @@ fn age_text(age_s: i64) -> String {
     }
 }
 
-/// The numbers seen since the page opened, as a line; from two points on.
-fn sparkline(item: &Item) -> Option<impl IntoView> {
-    let points = model::spark_points(&item.history, SPARK_W, SPARK_H)?;
-    let (lo, hi) = model::span(&item.history)?;
+/// Values over time (`(ms, value)`), as a line, from two points on; `what` names them for a
+/// screen reader, which also hears the range.
+fn sparkline(history: &VecDeque<(f64, f64)>, what: String) -> Option<impl IntoView> {
+    let points = model::spark_points(history, SPARK_W, SPARK_H)?;
+    let (lo, hi) = model::span(history)?;
     Some(view! {
         <svg
             class="md-spark"
@@ -139,10 +159,7 @@ fn sparkline(item: &Item) -> Option<impl IntoView> {
             width=SPARK_W
             height=SPARK_H
             role="img"
-            aria-label=format!(
-                "{} values since this page opened, from {lo} to {hi}",
-                item.history.len(),
-            )
+            aria-label=format!("{what}: {} points, from {lo} to {hi}", history.len())
         >
             <polyline points=points />
         </svg>

@@ -28,6 +28,11 @@ export const PRIVATE_PORTS = {
   metadataCoderd: SERVER.port + 32,
   metadataProxy: SERVER.port + 33,
   appStatus: SERVER.port + 34,
+  overviewCoderd: SERVER.port + 40,
+  overviewProxy: SERVER.port + 41,
+  usageCoderd: SERVER.port + 42,
+  usageProxy: SERVER.port + 43,
+  installable: SERVER.port + 44,
 };
 
 export interface PrivateServer {
@@ -46,6 +51,8 @@ export interface ServerPlace {
   binary?: string;
   /** Its working directory (default: the repository). */
   cwd?: string;
+  /** The app's files (default: the repository's dist/). */
+  dist?: string;
 }
 
 /** Starts `target/release/agent-console serve` on `port` with `args`; resolves once `/api/v2/buildinfo` answers. */
@@ -57,7 +64,7 @@ export async function startServer(port: number, args: string[] = [], place: Serv
   const dataDir = args.includes('--data-dir') ? undefined : mkdtempSync(join(tmpdir(), 'agent-console-e2e-data-'));
   const child: ChildProcess = spawn(
     place.binary ?? join(ROOT, 'target/release/agent-console'),
-    ['serve', '--listen', `127.0.0.1:${port}`, ...(place.binary ? [] : ['--dist', join(ROOT, 'dist')]),
+    ['serve', '--listen', `127.0.0.1:${port}`, ...(place.binary ? [] : ['--dist', place.dist ?? join(ROOT, 'dist')]),
       '--session-token', sessionToken, '--agent-token', agentToken,
       ...(dataDir ? ['--data-dir', dataDir] : []), ...args],
     { cwd: place.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] },

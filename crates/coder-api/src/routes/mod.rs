@@ -285,6 +285,10 @@ pub fn users_me() -> String {
 pub fn buildinfo() -> String {
     format!("{API}/buildinfo")
 }
+/// `GET /deployment/ssh` (what `coder config-ssh` writes; coderd only).
+pub fn deployment_ssh() -> String {
+    format!("{API}/deployment/ssh")
+}
 /// `GET /workspaces`.
 pub fn workspaces() -> String {
     format!("{API}/workspaces")
@@ -292,6 +296,10 @@ pub fn workspaces() -> String {
 /// `GET /workspaces/{id}`.
 pub fn workspace(id: &Uuid) -> String {
     format!("{API}/workspaces/{id}")
+}
+/// `POST /workspaces/{id}/usage` (body [`crate::PostWorkspaceUsageRequest`]).
+pub fn workspace_usage(id: &Uuid) -> String {
+    format!("{API}/workspaces/{id}/usage")
 }
 /// `GET /regions`.
 pub fn regions() -> String {

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::host::HostInfo;
+use super::latency::Latency;
 use super::log_store::LogStore;
 use super::script_runs::{ScriptRun, ScriptRuns};
 use super::scripts::Script;
@@ -110,6 +111,8 @@ pub struct Agent {
     pub logs: LogStore,
     /// Regions, for the latency map.
     pub derp: Arc<DerpSection>,
+    /// Their latency, measured.
+    pub latency: Latency,
     /// How the scripts' runs went.
     pub runs: ScriptRuns,
     /// When this process's agent came up (its connection, in coderd's terms).
@@ -126,6 +129,7 @@ impl Agent {
         scripts: Vec<Script>,
         logs: LogStore,
         derp: DerpSection,
+        latency: Latency,
         runs: ScriptRuns,
     ) -> Self {
         // The config's own scripts: far fewer than the source limit.
@@ -144,6 +148,7 @@ impl Agent {
             scripts: scripts.into(),
             logs,
             derp: Arc::new(derp),
+            latency,
             runs,
             connected_at: now,
             lifecycle: Arc::new(Mutex::new(LifecycleState {
@@ -193,17 +198,19 @@ impl Agent {
         let l = self.lifecycle();
         let status = WorkspaceAgentStatus::Connected;
         let health = WorkspaceAgentHealth::derive(&status, &l.state);
+        // The first region of the map that answers is the preferred one.
         let latency = self
             .derp
             .regions
             .iter()
+            .filter_map(|r| Some((r.name.clone(), self.latency.of(r)?)))
             .enumerate()
-            .map(|(i, r)| {
+            .map(|(i, (name, latency_ms))| {
                 (
-                    r.name.clone(),
+                    name,
                     DerpRegionLatency {
                         preferred: i == 0,
-                        latency_ms: r.latency_ms,
+                        latency_ms,
                     },
                 )
             })

@@ -87,6 +87,31 @@ pub async fn buildinfo(State(e): State<Embedded>, headers: HeaderMap) -> Json<Va
     ))
 }
 
+/// `POST /workspaces/{id}/usage`: coderd's checks (the workspace, both fields or neither, a
+/// known app name, the agent), then the workspace's `last_used_at` moves to now. 204.
+pub async fn post_usage(
+    State(e): State<Embedded>,
+    axum::extract::Path(workspace): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::http::StatusCode> {
+    let id = &e.agent().identity;
+    if uuid::Uuid::parse_str(&workspace).ok() != Some(id.workspace_id) {
+        return Err(crate::error::ApiError::not_found());
+    }
+    // coderd: no body at all only marks the workspace used.
+    if !body.is_empty() {
+        let request: coder_api::PostWorkspaceUsageRequest = crate::error::read_json(&body)?;
+        request
+            .validate()
+            .map_err(crate::error::ApiError::bad_request)?;
+        if !request.agent_id.is_nil() && request.agent_id != id.agent_id {
+            return Err(crate::error::ApiError::not_found());
+        }
+    }
+    e.mark_used();
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 /// `GET /applications/host`.
 pub async fn applications_host(State(e): State<Embedded>) -> Json<AppHostResponse> {
     Json(AppHostResponse {
@@ -95,7 +120,7 @@ pub async fn applications_host(State(e): State<Embedded>) -> Json<AppHostRespons
 }
 
 /// `GET /regions`.
-pub async fn regions(State(e): State<Embedded>, headers: HeaderMap) -> Json<RegionsResponse> {
+pub async fn regions(State(e): State<Embedded>) -> Json<RegionsResponse> {
     Json(RegionsResponse {
         regions: vec![Region {
             id: e.agent().identity.deployment_id,
@@ -103,7 +128,9 @@ pub async fn regions(State(e): State<Embedded>, headers: HeaderMap) -> Json<Regi
             display_name: "Default".into(),
             icon_url: "/emojis/1f3e1.png".into(),
             healthy: true,
-            path_app_url: access_url(&headers, &e),
+            // No path apps here (`/@user/ws.agent/apps/slug/` is coderd's): subdomain apps open
+            // through the port forwarding.
+            path_app_url: String::new(),
             wildcard_hostname: e.wildcard_hostname(),
         }],
     })
@@ -251,6 +278,7 @@ pub fn workspace_json(e: &Embedded, metadata_keys: &[String]) -> Value {
         outdated: false,
         health,
         task_id: None,
+        last_used_at: Some(e.last_used()),
     };
     let mut workspace = extended(
         workspace,
@@ -265,7 +293,6 @@ pub fn workspace_json(e: &Embedded, metadata_keys: &[String]) -> Value {
             "template_active_version_id": id.template_version_id,
             "template_require_active_version": false,
             // coderd omits an unset autostart schedule and TTL (`omitempty` pointers).
-            "last_used_at": chrono::Utc::now(),
             "deleting_at": null,
             "dormant_at": null,
             "automatic_updates": "never",

@@ -14,6 +14,7 @@ pub mod database;
 mod frame_batch;
 pub mod host;
 pub mod instance_identity;
+pub mod latency;
 mod local_tls;
 pub mod log_store;
 pub mod logs;
@@ -89,6 +90,9 @@ struct Inner {
     scripts: ScriptRunner,
     metadata: metadata::Metadata,
     apps: apps::Apps,
+    /// When a client last reported using the workspace (`POST /workspaces/{id}/usage`); the
+    /// server's start until then.
+    last_used: std::sync::Mutex<chrono::DateTime<chrono::Utc>>,
     /// Held for the server's life: it owns the data directory's lock.
     database: database::Database,
 }
@@ -156,6 +160,7 @@ impl Embedded {
             runner.scripts().to_vec(),
             logs,
             file.derp.clone(),
+            latency::Latency::start(&file.derp.regions, local_addr, shutdown.clone()),
             runs,
         );
         let external: HashMap<String, String> = file
@@ -209,6 +214,7 @@ impl Embedded {
                 scripts: runner.clone(),
                 metadata,
                 apps,
+                last_used: std::sync::Mutex::new(chrono::Utc::now()),
                 database,
             }),
         };
@@ -330,6 +336,24 @@ impl Embedded {
     /// Who is connected: terminal sockets and port-forward exchanges.
     pub fn sessions(&self) -> &sessions::Sessions {
         &self.inner.forward.sessions
+    }
+
+    /// When the workspace was last reported in use.
+    pub fn last_used(&self) -> chrono::DateTime<chrono::Utc> {
+        *self
+            .inner
+            .last_used
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records a report that the workspace is in use now.
+    pub fn mark_used(&self) {
+        *self
+            .inner
+            .last_used
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = chrono::Utc::now();
     }
 
     /// The agent's apps, their health and statuses.

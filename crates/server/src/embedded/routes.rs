@@ -106,6 +106,7 @@ pub fn router(e: Embedded) -> Router {
     let user = Router::new()
         .route("/users/me", get(around::user_me))
         .route("/workspaces", get(around::workspaces))
+        .route("/workspaces/{workspace}/usage", post(around::post_usage))
         .route("/regions", get(around::regions))
         .route("/applications/host", get(around::applications_host))
         .route("/workspaceagents/connection", get(network::connection))
