@@ -332,6 +332,13 @@ fn Terminal(
     });
 
     follow_theme(shell, ready, session);
+    // A tab in the background parses its output in small slices (see `Session::set_background`).
+    Effect::new(move |_| {
+        let background = !active.get();
+        if ready.get() {
+            session.with(|s| s.set_background(background));
+        }
+    });
     follow_font_size(font_size, ready, session);
     follow_font_family(font_family, ready, session, ui);
     // The key bar appearing or leaving, or the tab being shown, changes the room left for the

@@ -108,7 +108,16 @@ pub struct Session {
     backoff: RefCell<Backoff>,
     retry: RefCell<Option<gloo_timers::callback::Timeout>>,
     fit_scheduled: Cell<bool>,
+    /// The tab is not the one shown: its output is parsed in small slices, each a task of its
+    /// own, so a flood here never holds up the shown tab's keystrokes and echo.
+    background: Cell<bool>,
+    pump_scheduled: Cell<bool>,
 }
+
+/// A background tab's largest slice of output per task: a flood of short lines is about 500 line
+/// feeds, which xterm parses in well under a millisecond. Past a few hundred KB/s the program in
+/// that tab waits for the page (backpressure), as it would behind a slow terminal.
+const BACKGROUND_SLICE: usize = 1024;
 
 /// What Shift+Enter sends.
 const SHIFT_ENTER: &str = "\u{1b}\r";
@@ -187,6 +196,8 @@ impl Session {
                 backoff: RefCell::new(reconnect_backoff()),
                 retry: RefCell::new(None),
                 fit_scheduled: Cell::new(false),
+                background: Cell::new(false),
+                pump_scheduled: Cell::new(false),
             }
         })
     }
@@ -548,15 +559,34 @@ impl Session {
         drop(old);
     }
 
-    /// Hands xterm as much pending output as the watermarks allow.
+    /// Shown or in the background (see [`Session::background`]); shown again, it catches up at
+    /// full speed.
+    pub fn set_background(&self, background: bool) {
+        if self.background.replace(background) && !background {
+            self.pump();
+        }
+    }
+
+    /// Hands xterm as much pending output as the watermarks allow; in the background, one slice.
     fn pump(&self) {
-        loop {
-            // No borrow may be held across `write`: xterm may call back synchronously.
-            let Some(chunk) = self.flow.borrow_mut().next_write() else {
-                break;
-            };
-            self.write_lens.borrow_mut().push_back(chunk.len());
-            self.xterm.write(&chunk, &self.write_done);
+        if self.background.get() {
+            // One slice in flight at a time; the next after its callback, in a later task.
+            if self.write_lens.borrow().is_empty() {
+                let chunk = self.flow.borrow_mut().next_write_at_most(BACKGROUND_SLICE);
+                if let Some(chunk) = chunk {
+                    self.write_lens.borrow_mut().push_back(chunk.len());
+                    self.xterm.write(&chunk, &self.write_done);
+                }
+            }
+        } else {
+            loop {
+                // No borrow may be held across `write`: xterm may call back synchronously.
+                let Some(chunk) = self.flow.borrow_mut().next_write() else {
+                    break;
+                };
+                self.write_lens.borrow_mut().push_back(chunk.len());
+                self.xterm.write(&chunk, &self.write_done);
+            }
         }
         let skipped = self.flow.borrow_mut().take_skip_notice();
         if let Some(n) = skipped {
@@ -577,8 +607,28 @@ impl Session {
         let len = self.write_lens.borrow_mut().pop_front();
         if let Some(len) = len {
             self.flow.borrow_mut().written(len);
-            self.pump();
+            if self.background.get() {
+                // xterm keeps parsing what is written from its callback in the same task: the
+                // next slice waits for a task of its own.
+                self.pump_later();
+            } else {
+                self.pump();
+            }
         }
+    }
+
+    fn pump_later(&self) {
+        if self.pump_scheduled.replace(true) {
+            return;
+        }
+        let me = self.me.clone();
+        gloo_timers::callback::Timeout::new(0, move || {
+            if let Some(s) = me.upgrade() {
+                s.pump_scheduled.set(false);
+                s.pump();
+            }
+        })
+        .forget();
     }
 
     /// A one-line summary for the test hook (JSON).
