@@ -20,6 +20,7 @@
 //      index.html gets the loader script and preload hints;
 //   7. every file gets its brotli and gzip siblings (scripts/precompress.mjs).
 // In both, the service worker (public/sw.js) gets the build's directory name (its cache's name).
+// The terminal's optional fonts are copied in too (scripts/terminal-fonts.mjs).
 // Trunk cannot run step 2 between its cargo and wasm-bindgen steps, so the wasm is built here.
 //
 // Development (`trunk serve`): one unsplit debug build (steps 1, 3 and 6), with the page told
@@ -36,6 +37,7 @@ import { walk } from './walk.mjs';
 import { shortenImports } from './shorten-imports.mjs';
 import { stripCustomSections } from './wasm-bytes.mjs';
 import { checkTools } from './tool-versions.mjs';
+import { installTerminalFonts } from './terminal-fonts.mjs';
 
 const dist = resolve(process.env.TRUNK_STAGING_DIR ?? process.argv[2] ?? 'dist');
 const release = process.env.TRUNK_PROFILE !== 'debug';
@@ -167,5 +169,6 @@ function install(files) {
 }
 
 install(release ? await buildRelease() : buildDev());
+installTerminalFonts(dist);
 // Step 7.
 if (release) run('node', ['scripts/precompress.mjs', dist]);

@@ -1,5 +1,6 @@
 //! The terminal's bar: the connection's state, the program's title, and the actions (reconnect,
 //! font size, copy, paste, key bar).
+use super::fonts::TerminalFont;
 use super::protocol::ConnState;
 use super::session::SessionUi;
 use super::{paste_from_clipboard, LiveSession, FONT_MAX, FONT_MIN};
@@ -12,6 +13,7 @@ pub(super) fn TerminalBar(
     ui: SessionUi,
     live: LiveSession,
     font_size: RwSignal<u32>,
+    font_family: RwSignal<TerminalFont>,
     show_keys: RwSignal<bool>,
     /// The page clock the reconnect countdown is drawn against.
     now: RwSignal<f64>,
@@ -53,7 +55,7 @@ pub(super) fn TerminalBar(
                                 </button>
                             }
                         })
-                }} <FontSize font_size />
+                }} <FontSize font_size /> <FontFamily font_family />
                 <button
                     type="button"
                     class="btn btn-small"
@@ -71,6 +73,24 @@ pub(super) fn TerminalBar(
                     on:click=move |_| paste_from_clipboard(live, ui)
                 >
                     "Paste"
+                </button>
+                <button
+                    type="button"
+                    class="btn btn-small"
+                    aria-pressed=move || ui.selecting.get().to_string()
+                    title="Show the text to select and copy it (for touch screens)"
+                    on:click=move |_| ui.selecting.update(|v| *v = !*v)
+                >
+                    "Select text"
+                </button>
+                <button
+                    type="button"
+                    class="btn btn-small"
+                    aria-pressed=move || ui.searching.get().to_string()
+                    title="Search the scrollback (Ctrl+Shift+F)"
+                    on:click=move |_| ui.searching.update(|v| *v = !*v)
+                >
+                    "Search"
                 </button>
                 <button
                     type="button"
@@ -113,5 +133,24 @@ fn FontSize(font_size: RwSignal<u32>) -> impl IntoView {
                 "A+"
             </button>
         </div>
+    }
+}
+
+/// The font family menu.
+#[component]
+fn FontFamily(font_family: RwSignal<TerminalFont>) -> impl IntoView {
+    view! {
+        <select
+            class="terminal-font-family"
+            aria-label="Font"
+            title="Font (the optional ones download when chosen)"
+            prop:value=move || font_family.get().key()
+            on:change=move |ev| font_family.set(TerminalFont::from_key(&event_target_value(&ev)))
+        >
+            {TerminalFont::ALL
+                .into_iter()
+                .map(|f| view! { <option value=f.key()>{f.label()}</option> })
+                .collect_view()}
+        </select>
     }
 }

@@ -178,11 +178,19 @@ impl Flow {
     /// The next chunk to hand to xterm, or `None` when nothing is pending or too much is in flight.
     /// The caller must report the chunk's length to [`Flow::written`] when xterm's callback runs.
     pub fn next_write(&mut self) -> Option<Vec<u8>> {
-        if self.write_blocked || self.pending_bytes == 0 {
+        self.next_write_at_most(self.cfg.max_chunk)
+    }
+
+    /// As [`Flow::next_write`], with chunks of at most `limit` bytes (a background tab's slices).
+    pub fn next_write_at_most(&mut self, limit: usize) -> Option<Vec<u8>> {
+        if self.write_blocked || self.pending_bytes == 0 || limit == 0 {
             return None;
         }
         let room = self.cfg.write_high - self.in_flight;
-        let want = room.min(self.cfg.max_chunk).min(self.pending_bytes);
+        let want = room
+            .min(self.cfg.max_chunk)
+            .min(limit)
+            .min(self.pending_bytes);
         let mut out = match self.pending.pop_front() {
             Some(first) if first.len() <= want => first,
             Some(mut first) => {
@@ -359,6 +367,18 @@ mod tests {
         assert_eq!(third, expected[..20]);
         assert_eq!(f.stats().in_flight, 100);
         assert_eq!(f.next_write(), None, "blocked at the high mark");
+    }
+
+    #[test]
+    fn a_background_slice_is_bounded_and_loses_nothing() {
+        let mut f = Flow::new(small());
+        f.push(b"abcdefghij".to_vec(), 0.0);
+        assert_eq!(f.next_write_at_most(4).as_deref(), Some(&b"abcd"[..]));
+        f.written(4);
+        assert_eq!(f.next_write_at_most(4).as_deref(), Some(&b"efgh"[..]));
+        f.written(4);
+        assert_eq!(f.next_write().as_deref(), Some(&b"ij"[..]));
+        assert_eq!(f.next_write_at_most(4), None);
     }
 
     #[test]

@@ -15,12 +15,17 @@ mod alerts;
 mod bar;
 mod dialogs;
 pub mod flow;
+pub mod fonts;
 pub mod keybar;
 pub mod links;
 pub mod osc;
 mod page;
 pub mod protocol;
+mod search;
+mod select_text;
 mod session;
+mod tab_bar;
+pub mod tabs;
 mod usage;
 pub mod utf8;
 mod xterm;
@@ -35,10 +40,15 @@ use keybar::KeyBar;
 use leptos::html;
 use leptos::prelude::*;
 use page::Observer;
-use protocol::ConnState;
+use protocol::{ConnState, PageParams};
+use search::SearchBar;
+use select_text::{PasteBox, SelectText};
 use session::{Session, SessionUi, Target};
 use std::rc::Rc;
+use tab_bar::{TabActions, TabBar};
+use tabs::TabList;
 use uuid::Uuid;
+use wasm_bindgen::JsCast;
 
 /// Font sizes offered (CSS pixels).
 const FONT_MIN: u32 = 8;
@@ -73,54 +83,34 @@ impl LiveSession {
 #[component]
 pub fn TerminalView() -> impl IntoView {
     crate::ui::use_view_styles("terminal", include_str!("../../style/terminal.css"));
-    view! { <Terminal agent=use_agent().id /> }
+    view! { <TerminalTabs agent=use_agent().id /> }
 }
 
-/// The terminal page for one agent: toolbar, notices, xterm.js, key bar and dialogs.
+/// The agent's terminal tabs: the strip, then one [`Terminal`] per tab. Every tab stays mounted
+/// (its socket open, its output parsed); only the shown one is laid out and drawn.
 #[component]
-fn Terminal(agent: Uuid) -> impl IntoView {
-    let ctx = use_agent();
-    let shell = use_shell();
+fn TerminalTabs(agent: Uuid) -> impl IntoView {
     let params = page::read_params();
-    // The address names the session; else this tab's last one for the agent (not for a command,
-    // which needs a new shell to run in); else a new one.
-    let reconnect = params
+    let mut list = page::load_tabs(&agent);
+    let fresh = page::new_session_id();
+    // A `?command=` runs in a new shell, in a tab of its own.
+    let named = params
         .reconnect
-        .or_else(|| {
-            params
-                .command
-                .is_none()
-                .then(|| page::remembered_session(&agent))
-                .flatten()
-        })
-        .unwrap_or_else(page::new_session_id);
-    page::remember_session(&agent, &reconnect);
-    page::replace_query(&[("reconnect", Some(&reconnect.to_string()))]);
-    let force_renderer = match params.renderer.as_deref() {
-        Some("dom") => Some(xterm::Renderer::Dom),
-        Some("webgl") => Some(xterm::Renderer::Webgl),
-        _ => None,
-    };
-    let consent = RwSignal::new(match params.command.clone() {
-        Some(c) => Consent::Pending(c),
-        None => Consent::NotNeeded,
-    });
-    let ui = SessionUi::new(ConnState::Loading);
-    usage::report_usage_while_connected(
-        agent,
-        Signal::derive(move || ui.state.with(ConnState::accepts_input)),
-    );
-    let live = StoredValue::new_local(Live::default());
-    let session = LiveSession(live);
-    let ready = RwSignal::new(false);
+        .or_else(|| params.command.is_some().then_some(fresh));
+    let first = list.open(named, fresh);
+    let command_tab = params.command.is_some().then_some(first);
+    let tabs = RwSignal::new(list);
 
-    // Preferences.
+    // Preferences, shared by the tabs.
     let font_size = RwSignal::new(
         storage::load(FONT_KEY)
             .and_then(|v| v.parse::<u32>().ok())
             .unwrap_or(FONT_DEFAULT)
             .clamp(FONT_MIN, FONT_MAX),
     );
+    Effect::new(move |_| storage::save(FONT_KEY, &font_size.get().to_string()));
+    let font_family = RwSignal::new(fonts::load_choice());
+    Effect::new(move |_| fonts::save_choice(font_family.get()));
     let media = |q: &str| window().match_media(q).ok().flatten();
     let coarse = media("(pointer: coarse)").is_some_and(|m| m.matches());
     let narrow = window()
@@ -129,6 +119,123 @@ fn Terminal(agent: Uuid) -> impl IntoView {
         .and_then(|v| v.as_f64())
         .is_some_and(|w| w <= 640.0);
     let show_keys = RwSignal::new(coarse || narrow);
+
+    remember_tabs(agent, tabs);
+    let add = Callback::new(move |()| {
+        if !tabs.with_untracked(TabList::full) {
+            tabs.update(|l| l.push(page::new_session_id()));
+        }
+    });
+    let actions = TabActions {
+        add,
+        close: Callback::new(move |id| tabs.update(|l| l.close(id))),
+    };
+    tab_shortcuts(add);
+    let ids = move || tabs.with(|l| l.tabs.iter().map(|t| t.id).collect::<Vec<_>>());
+    view! {
+        <div class="terminal-tabs-page">
+            <TabBar tabs actions />
+            <div class="terminal-tab-panels">
+                <For each=ids key=|id| *id let:id>
+                    <Terminal
+                        agent
+                        reconnect=id
+                        command=params.command.clone().filter(|_| command_tab == Some(id))
+                        params=params.clone()
+                        active=Signal::derive(move || tabs.with(|l| l.active == Some(id)))
+                        font_size
+                        font_family
+                        show_keys
+                        on_new_session=Callback::new(move |new| tabs.update(|l| l.replace(id, new)))
+                    />
+                </For>
+            </div>
+        </div>
+    }
+}
+
+/// The tabs are remembered for this browser tab, and the shown one is named in the address
+/// (also when a link inside the app dropped the query).
+fn remember_tabs(agent: Uuid, tabs: RwSignal<TabList>) {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        location.search.track();
+        tabs.with(|l| {
+            page::save_tabs(&agent, l);
+            if let Some(id) = l.active {
+                page::replace_query(&[("reconnect", Some(&id.to_string()))]);
+            }
+        });
+    });
+}
+
+/// Ctrl+Shift+Enter opens a tab, wherever the focus is. Caught before xterm.js sees the key, so
+/// the shell never gets it (no shell binds it; Ctrl+Shift+T belongs to the browser).
+fn tab_shortcuts(add: Callback<()>) {
+    let options = gloo_events::EventListenerOptions::enable_prevent_default();
+    let options = gloo_events::EventListenerOptions {
+        phase: gloo_events::EventListenerPhase::Capture,
+        ..options
+    };
+    let win: web_sys::EventTarget = window().into();
+    let keys = Listener::new_with_options(&win, "keydown", options, move |ev| {
+        let Some(ev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else {
+            return;
+        };
+        if (ev.ctrl_key() || ev.meta_key())
+            && ev.shift_key()
+            && !ev.alt_key()
+            && ev.key() == "Enter"
+        {
+            ev.prevent_default();
+            ev.stop_propagation();
+            add.run(());
+        }
+    });
+    // Removed when the view goes (the stored listener is dropped with it).
+    let keys = StoredValue::new_local(Some(keys));
+    on_cleanup(move || {
+        keys.try_update_value(|k| k.take());
+    });
+}
+
+/// The terminal page for one tab: toolbar, notices, xterm.js, key bar and dialogs.
+#[allow(clippy::too_many_arguments)]
+#[component]
+fn Terminal(
+    agent: Uuid,
+    reconnect: Uuid,
+    /// The `?command=` to ask about, for the tab it opened.
+    command: Option<String>,
+    params: PageParams,
+    /// Whether this tab is the one shown.
+    active: Signal<bool>,
+    font_size: RwSignal<u32>,
+    font_family: RwSignal<fonts::TerminalFont>,
+    show_keys: RwSignal<bool>,
+    /// The shell ended and the user started a new one, under this id.
+    on_new_session: Callback<Uuid>,
+) -> impl IntoView {
+    let ctx = use_agent();
+    let shell = use_shell();
+    let force_renderer = match params.renderer.as_deref() {
+        Some("dom") => Some(xterm::Renderer::Dom),
+        Some("webgl") => Some(xterm::Renderer::Webgl),
+        _ => None,
+    };
+    let consent = RwSignal::new(match command {
+        Some(c) => Consent::Pending(c),
+        None => Consent::NotNeeded,
+    });
+    let ui = SessionUi::new(ConnState::Loading);
+    // The shown tab reports the workspace in use (one report a minute, however many tabs).
+    usage::report_usage_while_connected(
+        agent,
+        Signal::derive(move || active.get() && ui.state.with(ConnState::accepts_input)),
+    );
+    let live = StoredValue::new_local(Live::default());
+    let session = LiveSession(live);
+    let ready = RwSignal::new(false);
 
     // Where local links go: the ports view's forward base, once its reads answered.
     let forwarding = crate::ports::use_forwarding();
@@ -145,7 +252,11 @@ fn Terminal(agent: Uuid) -> impl IntoView {
 
     // Lays the terminal out in the visible viewport, then refits it.
     // May run from a listener or an animation frame after the view is gone: every read is `try_`.
+    // A tab in the background keeps its size until it is shown again.
     let layout = move || {
+        if !active.try_get_untracked().unwrap_or(false) {
+            return;
+        }
         let Some(screen) = screen_ref.try_get_untracked().flatten() else {
             return;
         };
@@ -205,8 +316,9 @@ fn Terminal(agent: Uuid) -> impl IntoView {
             }
             // Again: when the view opened through an in-app link, the router wrote its own address
             // after the view was created.
-            page::replace_query(&[("reconnect", Some(&reconnect.to_string()))]);
-            page::install_test_hooks(Rc::downgrade(&s));
+            if active.get_untracked() {
+                page::replace_query(&[("reconnect", Some(&reconnect.to_string()))]);
+            }
             watch_layout(live, &host, screen_ref, bar_ref, alerts_ref, layout);
             leptos::task::spawn_local(s.clone().choose_renderer(force_renderer));
             ready.set(true);
@@ -220,20 +332,34 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     });
 
     follow_theme(shell, ready, session);
-    follow_font_size(font_size, ready, session);
-    // The key bar appearing or leaving changes the room left for the terminal.
+    // A tab in the background parses its output in small slices (see `Session::set_background`).
     Effect::new(move |_| {
-        show_keys.track();
+        let background = !active.get();
         if ready.get() {
-            request_animation_frame(layout);
+            session.with(|s| s.set_background(background));
         }
     });
-    keep_session_in_address(live);
+    follow_font_size(font_size, ready, session);
+    follow_font_family(font_family, ready, session, ui);
+    // The key bar appearing or leaving, or the tab being shown, changes the room left for the
+    // terminal. A tab shown takes the keyboard and the test hooks.
+    Effect::new(move |_| {
+        show_keys.track();
+        if ready.get() && active.get() {
+            request_animation_frame(layout);
+            session.with(|s| {
+                page::install_test_hooks(Rc::downgrade(s));
+                s.xterm().focus();
+            });
+        }
+    });
     let now = tick_reconnect_countdown(ui);
     reconnect_when_online(ui, session);
     fade_notices(ui);
     on_cleanup(move || {
-        page::remove_test_hooks();
+        if active.try_get_untracked().unwrap_or(false) {
+            page::remove_test_hooks();
+        }
         // Dropping the session closes its socket (1000) and disposes the terminal.
         live.try_update_value(|l| {
             if let Some(s) = l.session.take() {
@@ -244,11 +370,10 @@ fn Terminal(agent: Uuid) -> impl IntoView {
         });
     });
 
+    // The tab then shows a new terminal on a new shell, in the same place.
     let new_session = move || {
-        let id = page::new_session_id();
-        page::remember_session(&agent, &id);
-        page::replace_query(&[("reconnect", Some(&id.to_string())), ("command", None)]);
-        session.with(|s| s.restart(id));
+        page::replace_query(&[("command", None)]);
+        on_new_session.run(page::new_session_id());
     };
     let run_plain_shell = move || {
         consent.set(Consent::Declined);
@@ -261,9 +386,21 @@ fn Terminal(agent: Uuid) -> impl IntoView {
     });
 
     view! {
-        <section class="terminal-page" class:embed=shell.embed aria-label="Terminal">
-            <TerminalBar ui live=session font_size show_keys now bar_ref />
+        <section
+            class="terminal-page"
+            class:embed=shell.embed
+            class:background=move || !active.get()
+            inert=move || !active.get()
+            aria-label="Terminal"
+        >
+            <TerminalBar ui live=session font_size font_family show_keys now bar_ref />
             <div class="terminal-alerts" node_ref=alerts_ref>
+                <Show when=move || ui.searching.get()>
+                    <SearchBar ui live=session />
+                </Show>
+                <Show when=move || ui.pasting.get()>
+                    <PasteBox ui live=session />
+                </Show>
                 <AgentAlerts new_session />
                 <ConnectionNotice ui live=session new_session run_plain_shell />
                 <ClipboardOffer ui />
@@ -294,6 +431,9 @@ fn Terminal(agent: Uuid) -> impl IntoView {
                 }}
             </div>
             <div class="terminal-screen" node_ref=screen_ref>
+                <Show when=move || ui.selecting.get()>
+                    <SelectText ui live=session />
+                </Show>
                 <div
                     class="terminal-host"
                     node_ref=host_ref
@@ -372,10 +512,9 @@ fn paste_from_clipboard(live: LiveSession, ui: SessionUi) {
                 let text = text.as_string().unwrap_or_default();
                 live.with(|s| s.paste(&text));
             }
+            // Paste by hand into a field instead (on a desktop, Ctrl+Shift+V also works).
             Err(_) => {
-                ui.notice.try_set(Some(
-                    "The browser did not let the page read the clipboard. Paste with Ctrl+Shift+V (⌘V on a Mac) instead.".into(),
-                ));
+                ui.pasting.try_set(true);
             }
         }
     });
@@ -391,28 +530,37 @@ fn follow_theme(shell: Shell, ready: RwSignal<bool>, session: LiveSession) {
     });
 }
 
-/// The font size is remembered and applied.
+/// The font size is applied.
 fn follow_font_size(font_size: RwSignal<u32>, ready: RwSignal<bool>, session: LiveSession) {
     Effect::new(move |_| {
         let size = font_size.get();
-        storage::save(FONT_KEY, &size.to_string());
         if ready.get() {
             session.with(|s| s.xterm().set_font_size(size));
         }
     });
 }
 
-/// Keeps the session id in the address if a link inside the app dropped the query.
-fn keep_session_in_address(live: StoredValue<Live, LocalStorage>) {
-    let location = leptos_router::hooks::use_location();
+/// The chosen font family is fetched (the first time) and drawn with; the system's needs nothing.
+fn follow_font_family(
+    font_family: RwSignal<fonts::TerminalFont>,
+    ready: RwSignal<bool>,
+    session: LiveSession,
+    ui: SessionUi,
+) {
     Effect::new(move |_| {
-        location.search.track();
-        if let Some(id) = live
-            .try_with_value(|l| l.session.as_ref().map(|s| s.target().reconnect))
-            .flatten()
-        {
-            page::replace_query(&[("reconnect", Some(&id.to_string()))]);
+        let font = font_family.get();
+        if !ready.get() {
+            return;
         }
+        let Some(s) = session.0.try_with_value(|l| l.session.clone()).flatten() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Err(e) = s.xterm().use_font(font).await {
+                ui.notice
+                    .try_set(Some(format!("The font could not be loaded: {e}.")));
+            }
+        });
     });
 }
 

@@ -3,6 +3,7 @@
 //! and the hooks end-to-end tests read the terminal through.
 use super::protocol::PageParams;
 use super::session::Session;
+use super::tabs::TabList;
 use leptos::prelude::*;
 use std::rc::Weak;
 use uuid::Uuid;
@@ -30,21 +31,25 @@ pub fn new_session_id() -> Uuid {
     crate::api::random_uuid()
 }
 
-fn session_key(agent: &Uuid) -> String {
-    format!("agent-console.terminal-session.{agent}")
+fn tabs_key(agent: &Uuid) -> String {
+    format!("agent-console.terminal-tabs.{agent}")
 }
 
-/// The session this tab last used for `agent`: coming back to the terminal view resumes it.
-/// Kept in sessionStorage, so another tab gets its own shell.
-pub fn remembered_session(agent: &Uuid) -> Option<Uuid> {
-    let storage = window().session_storage().ok()??;
-    Uuid::parse_str(&storage.get_item(&session_key(agent)).ok()??).ok()
+/// The tabs this browser tab had open for `agent` (see `tabs` for why sessionStorage).
+pub fn load_tabs(agent: &Uuid) -> TabList {
+    window()
+        .session_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(&tabs_key(agent)).ok().flatten())
+        .map(|json| TabList::parse(&json))
+        .unwrap_or_default()
 }
 
-/// Remembers the session this tab uses for `agent`.
-pub fn remember_session(agent: &Uuid, session: &Uuid) {
+/// Remembers the tabs of `agent` for this browser tab.
+pub fn save_tabs(agent: &Uuid, tabs: &TabList) {
     if let Ok(Some(storage)) = window().session_storage() {
-        let _ = storage.set_item(&session_key(agent), &session.to_string());
+        let _ = storage.set_item(&tabs_key(agent), &tabs.to_json());
     }
 }
 

@@ -49,6 +49,12 @@ pub struct SessionUi {
     pub renderer: RwSignal<&'static str>,
     /// Where local links go (once the workspace and wildcard host are known).
     pub forward: RwSignal<Option<ForwardBase>>,
+    /// The search field is open.
+    pub searching: RwSignal<bool>,
+    /// The text is shown as selectable plain text (touch screens).
+    pub selecting: RwSignal<bool>,
+    /// The field to paste into by hand is open (the clipboard could not be read).
+    pub pasting: RwSignal<bool>,
 }
 
 impl SessionUi {
@@ -66,6 +72,9 @@ impl SessionUi {
             notice: RwSignal::new(None),
             renderer: RwSignal::new("dom"),
             forward: RwSignal::new(None),
+            searching: RwSignal::new(false),
+            selecting: RwSignal::new(false),
+            pasting: RwSignal::new(false),
         }
     }
 }
@@ -99,7 +108,19 @@ pub struct Session {
     backoff: RefCell<Backoff>,
     retry: RefCell<Option<gloo_timers::callback::Timeout>>,
     fit_scheduled: Cell<bool>,
+    /// The tab is not the one shown: its output is parsed in small slices, each a task of its
+    /// own, so a flood here never holds up the shown tab's keystrokes and echo.
+    background: Cell<bool>,
+    pump_scheduled: Cell<bool>,
 }
+
+/// A background tab's largest slice of output per task: a flood of short lines is about 500 line
+/// feeds, which xterm parses in well under a millisecond. Past a few hundred KB/s the program in
+/// that tab waits for the page (backpressure), as it would behind a slow terminal.
+const BACKGROUND_SLICE: usize = 1024;
+
+/// What Shift+Enter sends.
+const SHIFT_ENTER: &str = "\u{1b}\r";
 
 /// The characters the line discipline turns into signals (Ctrl-C, Ctrl-\, Ctrl-Z).
 fn has_interrupt(data: &str) -> bool {
@@ -175,6 +196,8 @@ impl Session {
                 backoff: RefCell::new(reconnect_backoff()),
                 retry: RefCell::new(None),
                 fit_scheduled: Cell::new(false),
+                background: Cell::new(false),
+                pump_scheduled: Cell::new(false),
             }
         })
     }
@@ -249,6 +272,21 @@ impl Session {
 
     /// Shortcuts the terminal must not swallow. Returns whether xterm should handle the event.
     fn key_event(&self, ev: &web_sys::KeyboardEvent) -> bool {
+        // Shift+Enter: ESC CR (what Alt+Enter sends), as Coder's terminal does, so prompts that
+        // read it as "new line, don't submit" (Claude Code and other Ink-based CLIs) get it;
+        // xterm itself sends a plain CR for it.
+        if ev.key() == "Enter"
+            && ev.shift_key()
+            && !(ev.ctrl_key() || ev.alt_key() || ev.meta_key())
+        {
+            if ev.type_() == "keydown" {
+                ev.prevent_default();
+                if self.accepts_input() {
+                    self.send_input(SHIFT_ENTER);
+                }
+            }
+            return false;
+        }
         let primary = ev.ctrl_key() || ev.meta_key();
         if !(primary && ev.shift_key() && !ev.alt_key()) {
             return true;
@@ -264,6 +302,14 @@ impl Session {
             }
             // Paste: let the browser fire its paste event on xterm's textarea.
             "KeyV" => false,
+            // Search the scrollback.
+            "KeyF" => {
+                if ev.type_() == "keydown" {
+                    ev.prevent_default();
+                    self.ui.searching.try_set(true);
+                }
+                false
+            }
             _ => true,
         }
     }
@@ -289,11 +335,6 @@ impl Session {
     /// The terminal (for the view's layout and the test hook).
     pub fn xterm(&self) -> &Xterm {
         &self.xterm
-    }
-
-    /// The session being attached to.
-    pub fn target(&self) -> Target {
-        self.target.borrow().clone()
     }
 
     /// Picks the renderer (WebGL when it helps) and reports it.
@@ -361,20 +402,6 @@ impl Session {
 
     /// Retries now (the Reconnect button, or the network came back), same session.
     pub fn reconnect_now(self: &Rc<Self>) {
-        self.backoff.borrow_mut().reset();
-        self.connect();
-    }
-
-    /// Starts a fresh shell under a new session id (after the old one ended). A command the user
-    /// agreed to is not run again.
-    pub fn restart(self: &Rc<Self>, reconnect: Uuid) {
-        {
-            let mut t = self.target.borrow_mut();
-            t.reconnect = reconnect;
-            t.command = None;
-        }
-        // The title belonged to the old shell.
-        self.ui.title.try_set(String::new());
         self.backoff.borrow_mut().reset();
         self.connect();
     }
@@ -454,16 +481,19 @@ impl Session {
         });
     }
 
+    /// Whether the shell is attached and takes keys.
+    fn accepts_input(&self) -> bool {
+        self.ui
+            .state
+            .try_get_untracked()
+            .is_some_and(|s| s.accepts_input())
+    }
+
     /// A key of the key bar.
     pub fn key(&self, key: Key) {
         let bytes = key_bytes(key, self.latched(), self.xterm.application_cursor());
         self.release_latches();
-        if self
-            .ui
-            .state
-            .try_get_untracked()
-            .is_some_and(|s| s.accepts_input())
-        {
+        if self.accepts_input() {
             self.send_input(&bytes);
         }
         self.xterm.focus();
@@ -529,15 +559,34 @@ impl Session {
         drop(old);
     }
 
-    /// Hands xterm as much pending output as the watermarks allow.
+    /// Shown or in the background (see [`Session::background`]); shown again, it catches up at
+    /// full speed.
+    pub fn set_background(&self, background: bool) {
+        if self.background.replace(background) && !background {
+            self.pump();
+        }
+    }
+
+    /// Hands xterm as much pending output as the watermarks allow; in the background, one slice.
     fn pump(&self) {
-        loop {
-            // No borrow may be held across `write`: xterm may call back synchronously.
-            let Some(chunk) = self.flow.borrow_mut().next_write() else {
-                break;
-            };
-            self.write_lens.borrow_mut().push_back(chunk.len());
-            self.xterm.write(&chunk, &self.write_done);
+        if self.background.get() {
+            // One slice in flight at a time; the next after its callback, in a later task.
+            if self.write_lens.borrow().is_empty() {
+                let chunk = self.flow.borrow_mut().next_write_at_most(BACKGROUND_SLICE);
+                if let Some(chunk) = chunk {
+                    self.write_lens.borrow_mut().push_back(chunk.len());
+                    self.xterm.write(&chunk, &self.write_done);
+                }
+            }
+        } else {
+            loop {
+                // No borrow may be held across `write`: xterm may call back synchronously.
+                let Some(chunk) = self.flow.borrow_mut().next_write() else {
+                    break;
+                };
+                self.write_lens.borrow_mut().push_back(chunk.len());
+                self.xterm.write(&chunk, &self.write_done);
+            }
         }
         let skipped = self.flow.borrow_mut().take_skip_notice();
         if let Some(n) = skipped {
@@ -558,8 +607,28 @@ impl Session {
         let len = self.write_lens.borrow_mut().pop_front();
         if let Some(len) = len {
             self.flow.borrow_mut().written(len);
-            self.pump();
+            if self.background.get() {
+                // xterm keeps parsing what is written from its callback in the same task: the
+                // next slice waits for a task of its own.
+                self.pump_later();
+            } else {
+                self.pump();
+            }
         }
+    }
+
+    fn pump_later(&self) {
+        if self.pump_scheduled.replace(true) {
+            return;
+        }
+        let me = self.me.clone();
+        gloo_timers::callback::Timeout::new(0, move || {
+            if let Some(s) = me.upgrade() {
+                s.pump_scheduled.set(false);
+                s.pump();
+            }
+        })
+        .forget();
     }
 
     /// A one-line summary for the test hook (JSON).
@@ -591,6 +660,8 @@ impl Session {
             "pending": stats.pending,
             "skipped": stats.skipped,
             "skipping": stats.skipping,
+            "selection": self.xterm.selection().unwrap_or_default(),
+            "fontFamily": self.xterm.font_family(),
         })
         .to_string()
     }

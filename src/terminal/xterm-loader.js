@@ -10,20 +10,21 @@ let loading; // Promise of the core modules while (or after) they load
 let core; // the loaded core modules
 let webglLoading;
 let webgl;
+let searchLoading;
 
 /** The address of a file of vendor/xterm/ under the page's base path (its <base>). */
 function vendor(file) {
   return new URL(`vendor/xterm/${file}`, document.baseURI).href;
 }
 
-function stylesheet() {
-  if (document.querySelector('link[data-xterm-css]')) return Promise.resolve();
-  const href = vendor('xterm.css');
+/** Adds a stylesheet once (marked with `data-<mark>`), resolving when it has loaded. */
+function stylesheet(href, mark) {
+  if (document.querySelector(`link[data-${mark}]`)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const link = document.createElement('link');
     link.rel = 'stylesheet';
     link.href = href;
-    link.dataset.xtermCss = '';
+    link.setAttribute(`data-${mark}`, '');
     link.onload = () => resolve();
     link.onerror = () => {
       link.remove();
@@ -31,6 +32,16 @@ function stylesheet() {
     };
     document.head.appendChild(link);
   });
+}
+
+/**
+ * Declares the terminal's optional fonts (vendor/fonts/terminal-fonts.css, written by
+ * scripts/terminal-fonts.mjs) and downloads the faces of `families`, only when a user picks one.
+ */
+export async function loadTerminalFonts(families) {
+  await stylesheet(new URL('vendor/fonts/terminal-fonts.css', document.baseURI).href, 'terminal-fonts');
+  const loaded = await Promise.all(families.map((f) => document.fonts.load(`16px "${f}"`, 'a\ue0a0')));
+  if (loaded.some((faces) => faces.length === 0)) throw new Error('the font files did not load');
 }
 
 /** Fetches xterm.js, the fit, web-links and unicode11 addons and the stylesheet (once). */
@@ -41,7 +52,7 @@ export function loadXterm() {
       import(vendor('addon-fit.mjs')),
       import(vendor('addon-web-links.mjs')),
       import(vendor('addon-unicode11.mjs')),
-      stylesheet(),
+      stylesheet(vendor('xterm.css'), 'xterm-css'),
     ]).then(([xterm, fit, links, unicode11]) => {
       core = { xterm, fit, links, unicode11 };
     });
@@ -64,6 +75,22 @@ export function loadWebgl() {
     });
   }
   return webglLoading;
+}
+
+/**
+ * The scrollback search addon for `options` (fetched the first time a search opens). One import
+ * for Rust, which calls the addon's methods through Reflect: every binding the app declares
+ * costs the first view a little glue.
+ */
+export async function newSearchAddon(options) {
+  if (!searchLoading) {
+    searchLoading = import(vendor('addon-search.mjs'));
+    searchLoading.catch(() => {
+      searchLoading = undefined;
+    });
+  }
+  const search = await searchLoading;
+  return new search.SearchAddon(options);
 }
 
 /**

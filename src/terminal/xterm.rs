@@ -14,6 +14,8 @@ use xterm_js_rs::{Disposable, Terminal, TerminalAddon, TerminalOptions, Theme};
 
 #[wasm_bindgen(module = "/src/terminal/xterm-loader.js")]
 extern "C" {
+    #[wasm_bindgen(js_name = loadTerminalFonts, catch)]
+    async fn load_terminal_fonts(families: Vec<String>) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = loadXterm, catch)]
     async fn load_xterm() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = loadWebgl, catch)]
@@ -30,6 +32,8 @@ extern "C" {
     fn new_unicode11_addon() -> TerminalAddon;
     #[wasm_bindgen(js_name = newWebglAddon, catch)]
     fn new_webgl_addon() -> Result<WebglAddon, JsValue>;
+    #[wasm_bindgen(js_name = newSearchAddon, catch)]
+    async fn new_search_addon(options: &Object) -> Result<JsValue, JsValue>;
 }
 
 // xterm 6 methods (structural: no module import). They are declared on local types the crate's
@@ -66,6 +70,50 @@ extern "C" {
     fn on_context_loss(this: &WebglAddon, listener: &Function) -> Disposable;
     #[wasm_bindgen(method, js_name = dispose)]
     fn dispose_webgl(this: &WebglAddon);
+}
+
+/// Calls `obj[name](...args)`: the search addon's few methods, without a binding each (bindings
+/// are glue in the first view).
+fn call_method(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+    let f: Function = Reflect::get(obj, &name.into())?.dyn_into()?;
+    f.apply(obj, &args.iter().copied().collect::<js_sys::Array>())
+}
+
+/// How many matches are highlighted at most (and counted: past it the count is "more than").
+pub const SEARCH_HIGHLIGHT_LIMIT: u32 = 1_000;
+
+/// A search's options, as the search addon reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SearchQuery<'a> {
+    pub term: &'a str,
+    pub case_sensitive: bool,
+    /// Typing: the match under the cursor stays if it still matches.
+    pub incremental: bool,
+    pub dark: bool,
+}
+
+impl SearchQuery<'_> {
+    fn options(&self) -> Object {
+        let o = Object::new();
+        let set = |obj: &Object, k: &str, v: JsValue| {
+            let _ = Reflect::set(obj, &k.into(), &v);
+        };
+        set(&o, "caseSensitive", self.case_sensitive.into());
+        set(&o, "incremental", self.incremental.into());
+        // Colours must be #RRGGBB; they follow the palettes' selection and cursor colours.
+        let (matched, active) = if self.dark {
+            ("#4a5a2a", "#b08800")
+        } else {
+            ("#fff1a8", "#ffb347")
+        };
+        let d = Object::new();
+        set(&d, "matchBackground", matched.into());
+        set(&d, "matchOverviewRuler", matched.into());
+        set(&d, "activeMatchBackground", active.into());
+        set(&d, "activeMatchColorOverviewRuler", active.into());
+        set(&o, "decorations", d.into());
+        o
+    }
 }
 
 /// Downloads xterm.js and its addons (once per page; a failure may be retried).
@@ -150,9 +198,8 @@ fn theme_object(p: &Palette) -> Theme {
     t
 }
 
-/// The monospace stack of the app's stylesheet (`--mono`), plus common Linux fallbacks.
-const FONT_FAMILY: &str =
-    "ui-monospace, 'SF Mono', 'JetBrains Mono', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+/// Lines kept above the screen.
+pub const SCROLLBACK: u32 = 5_000;
 
 /// Which renderer draws the terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,6 +223,8 @@ pub struct Xterm {
     term: Terminal,
     fit: FitAddon,
     webgl: std::cell::RefCell<Option<WebglAddon>>,
+    /// The scrollback search addon, once a search opened.
+    search: std::cell::RefCell<Option<JsValue>>,
     disposables: std::cell::RefCell<Vec<Disposable>>,
     /// Rust closures called by JavaScript: kept alive until the terminal is disposed.
     closures: std::cell::RefCell<Vec<Box<dyn std::any::Any>>>,
@@ -186,10 +235,11 @@ impl Xterm {
     pub fn open(host: &web_sys::HtmlElement, font_size: u32, dark: bool) -> Result<Self, String> {
         let options = TerminalOptions::new();
         options.set_font_size(font_size);
-        options.set_font_family(FONT_FAMILY);
+        options.set_font_family(super::fonts::SYSTEM_STACK);
         options.set_cursor_blink(false);
-        // xterm's default, as in Coder's dashboard: a longer scrollback slows down floods of short lines.
-        options.set_scrollback(1_000);
+        // Enough to search a long build's output; each line costs memory in every tab, and a
+        // longer scrollback slows down floods of short lines.
+        options.set_scrollback(SCROLLBACK);
         options.set_theme(&theme_object(if dark { &DARK } else { &LIGHT }));
         // A little leading keeps underscores, which many fonts draw below the baseline cell,
         // from being clipped by the DOM renderer.
@@ -209,6 +259,7 @@ impl Xterm {
             term,
             fit,
             webgl: Default::default(),
+            search: Default::default(),
             disposables: Default::default(),
             closures: Default::default(),
         };
@@ -254,6 +305,63 @@ impl Xterm {
         Renderer::Webgl
     }
 
+    /// Loads the search addon into the terminal (the first time), then calls `on_results` with
+    /// (index of the active match or -1, number of matches) after each search.
+    pub async fn start_search(
+        &self,
+        on_results: impl Fn(i32, i32) + 'static,
+    ) -> Result<(), String> {
+        if self.search.borrow().is_some() {
+            return Ok(());
+        }
+        let options = Object::new();
+        let _ = Reflect::set(
+            &options,
+            &"highlightLimit".into(),
+            &SEARCH_HIGHLIGHT_LIMIT.into(),
+        );
+        let addon = new_search_addon(&options)
+            .await
+            .map_err(|e| js_error_text(&e))?;
+        call_method(&self.term, "loadAddon", &[&addon]).map_err(|e| js_error_text(&e))?;
+        let c = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+            let get = |k: &str| {
+                Reflect::get(&e, &k.into())
+                    .ok()
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(-1.0) as i32
+            };
+            on_results(get("resultIndex"), get("resultCount"));
+        });
+        let listener: &JsValue = c.as_ref();
+        let d = call_method(&addon, "onDidChangeResults", &[listener])
+            .map_err(|e| js_error_text(&e))?;
+        self.disposables.borrow_mut().push(d.unchecked_into());
+        self.keep(c);
+        *self.search.borrow_mut() = Some(addon);
+        Ok(())
+    }
+
+    /// Moves to the next (or previous) match of `query`; false when there is none.
+    pub fn find(&self, query: &SearchQuery, forward: bool) -> bool {
+        let Some(addon) = self.search.borrow().clone() else {
+            return false;
+        };
+        let method = if forward { "findNext" } else { "findPrevious" };
+        call_method(&addon, method, &[&query.term.into(), &query.options()])
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
+    /// Removes the highlights of a search.
+    pub fn end_search(&self) {
+        if let Some(addon) = self.search.borrow().as_ref() {
+            let _ = call_method(addon, "clearDecorations", &[]);
+        }
+        self.term.clear_selection();
+    }
+
     fn api(&self) -> &TerminalApi {
         self.term.unchecked_ref()
     }
@@ -287,6 +395,27 @@ impl Xterm {
     /// Sets a live option (`fontSize`, `disableStdin`, `theme`, ...).
     pub fn set_option(&self, name: &str, value: &JsValue) {
         let _ = Reflect::set(&self.api().live_options(), &name.into(), value);
+    }
+
+    /// Downloads the faces `font` needs (once per page), then draws with it and refits.
+    pub async fn use_font(&self, font: super::fonts::TerminalFont) -> Result<(), String> {
+        let families: Vec<String> = font.downloads().iter().map(|f| f.to_string()).collect();
+        if !families.is_empty() {
+            load_terminal_fonts(families)
+                .await
+                .map_err(|e| js_error_text(&e))?;
+        }
+        self.set_option("fontFamily", &font.css_family().into());
+        self.fit();
+        Ok(())
+    }
+
+    /// The font family it draws with.
+    pub fn font_family(&self) -> String {
+        Reflect::get(&self.api().live_options(), &"fontFamily".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
     }
 
     /// Font size in pixels; refits.

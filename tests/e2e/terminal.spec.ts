@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { SERVER } from './support/server';
 import { PRIVATE_PORTS } from './support/private';
 import { acceptWebSocket } from './support/websocket';
-import { clickTerminalText } from './support/terminal';
+import { clickTerminalText, connected, run, seeLine, terminalStatus, terminalText } from './support/terminal';
 
 declare global {
   interface Window {
@@ -55,30 +55,10 @@ async function openTerminal(page: Page, request: APIRequestContext, query = ''):
   return id;
 }
 
-const status = (page: Page) => page.locator('.terminal-status .badge-label');
-const text = (page: Page) => page.evaluate(() => window.__agentConsoleTerminalText?.() ?? '');
+const status = terminalStatus;
+const text = terminalText;
 const info = async (page: Page): Promise<TermInfo> =>
   JSON.parse(await page.evaluate(() => window.__agentConsoleTerminalInfo?.() ?? '{}'));
-
-async function connected(page: Page) {
-  await expect(status(page)).toHaveText('Connected');
-  // The shell has printed its prompt (the replay or a fresh start).
-  await expect.poll(async () => (await text(page)).trim().length, { timeout: 15_000 }).toBeGreaterThan(0);
-}
-
-/** Types a command line into the terminal and presses Enter. */
-async function run(page: Page, line: string) {
-  await page.locator('.terminal-host').click();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
-
-/** Waits until a whole line of the terminal matches. */
-async function seeLine(page: Page, line: RegExp, timeout = 15_000) {
-  await expect
-    .poll(async () => (await text(page)).split('\n').some((l) => line.test(l.trim())), { timeout })
-    .toBe(true);
-}
 
 test('typing a command shows its output', async ({ page, request }) => {
   const errors: string[] = [];

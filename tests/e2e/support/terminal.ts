@@ -3,8 +3,37 @@ import { Page, expect } from '@playwright/test';
 
 declare global {
   interface Window {
+    __agentConsoleTerminalText?: () => string;
     __agentConsoleTerminalInfo?: () => string;
   }
+}
+
+/** The terminal tab shown (with several tabs, the others are in the document too, off screen). */
+export const shownTerminal = (page: Page) => page.locator('.terminal-page:not(.background)');
+/** The shown tab's connection state, as its badge says it. */
+export const terminalStatus = (page: Page) => shownTerminal(page).locator('.terminal-status .badge-label');
+/** The shown terminal's buffer, one line per row (the app's test hook follows the shown tab). */
+export const terminalText = (page: Page) => page.evaluate(() => window.__agentConsoleTerminalText?.() ?? '');
+
+/** Waits until the shown terminal is attached and its shell has printed something (a prompt). */
+export async function connected(page: Page) {
+  await expect(terminalStatus(page)).toHaveText('Connected');
+  // The shell has printed its prompt (the replay or a fresh start).
+  await expect.poll(async () => (await terminalText(page)).trim().length, { timeout: 15_000 }).toBeGreaterThan(0);
+}
+
+/** Types a command line into the shown terminal and presses Enter. */
+export async function run(page: Page, line: string) {
+  await shownTerminal(page).locator('.terminal-host').click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+/** Waits until a whole line of the shown terminal matches. */
+export async function seeLine(page: Page, line: RegExp, timeout = 15_000) {
+  await expect
+    .poll(async () => (await terminalText(page)).split('\n').some((l) => line.test(l.trim())), { timeout })
+    .toBe(true);
 }
 
 /** Clicks the terminal text `needle`, in the middle of its first characters, once it is drawn. */
