@@ -18,7 +18,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { PRIVATE_PORTS, firstAgent, startServer, watchPage } from './support/private';
 import { acceptWebSocket, textFrame } from './support/websocket';
-import { stopUpstream } from './support/upstream';
+import { coderdAgent, stopUpstream } from './support/upstream';
 
 test('on the embedded backend without a container engine, the view says why it is empty', async ({ page }) => {
   test.skip(!!process.env.DOCKER_HOST || existsSync('/var/run/docker.sock'), 'this machine has a Docker engine');
@@ -53,13 +53,7 @@ const FAKE = {
 const HTML_NAME = '<img src=x onerror="window.__pwned=1">';
 
 function agentJson(id: string, name: string, parent: string | null) {
-  return {
-    id, parent_id: parent, name, status: 'connected', lifecycle_state: 'ready', created_at: '2026-01-01T00:00:00Z',
-    updated_at: '2026-01-01T00:00:00Z', resource_id: FAKE.workspaceId, architecture: 'amd64', operating_system: 'linux',
-    version: 'v2.24.0', api_version: '2.6', health: { healthy: true }, apps: [], scripts: [], log_sources: [], subsystems: [],
-    display_apps: ['web_terminal'], directory: '/home/coder', expanded_directory: '/home/coder', connection_timeout_seconds: 120,
-    logs_length: 0, logs_overflowed: false, startup_script_behavior: 'non-blocking', troubleshooting_url: '',
-  };
+  return coderdAgent(id, name, FAKE.workspaceId, { parent_id: parent });
 }
 
 function container(id: string, name: string, extra: Record<string, unknown> = {}) {

@@ -10,7 +10,7 @@ import { embeddedAgent } from './support/app';
 import { SERVER } from './support/server';
 import { PRIVATE_PORTS, firstAgent, startConfiguredServer, startServer, watchPage, type PrivateServer } from './support/private';
 import { acceptWebSocket, textFrame } from './support/websocket';
-import { stopUpstream } from './support/upstream';
+import { coderdAgent, stopUpstream } from './support/upstream';
 
 const card = (page: Page) => page.locator('section.metadata-card');
 const item = (page: Page, name: string) => card(page).locator('.metadata-item', { has: page.locator('.md-name', { hasText: name }) });
@@ -139,13 +139,7 @@ test.describe('configured metadata', () => {
 const FAKE = { agentId: '5b0c7c2e-1a2b-4c3d-8e9f-0a1b2c3d4e05', workspaceId: '7c1d8d3f-2b3c-4d4e-9f0a-1b2c3d4e5f06', token: 'fake-coderd-metadata-token-0123456789' };
 
 function fakeAgent() {
-  return {
-    id: FAKE.agentId, name: 'meta', status: 'connected', lifecycle_state: 'ready', created_at: '2026-01-01T00:00:00Z',
-    updated_at: '2026-01-01T00:00:00Z', resource_id: FAKE.workspaceId, architecture: 'amd64', operating_system: 'linux',
-    version: 'v2.24.0', api_version: '2.6', health: { healthy: true }, apps: [], scripts: [], log_sources: [], subsystems: [],
-    display_apps: ['web_terminal'], directory: '/home/coder', expanded_directory: '/home/coder', connection_timeout_seconds: 120,
-    logs_length: 0, logs_overflowed: false, startup_script_behavior: 'non-blocking', troubleshooting_url: '',
-  };
+  return coderdAgent(FAKE.agentId, 'meta', FAKE.workspaceId);
 }
 
 /** coderd's metadata list as it streams it (codersdk.WorkspaceAgentMetadata). */

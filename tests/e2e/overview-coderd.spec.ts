@@ -15,6 +15,7 @@ import { embeddedAgent } from './support/app';
 import { SERVER } from './support/server';
 import { PRIVATE_PORTS, startServer, watchPage } from './support/private';
 import { acceptWebSocket, textFrame } from './support/websocket';
+import { coderdAgent } from './support/upstream';
 
 const FAKE = {
   agentId: '6c1d7d3f-2b3c-4d4e-9f0a-1b2c3d4e5f07',
@@ -34,13 +35,9 @@ function status(id: string, state: string, message: string, minutesAgo: number, 
 
 function fakeAgent(read: number) {
   const started = new Date(Date.now() - 3_600_000).toISOString();
-  return {
-    id: FAKE.agentId, name: 'meta', status: 'connected', lifecycle_state: 'ready', created_at: '2026-01-01T00:00:00Z',
-    updated_at: '2026-01-01T00:00:00Z', resource_id: FAKE.workspaceId, architecture: 'amd64', operating_system: 'linux',
-    version: 'v2.24.0', api_version: '2.6', health: { healthy: true }, scripts: [], log_sources: [], subsystems: [],
+  return coderdAgent(FAKE.agentId, 'meta', FAKE.workspaceId, {
     display_apps: ['vscode', 'vscode_insiders', 'ssh_helper', 'web_terminal'],
-    directory: '~/my project', expanded_directory: '/home/alice/my project', connection_timeout_seconds: 120,
-    logs_length: 0, logs_overflowed: false, startup_script_behavior: 'non-blocking', troubleshooting_url: '',
+    directory: '~/my project', expanded_directory: '/home/alice/my project',
     // Each read of the agent reports a new round trip: the history has something to draw.
     latency: { 'Frankfurt <b>fra</b>': { preferred: true, latency_ms: 20 + (read % 7) }, Sydney: { preferred: false, latency_ms: 240.5 } },
     apps: [{
@@ -63,7 +60,7 @@ function fakeAgent(read: number) {
         { ip: '100.64.0.7', status: 'ongoing', created_at: started, type: 'ssh', client_hostname: 'alice-laptop' },
       ],
     }],
-  };
+  });
 }
 
 function metadataList(n: number) {

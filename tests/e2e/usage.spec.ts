@@ -10,6 +10,7 @@ import { embeddedAgent } from './support/app';
 import { SERVER } from './support/server';
 import { PRIVATE_PORTS, startServer, watchPage } from './support/private';
 import { acceptWebSocket, textFrame } from './support/websocket';
+import { coderdAgent } from './support/upstream';
 
 const auth = { 'Coder-Session-Token': SERVER.sessionToken };
 
@@ -52,13 +53,7 @@ const FAKE = {
 };
 
 function fakeAgent() {
-  return {
-    id: FAKE.agentId, name: 'busy', status: 'connected', lifecycle_state: 'ready', created_at: '2026-01-01T00:00:00Z',
-    updated_at: '2026-01-01T00:00:00Z', resource_id: FAKE.workspaceId, architecture: 'amd64', operating_system: 'linux',
-    version: 'v2.24.0', api_version: '2.6', health: { healthy: true }, apps: [], scripts: [], log_sources: [], subsystems: [],
-    display_apps: ['web_terminal'], directory: '/home/coder', expanded_directory: '/home/coder', connection_timeout_seconds: 120,
-    logs_length: 0, logs_overflowed: false, startup_script_behavior: 'non-blocking', troubleshooting_url: '',
-  };
+  return coderdAgent(FAKE.agentId, 'busy', FAKE.workspaceId);
 }
 
 test('through proxy mode: a coderd-shaped upstream receives the terminal\'s usage reports, with the session', async ({ page }) => {
