@@ -52,18 +52,20 @@ test.describe('views load on demand', () => {
     page.on('request', (r) => { if (/\.(wasm|bundle)$/.test(r.url())) code.push(new URL(r.url()).pathname.split('/').pop()!); });
     await page.goto(`/agents/${agent.id}#token=${SERVER.sessionToken}`);
     await expect(page.getByRole('heading', { name: 'Summary' })).toBeVisible();
-    // The overview's module; then, once the name is on screen, the metadata card's own code.
+    // The overview's module; then, once the name is on screen, the code of the cards near the
+    // viewport: the metadata and latency cards, and (on this tall a screen) the cards below them.
     expect(code[0]).toBe('agent-console-app_bg.wasm');
-    await expect.poll(() => code).toEqual(['agent-console-app_bg.wasm', 'split_overview_metadata.bundle']);
+    const overview = ['agent-console-app_bg.wasm', 'split_overview_details.bundle', 'split_overview_metadata.bundle'];
+    await expect.poll(() => [...code].sort()).toEqual(overview);
     await expect(page.locator('section.metadata-card')).toBeVisible();
-    expect(await page.locator('style[data-view]:not([data-view="metadata"])').count()).toBe(0);
+    expect(await page.locator('style[data-view]:not([data-view="metadata"]):not([data-view="overview-details"])').count()).toBe(0);
 
     // The view's module and the chunks it shares with other views come as one file.
     await page.getByRole('link', { name: 'Logs', exact: true }).hover();
     await expect.poll(() => code).toContain('split_logs.bundle');
     await page.getByRole('link', { name: 'Logs', exact: true }).click();
     await expect(page.locator('.log-viewer')).toBeVisible();
-    expect(code).toEqual(['agent-console-app_bg.wasm', 'split_overview_metadata.bundle', 'split_logs.bundle']);
+    expect([...code].sort()).toEqual([...overview, 'split_logs.bundle'].sort());
     // The view's stylesheet came with its code.
     await expect(page.locator('style[data-view="logs"]')).toHaveCount(1);
     expect(await page.locator('.log-viewer').evaluate((e) => getComputedStyle(e).overflowY)).not.toBe('visible');
