@@ -662,6 +662,8 @@ impl Session {
             "skipping": stats.skipping,
             "selection": self.xterm.selection().unwrap_or_default(),
             "fontFamily": self.xterm.font_family(),
+            "imageStorageMb": self.xterm.image_storage().map(|(used, _)| used),
+            "imageLimitMb": self.xterm.image_storage().map(|(_, limit)| limit),
         })
         .to_string()
     }

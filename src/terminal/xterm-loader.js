@@ -44,7 +44,11 @@ export async function loadTerminalFonts(families) {
   if (loaded.some((faces) => faces.length === 0)) throw new Error('the font files did not load');
 }
 
-/** Fetches xterm.js, the fit, web-links and unicode11 addons and the stylesheet (once). */
+/**
+ * Fetches xterm.js, the fit, web-links, unicode11 and image addons and the stylesheet (once).
+ * The image addon comes with the core, not later: the replay a terminal gets when it attaches may
+ * hold images, and what xterm parsed before the addon was loaded stays blank.
+ */
 export function loadXterm() {
   if (!loading) {
     loading = Promise.all([
@@ -52,9 +56,10 @@ export function loadXterm() {
       import(vendor('addon-fit.mjs')),
       import(vendor('addon-web-links.mjs')),
       import(vendor('addon-unicode11.mjs')),
+      import(vendor('addon-image.mjs')),
       stylesheet(vendor('xterm.css'), 'xterm-css'),
-    ]).then(([xterm, fit, links, unicode11]) => {
-      core = { xterm, fit, links, unicode11 };
+    ]).then(([xterm, fit, links, unicode11, image]) => {
+      core = { xterm, fit, links, unicode11, image };
     });
     // A failed download may be retried.
     loading.catch(() => {
@@ -126,6 +131,9 @@ export function newWebLinksAddon(handler) {
 }
 export function newUnicode11Addon() {
   return new (need(core).unicode11.Unicode11Addon)();
+}
+export function newImageAddon(options) {
+  return new (need(core).image.ImageAddon)(options);
 }
 export function newWebglAddon() {
   return new (need(webgl).WebglAddon)();

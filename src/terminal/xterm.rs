@@ -30,6 +30,8 @@ extern "C" {
     fn new_web_links_addon(handler: &Function) -> TerminalAddon;
     #[wasm_bindgen(js_name = newUnicode11Addon)]
     fn new_unicode11_addon() -> TerminalAddon;
+    #[wasm_bindgen(js_name = newImageAddon, catch)]
+    fn new_image_addon(options: &Object) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = newWebglAddon, catch)]
     fn new_webgl_addon() -> Result<WebglAddon, JsValue>;
     #[wasm_bindgen(js_name = newSearchAddon, catch)]
@@ -77,6 +79,39 @@ extern "C" {
 fn call_method(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
     let f: Function = Reflect::get(obj, &name.into())?.dyn_into()?;
     f.apply(obj, &args.iter().copied().collect::<js_sys::Array>())
+}
+
+/// What one terminal may hold of inline images (Sixel and iTerm's protocol), decoded, in MB:
+/// past it the oldest images give way to a placeholder. With at most [`super::tabs::MAX_TABS`]
+/// tabs a page holds at most 12 × 16 MB; one 2048 × 2048 image fits.
+pub const IMAGE_STORAGE_MB: u32 = 16;
+/// The largest image drawn, in pixels (2048 × 2048, 16 MB decoded); a larger one is dropped.
+pub const IMAGE_PIXEL_LIMIT: u32 = 2048 * 2048;
+/// The most encoded bytes one image may take (Sixel data, or an iTerm file before decoding):
+/// past it the sequence is dropped unparsed.
+pub const IMAGE_ENCODED_LIMIT: u32 = 8 * 1024 * 1024;
+
+/// The image addon's options: its memory bounded, Sixel and iTerm images on, and the size
+/// reports programs use to size their images.
+fn image_options() -> Object {
+    let o = Object::new();
+    for (k, v) in [
+        ("storageLimit", IMAGE_STORAGE_MB),
+        ("pixelLimit", IMAGE_PIXEL_LIMIT),
+        ("sixelSizeLimit", IMAGE_ENCODED_LIMIT),
+        ("iipSizeLimit", IMAGE_ENCODED_LIMIT),
+    ] {
+        let _ = Reflect::set(&o, &k.into(), &v.into());
+    }
+    for k in [
+        "sixelSupport",
+        "iipSupport",
+        "enableSizeReports",
+        "showPlaceholder",
+    ] {
+        let _ = Reflect::set(&o, &k.into(), &true.into());
+    }
+    o
 }
 
 /// How many matches are highlighted at most (and counted: past it the count is "more than").
@@ -225,6 +260,8 @@ pub struct Xterm {
     webgl: std::cell::RefCell<Option<WebglAddon>>,
     /// The scrollback search addon, once a search opened.
     search: std::cell::RefCell<Option<JsValue>>,
+    /// The inline image addon (none if it failed to load: the terminal works without).
+    images: Option<JsValue>,
     disposables: std::cell::RefCell<Vec<Disposable>>,
     /// Rust closures called by JavaScript: kept alive until the terminal is disposed.
     closures: std::cell::RefCell<Vec<Box<dyn std::any::Any>>>,
@@ -255,11 +292,16 @@ impl Xterm {
             let _ = Reflect::set(&u, &"activeVersion".into(), &"11".into());
         }
         term.open(host.clone());
+        // After open(): the addon draws on a layer of the opened terminal.
+        let images = new_image_addon(&image_options())
+            .and_then(|addon| call_method(&term, "loadAddon", &[&addon]).map(|_| addon))
+            .ok();
         let x = Xterm {
             term,
             fit,
             webgl: Default::default(),
             search: Default::default(),
+            images,
             disposables: Default::default(),
             closures: Default::default(),
         };
@@ -360,6 +402,13 @@ impl Xterm {
             let _ = call_method(addon, "clearDecorations", &[]);
         }
         self.term.clear_selection();
+    }
+
+    /// The decoded images held and the most allowed, in MB (`None` without the image addon).
+    pub fn image_storage(&self) -> Option<(f64, f64)> {
+        let addon = self.images.as_ref()?;
+        let get = |k: &str| Reflect::get(addon, &k.into()).ok().and_then(|v| v.as_f64());
+        Some((get("storageUsage")?, get("storageLimit")?))
     }
 
     fn api(&self) -> &TerminalApi {
