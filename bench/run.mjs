@@ -524,7 +524,15 @@ async function terminal_echo_p95_with_flood_ms(browser, agent) {
     await waitText(page, 'ready-43', 20000);
     await page.keyboard.type('clear\n');
     await sleep(500);
+    // BENCH_TRACE=1: trace the renderer while the keys are measured and note its longest tasks
+    // with what they spent their time on (while working on this figure; tracing slows the page).
+    const tracePath = join(OUT, 'flood-echo-trace.json');
+    if (process.env.BENCH_TRACE) await browser.startTracing(page, { path: tracePath, categories: ['toplevel', 'disabled-by-default-devtools.timeline', 'v8', 'devtools.timeline'] });
     const echo = await measureEcho(page);
+    if (process.env.BENCH_TRACE) {
+      await browser.stopTracing();
+      note('terminal_echo_p95_with_flood_ms', `traced: ${longTaskBreakdown(tracePath, 5)}`);
+    }
     note('terminal_echo_p95_with_flood_ms', `as terminal_echo_p95_ms, in a second tab while the first runs \`yes 0\` in the background; ${echo.length} keys: ${echo.join(', ')}`);
     return p95(echo);
   } finally {
@@ -737,6 +745,27 @@ function rendererTasks(tracePath) {
   const taskEvents = events.filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && mainThreads.has(`${e.pid}:${e.tid}`));
   if (!taskEvents.length) throw new Error('the trace has no renderer task');
   return { taskEvents, sorted: [...taskEvents].sort((a, b) => b.dur - a.dur) };
+}
+
+/** The `n` longest renderer main-thread tasks of a trace, each with the events directly inside
+ *  it that took the most time (`name ms`), for finding what holds the main thread. */
+function longTaskBreakdown(tracePath, n) {
+  const trace = JSON.parse(readFileSync(tracePath, 'utf8'));
+  const events = trace.traceEvents ?? trace;
+  const { sorted } = rendererTasks(tracePath);
+  return sorted.slice(0, n).map((task) => {
+    const end = task.ts + task.dur;
+    const inside = events.filter((e) => e.ph === 'X' && e.pid === task.pid && e.tid === task.tid && e !== task && e.ts >= task.ts && e.ts + (e.dur ?? 0) <= end);
+    const byName = new Map();
+    for (const e of inside) {
+      const label = e.name === 'FunctionCall' || e.name === 'EventDispatch' || e.name === 'TimerFire'
+        ? `${e.name}(${e.args?.data?.type ?? e.args?.data?.functionName ?? e.args?.data?.url?.split('/').pop() ?? ''})`
+        : e.name;
+      byName.set(label, (byName.get(label) ?? 0) + (e.dur ?? 0));
+    }
+    const top = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${round(v / 1000)}`).join(', ');
+    return `${round(task.dur / 1000)} ms [${top}]`;
+  }).join('; ');
 }
 
 const METADATA_ITEMS = 200;
