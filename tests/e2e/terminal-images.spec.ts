@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { SERVER } from './support/server';
 import { embeddedAgent } from './support/app';
-import { connected, run, seeLine, shownTerminal } from './support/terminal';
+import { connected, run, seeLine, shownTerminal, failOnPageErrors, terminalInfo } from './support/terminal';
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-console-images-'));
 
@@ -71,8 +71,7 @@ function file(name: string, content: string): string {
   return path;
 }
 
-const info = async (page: Page) =>
-  JSON.parse(await page.evaluate(() => window.__agentConsoleTerminalInfo?.() ?? '{}'));
+const info = terminalInfo;
 
 /** How many pixels of the shown terminal's image layer are close to `rgb`. */
 function pixelsOf(page: Page, rgb: [number, number, number]): Promise<number> {
@@ -91,14 +90,7 @@ function pixelsOf(page: Page, rgb: [number, number, number]): Promise<number> {
 const RED: [number, number, number] = [255, 0, 0];
 const BLUE: [number, number, number] = [0, 0, 255];
 
-let errors: string[] = [];
-test.beforeEach(({ page }) => {
-  errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-});
-test.afterEach(() => {
-  expect(errors).toEqual([]);
-});
+failOnPageErrors();
 
 async function openTerminal(page: Page, request: Parameters<typeof embeddedAgent>[0]) {
   const agent = await embeddedAgent(request);

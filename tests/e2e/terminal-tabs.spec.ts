@@ -7,7 +7,7 @@
 // which follows the tab shown.
 import { test, expect, type Page, type APIRequestContext } from '@playwright/test';
 import { SERVER } from './support/server';
-import { connected, run, seeLine, shownTerminal, terminalStatus, terminalText } from './support/terminal';
+import { connected, run, seeLine, shownTerminal, terminalStatus, terminalText, failOnPageErrors, terminalInfo } from './support/terminal';
 
 async function agentId(request: APIRequestContext): Promise<string> {
   const r = await request.get('/api/v2/workspaces', { headers: { 'Coder-Session-Token': SERVER.sessionToken } });
@@ -24,19 +24,11 @@ async function openTerminal(page: Page, request: APIRequestContext) {
 const shown = shownTerminal;
 const status = terminalStatus;
 const text = terminalText;
-const info = async (page: Page) =>
-  JSON.parse(await page.evaluate(() => window.__agentConsoleTerminalInfo?.() ?? '{}'));
+const info = terminalInfo;
 const tabs = (page: Page) => page.getByRole('tablist', { name: 'Terminal tabs' }).getByRole('tab');
 
 // No page errors in any of these tests.
-let errors: string[] = [];
-test.beforeEach(({ page }) => {
-  errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-});
-test.afterEach(() => {
-  expect(errors).toEqual([]);
-});
+failOnPageErrors();
 
 test('Shift+Enter sends ESC CR to the program', async ({ page, request }) => {
   await openTerminal(page, request);

@@ -1,5 +1,5 @@
 // Helpers for the terminal view's screen (the DOM renderer, as in headless Chromium).
-import { Page, expect } from '@playwright/test';
+import { Page, expect, test } from '@playwright/test';
 
 declare global {
   interface Window {
@@ -14,6 +14,22 @@ export const shownTerminal = (page: Page) => page.locator('.terminal-page:not(.b
 export const terminalStatus = (page: Page) => shownTerminal(page).locator('.terminal-status .badge-label');
 /** The shown terminal's buffer, one line per row (the app's test hook follows the shown tab). */
 export const terminalText = (page: Page) => page.evaluate(() => window.__agentConsoleTerminalText?.() ?? '');
+
+/** The shown tab's state from the app's test hook: size, connection, flow counters, image memory. */
+export const terminalInfo = async (page: Page) =>
+  JSON.parse(await page.evaluate(() => window.__agentConsoleTerminalInfo?.() ?? '{}'));
+
+/** Fails each test of the file in which the page threw an uncaught error. */
+export function failOnPageErrors() {
+  let errors: string[] = [];
+  test.beforeEach(({ page }) => {
+    errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+  });
+  test.afterEach(() => {
+    expect(errors).toEqual([]);
+  });
+}
 
 /** Waits until the shown terminal is attached and its shell has printed something (a prompt). */
 export async function connected(page: Page) {
