@@ -1,6 +1,7 @@
 // End-to-end tests: a real Chromium (Debian's /usr/bin/chromium) against the real server,
 // started here with the embedded backend on a loopback port and fixed test tokens.
-// The view tests run three times: desktop, a 360×640 touch phone, and inside an <iframe>.
+// The view tests run three times: desktop, a 360×640 touch phone, and inside an <iframe>; the
+// terminal's phone tests (terminal-phone.spec.ts) run on the phone only.
 import { defineConfig, devices } from '@playwright/test';
 import { SERVER } from './support/server';
 
@@ -27,10 +28,11 @@ export default defineConfig({
     launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
   },
   projects: [
-    { name: 'desktop', testMatch: '**/*.spec.ts', use: { viewport: { width: 1280, height: 800 } } },
+    // terminal-phone.spec.ts is for the phone project only.
+    { name: 'desktop', testMatch: '**/*.spec.ts', testIgnore: '**/terminal-phone.spec.ts', use: { viewport: { width: 1280, height: 800 } } },
     {
       name: 'phone',
-      testMatch: '**/views.spec.ts',
+      testMatch: ['**/views.spec.ts', '**/terminal-phone.spec.ts'],
       use: { viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2,
              userAgent: devices['Pixel 5'].userAgent },
     },

@@ -243,39 +243,6 @@ test('exiting the shell shows that the session ended, and a new one can start', 
   await seeLine(page, /^fresh-2$/);
 });
 
-test.describe('on a phone', () => {
-  test.use({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true });
-
-  test('the key bar sends Ctrl-C to a running sleep', async ({ page, request }) => {
-    await openTerminal(page, request);
-    await connected(page);
-    const bar = page.getByRole('toolbar', { name: 'Terminal keys' });
-    await expect(bar).toBeVisible();
-    // Nothing scrolls sideways at 360 px.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-    const box = await page.locator('.terminal-screen').boundingBox();
-    expect(box!.height).toBeGreaterThan(150);
-
-    await run(page, 'sleep 60');
-    await page.waitForTimeout(500);
-    const started = Date.now();
-    const ctrl = bar.getByRole('button', { name: /^Control/ });
-    await ctrl.tap();
-    await expect(ctrl).toHaveAttribute('aria-pressed', 'true');
-    // The next key typed on the (soft) keyboard is sent with Ctrl.
-    await page.keyboard.type('c');
-    await expect(ctrl).toHaveAttribute('aria-pressed', 'false');
-    await run(page, 'echo after-$?');
-    await seeLine(page, /^after-130$/);
-    expect(Date.now() - started).toBeLessThan(20_000);
-
-    // Bar keys: Tab completes, the arrow recalls history.
-    await bar.getByRole('button', { name: 'Up arrow' }).tap();
-    await page.keyboard.press('Enter');
-    await expect.poll(async () => (await text(page)).split('\n').filter((l) => /^after-0$/.test(l.trim())).length).toBe(1);
-  });
-});
-
 test('a command from the address runs only after consent', async ({ page, request }) => {
   const marker = join(tmpdir(), `agent-console-e2e-consent-${Date.now()}`);
   rmSync(marker, { force: true });

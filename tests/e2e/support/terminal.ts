@@ -69,7 +69,10 @@ export async function clickTerminalText(page: Page, needle: string) {
   // The renderer draws on the next frame, after the buffer has the text.
   await expect.poll(find, { message: `"${needle}" on the terminal screen` }).not.toBeNull();
   const pos = (await find())!;
-  await page.mouse.move(pos.x, pos.y);
+  // From elsewhere first: xterm finds links on mouse moves, and the pointer may already be where
+  // the text is drawn (a link clicked earlier in the same cell), so that moving there is no move.
+  await page.mouse.move(1, 1);
+  await page.mouse.move(pos.x, pos.y, { steps: 2 });
   await page.waitForTimeout(200);
   await page.mouse.click(pos.x, pos.y);
 }
