@@ -26,11 +26,12 @@ try {
   await sleep(4000);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu',
     '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  const views = [['agents', '/'], ['overview', `/agents/${agent.id}`], ['logs', `/agents/${agent.id}/logs`],
-    ['terminal', `/agents/${agent.id}/terminal`], ['ports', `/agents/${agent.id}/ports`],
-    ['network', `/agents/${agent.id}/network`], ['tools', '/tools']];
+  const views = [['agents', '/'], ['overview', `/agents/${agent.id}`], ['startup', `/agents/${agent.id}/startup`],
+    ['logs', `/agents/${agent.id}/logs`], ['terminal', `/agents/${agent.id}/terminal`], ['ports', `/agents/${agent.id}/ports`],
+    ['network', `/agents/${agent.id}/network`], ['containers', `/agents/${agent.id}/containers`], ['tools', '/tools']];
   for (const [device, viewport, mobile] of [['desktop', { width: 1280, height: 860 }, false], ['phone', { width: 360, height: 640 }, true]]) {
-    const context = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: mobile ? 2 : 1, colorScheme: 'dark' });
+    const context = await browser.newContext({ viewport, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: mobile ? 2 : 1, colorScheme: 'dark',
+      serviceWorkers: 'block' });
     const page = await context.newPage();
     await page.goto(`${base}/#token=${token}`);
     for (const [name, path] of views) {
