@@ -21,7 +21,10 @@ pub fn ConnectCard(
 ) -> impl IntoView {
     let id = use_agent().id;
     let ssh = use_fetch(|| get_json::<SshConfigResponse>(coder_api::routes::deployment_ssh()));
-    let build = use_fetch(|| get_json::<BuildInfo>(coder_api::routes::buildinfo()));
+    // The overview's read, or one of its own where the card stands alone.
+    let build = use_context::<super::sections::DeploymentBuild>()
+        .map(|b| b.0)
+        .unwrap_or_else(|| use_fetch(|| get_json::<BuildInfo>(coder_api::routes::buildinfo())));
     let body = move || {
         let agent = agent.get()?;
         Some(ssh.with(|ssh| {

@@ -17,6 +17,8 @@ type Time = chrono::DateTime<chrono::Utc>;
 pub fn Overview() -> impl IntoView {
     let ctx = use_agent();
     let buildinfo = use_fetch(|| get_json::<BuildInfo>(coder_api::routes::buildinfo()));
+    // Read once for the page: the connect card below needs the deployment's address from it.
+    provide_context(DeploymentBuild(buildinfo));
     // The sections render from the agent without `last_connected_at` and `updated_at`, which its
     // heartbeat moves on nearly every re-read: a heartbeat then changes two facts instead of
     // rebuilding the page (and losing a selection or a focused button). Relative times count on
@@ -56,6 +58,10 @@ pub fn Overview() -> impl IntoView {
         }}
     }
 }
+
+/// The deployment's build information, read once by the overview for the cards that need it.
+#[derive(Clone, Copy)]
+pub struct DeploymentBuild(pub ReadSignal<Loaded<BuildInfo>>);
 
 /// The agent without `last_connected_at` and `updated_at`, which its heartbeat moves on nearly
 /// every re-read, and without its latency, which moves with each measurement (the latency card

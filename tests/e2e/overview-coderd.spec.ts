@@ -124,6 +124,8 @@ const section = (page: Page, heading: string) => page.locator('section', { has: 
 
 test('through proxy mode: connect helpers in coderd\'s format, 200 metadata items, unknown session types and app states, the workspace, latency over time', async ({ page }) => {
   const watch = watchPage(page);
+  const buildinfoReads: string[] = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/v2/buildinfo') buildinfoReads.push(r.url()); });
   const fake = await startFakeCoderd(PRIVATE_PORTS.overviewCoderd);
   const proxy = await startServer(PRIVATE_PORTS.overviewProxy, ['--coder-url', `http://127.0.0.1:${PRIVATE_PORTS.overviewCoderd}`]);
   try {
@@ -150,6 +152,8 @@ test('through proxy mode: connect helpers in coderd\'s format, 200 metadata item
     // the extension's format, signing in at coderd's URL, with no token in them.
     const connect = section(page, 'Connect from your machine');
     await expect(connect.locator('code.connect-command')).toHaveText(['coder config-ssh', 'ssh coder.ws.meta']);
+    // The deployment's address came from the overview's one read of buildinfo.
+    expect(buildinfoReads).toHaveLength(1);
     const folder = encodeURIComponent('/home/alice/my project');
     const query = `owner=alice&workspace=ws&url=${encodeURIComponent('https://coder.example.com')}&openRecent=true&agent=meta&folder=${folder}`;
     await expect(connect.getByRole('link', { name: 'Open in VS Code', exact: true })).toHaveAttribute('href', `vscode://coder.coder-remote/open?${query}`);
