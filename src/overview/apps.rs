@@ -136,11 +136,7 @@ fn apps_table(a: &WorkspaceAgent, at: &Place, id: Uuid) -> impl IntoView {
                                             .or(app.command.clone())
                                             .unwrap_or_default();
                                         let opens = open_link(&app, a, at, id);
-                                        let name = if app.display_name.is_empty() {
-                                            app.slug.clone()
-                                        } else {
-                                            app.display_name.clone()
-                                        };
+                                        let name = app.shown_name().to_owned();
                                         let mut flags = Vec::new();
                                         if app.subdomain {
                                             flags.push("subdomain");

@@ -73,11 +73,7 @@ fn app_statuses(a: &WorkspaceAgent) -> Option<impl IntoView> {
             {apps
                 .into_iter()
                 .map(|app| {
-                    let name = if app.display_name.is_empty() {
-                        app.slug.clone()
-                    } else {
-                        app.display_name.clone()
-                    };
+                    let name = app.shown_name().to_owned();
                     view! {
                         <h3 class="app-status-app">{name}</h3>
                         <ol class="plain app-status-list">

@@ -403,6 +403,15 @@ pub struct AppPlace<'a> {
 }
 
 impl WorkspaceApp {
+    /// Its name as shown: the display name, or the slug when it has none.
+    pub fn shown_name(&self) -> &str {
+        if self.display_name.is_empty() {
+            &self.slug
+        } else {
+            &self.display_name
+        }
+    }
+
     /// Where this app opens (see [`AppOpen`]).
     pub fn open(&self, at: &AppPlace<'_>) -> AppOpen {
         let url = self.url.as_deref().filter(|u| !u.is_empty());
@@ -446,6 +455,15 @@ mod open_tests {
         };
         f(&mut a);
         a
+    }
+
+    #[test]
+    fn an_app_without_a_display_name_is_shown_by_its_slug() {
+        assert_eq!(app(|_| {}).shown_name(), "code server");
+        assert_eq!(
+            app(|a| a.display_name = "Code <b>Server</b>".into()).shown_name(),
+            "Code <b>Server</b>"
+        );
     }
 
     #[test]
