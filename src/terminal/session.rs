@@ -580,8 +580,7 @@ impl Session {
             if self.write_lens.borrow().is_empty() && !self.pump_scheduled.get() {
                 let chunk = self.flow.borrow_mut().next_write_at_most(BACKGROUND_SLICE);
                 if let Some(chunk) = chunk {
-                    self.write_lens.borrow_mut().push_back(chunk.len());
-                    self.xterm.write(&chunk, &self.write_done);
+                    self.write(&chunk);
                 }
             }
         } else {
@@ -590,8 +589,7 @@ impl Session {
                 let Some(chunk) = self.flow.borrow_mut().next_write() else {
                     break;
                 };
-                self.write_lens.borrow_mut().push_back(chunk.len());
-                self.xterm.write(&chunk, &self.write_done);
+                self.write(&chunk);
             }
         }
         let skipped = self.flow.borrow_mut().take_skip_notice();
@@ -607,6 +605,12 @@ impl Session {
                 s.resume_reading();
             }
         }
+    }
+
+    /// Hands one chunk to xterm; its length comes back through [`Session::on_written`].
+    fn write(&self, chunk: &[u8]) {
+        self.write_lens.borrow_mut().push_back(chunk.len());
+        self.xterm.write(chunk, &self.write_done);
     }
 
     fn on_written(&self) {
@@ -653,6 +657,7 @@ impl Session {
             .as_ref()
             .map(|s| s.kind())
             .unwrap_or("none");
+        let images = self.xterm.image_storage();
         serde_json::json!({
             "cols": cols,
             "rows": rows,
@@ -668,8 +673,8 @@ impl Session {
             "skipping": stats.skipping,
             "selection": self.xterm.selection().unwrap_or_default(),
             "fontFamily": self.xterm.font_family(),
-            "imageStorageMb": self.xterm.image_storage().map(|(used, _)| used),
-            "imageLimitMb": self.xterm.image_storage().map(|(_, limit)| limit),
+            "imageStorageMb": images.map(|(used, _)| used),
+            "imageLimitMb": images.map(|(_, limit)| limit),
         })
         .to_string()
     }

@@ -74,8 +74,13 @@ extern "C" {
     fn dispose_webgl(this: &WebglAddon);
 }
 
-/// Calls `obj[name](...args)`: the search addon's few methods, without a binding each (bindings
-/// are glue in the first view).
+/// Sets `obj[key]` (options objects and the like; setting a property on an object cannot fail).
+fn set(obj: &JsValue, key: &str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(obj, &key.into(), &value.into());
+}
+
+/// Calls `obj[name](...args)`: the addons' few methods, without a binding each (bindings are
+/// glue in the first view).
 fn call_method(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
     let f: Function = Reflect::get(obj, &name.into())?.dyn_into()?;
     f.apply(obj, &args.iter().copied().collect::<js_sys::Array>())
@@ -101,7 +106,7 @@ fn image_options() -> Object {
         ("sixelSizeLimit", IMAGE_ENCODED_LIMIT),
         ("iipSizeLimit", IMAGE_ENCODED_LIMIT),
     ] {
-        let _ = Reflect::set(&o, &k.into(), &v.into());
+        set(&o, k, v);
     }
     for k in [
         "sixelSupport",
@@ -109,7 +114,7 @@ fn image_options() -> Object {
         "enableSizeReports",
         "showPlaceholder",
     ] {
-        let _ = Reflect::set(&o, &k.into(), &true.into());
+        set(&o, k, true);
     }
     o
 }
@@ -130,11 +135,8 @@ pub struct SearchQuery<'a> {
 impl SearchQuery<'_> {
     fn options(&self) -> Object {
         let o = Object::new();
-        let set = |obj: &Object, k: &str, v: JsValue| {
-            let _ = Reflect::set(obj, &k.into(), &v);
-        };
-        set(&o, "caseSensitive", self.case_sensitive.into());
-        set(&o, "incremental", self.incremental.into());
+        set(&o, "caseSensitive", self.case_sensitive);
+        set(&o, "incremental", self.incremental);
         // Colours must be #RRGGBB; they follow the palettes' selection and cursor colours.
         let (matched, active) = if self.dark {
             ("#4a5a2a", "#b08800")
@@ -142,11 +144,11 @@ impl SearchQuery<'_> {
             ("#fff1a8", "#ffb347")
         };
         let d = Object::new();
-        set(&d, "matchBackground", matched.into());
-        set(&d, "matchOverviewRuler", matched.into());
-        set(&d, "activeMatchBackground", active.into());
-        set(&d, "activeMatchColorOverviewRuler", active.into());
-        set(&o, "decorations", d.into());
+        set(&d, "matchBackground", matched);
+        set(&d, "matchOverviewRuler", matched);
+        set(&d, "activeMatchBackground", active);
+        set(&d, "activeMatchColorOverviewRuler", active);
+        set(&o, "decorations", d);
         o
     }
 }
@@ -208,7 +210,7 @@ fn theme_object(p: &Palette) -> Theme {
     t.set_cursor(p.cursor);
     t.set_cursor_accent(p.background);
     // xterm 5 renamed `selection` to `selectionBackground`.
-    let _ = Reflect::set(&t, &"selectionBackground".into(), &p.selection.into());
+    set(&t, "selectionBackground", p.selection);
     let names = [
         "black",
         "red",
@@ -228,7 +230,7 @@ fn theme_object(p: &Palette) -> Theme {
         "brightWhite",
     ];
     for (name, colour) in names.iter().zip(p.ansi) {
-        let _ = Reflect::set(&t, &(*name).into(), &colour.into());
+        set(&t, name, colour);
     }
     t
 }
@@ -280,16 +282,16 @@ impl Xterm {
         options.set_theme(&theme_object(if dark { &DARK } else { &LIGHT }));
         // A little leading keeps underscores, which many fonts draw below the baseline cell,
         // from being clipped by the DOM renderer.
-        let _ = Reflect::set(&options, &"lineHeight".into(), &1.1.into());
+        set(&options, "lineHeight", 1.1);
         // The unicode API (wide characters, emoji) is still "proposed" in xterm 6.
-        let _ = Reflect::set(&options, &"allowProposedApi".into(), &true.into());
+        set(&options, "allowProposedApi", true);
         let term = new_terminal(&options).map_err(|e| js_error_text(&e))?;
         let fit = new_fit_addon();
         term.load_addon(fit.clone().unchecked_into());
         let unicode = new_unicode11_addon();
         term.load_addon(unicode);
         if let Ok(u) = Reflect::get(&term, &"unicode".into()) {
-            let _ = Reflect::set(&u, &"activeVersion".into(), &"11".into());
+            set(&u, "activeVersion", "11");
         }
         term.open(host.clone());
         // After open(): the addon draws on a layer of the opened terminal.
@@ -357,11 +359,7 @@ impl Xterm {
             return Ok(());
         }
         let options = Object::new();
-        let _ = Reflect::set(
-            &options,
-            &"highlightLimit".into(),
-            &SEARCH_HIGHLIGHT_LIMIT.into(),
-        );
+        set(&options, "highlightLimit", SEARCH_HIGHLIGHT_LIMIT);
         let addon = new_search_addon(&options)
             .await
             .map_err(|e| js_error_text(&e))?;
@@ -443,7 +441,7 @@ impl Xterm {
 
     /// Sets a live option (`fontSize`, `disableStdin`, `theme`, ...).
     pub fn set_option(&self, name: &str, value: &JsValue) {
-        let _ = Reflect::set(&self.api().live_options(), &name.into(), value);
+        set(&self.api().live_options(), name, value);
     }
 
     /// Downloads the faces `font` needs (once per page), then draws with it and refits.
@@ -605,8 +603,8 @@ impl Xterm {
     pub fn on_osc8_link(&self, f: impl FnMut(web_sys::MouseEvent, String) + 'static) {
         let c = Closure::<dyn FnMut(web_sys::MouseEvent, String)>::new(f);
         let handler = Object::new();
-        let _ = Reflect::set(&handler, &"activate".into(), c.as_ref());
-        let _ = Reflect::set(&handler, &"allowNonHttpProtocols".into(), &false.into());
+        set(&handler, "activate", c.as_ref());
+        set(&handler, "allowNonHttpProtocols", false);
         self.set_option("linkHandler", &handler);
         self.keep(c);
     }
