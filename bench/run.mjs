@@ -741,21 +741,24 @@ function verdict(metric, value) {
 /** The renderer main thread's tasks of a Chromium trace (its "toplevel" RunTask events),
  *  longest first: the figure is the longest task itself, not a frame gap that the machine's
  *  load can stretch. */
-function rendererTasks(tracePath) {
-  const trace = JSON.parse(readFileSync(tracePath, 'utf8'));
-  const events = trace.traceEvents ?? trace;
+function rendererTasks(tracePath, events = traceEvents(tracePath)) {
   const mainThreads = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
   const taskEvents = events.filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && mainThreads.has(`${e.pid}:${e.tid}`));
   if (!taskEvents.length) throw new Error('the trace has no renderer task');
   return { taskEvents, sorted: [...taskEvents].sort((a, b) => b.dur - a.dur) };
 }
 
+/** The events of a Chromium trace file. */
+function traceEvents(tracePath) {
+  const trace = JSON.parse(readFileSync(tracePath, 'utf8'));
+  return trace.traceEvents ?? trace;
+}
+
 /** The `n` longest renderer main-thread tasks of a trace, each with the events directly inside
  *  it that took the most time (`name ms`), for finding what holds the main thread. */
 function longTaskBreakdown(tracePath, n) {
-  const trace = JSON.parse(readFileSync(tracePath, 'utf8'));
-  const events = trace.traceEvents ?? trace;
-  const { sorted } = rendererTasks(tracePath);
+  const events = traceEvents(tracePath);
+  const { sorted } = rendererTasks(tracePath, events);
   return sorted.slice(0, n).map((task) => {
     const end = task.ts + task.dur;
     const inside = events.filter((e) => e.ph === 'X' && e.pid === task.pid && e.tid === task.tid && e !== task && e.ts >= task.ts && e.ts + (e.dur ?? 0) <= end);
